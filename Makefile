@@ -1,0 +1,50 @@
+# fallbackkit — two commands do all set-up:
+#   make lab    install everything and open JupyterLab on the start notebook
+#   make test   install everything and run every test (unit, notebooks, browser)
+# Requires Python >= 3.11 and make. Versions are pinned in constraints.txt.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: lab test install browser bench nbref clean help
+help:
+	@echo "make lab    install and open JupyterLab on notebooks/00_start_here.ipynb"
+	@echo "make test   install and run every test"
+	@echo "make bench  run the benchmark scripts"
+
+$(STAMP): pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "fallbackkit needs Python >= 3.11; set PYTHON=python3.11")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test]"
+	@touch $@
+
+install: $(STAMP)
+
+# Chromium from Debian packages, for the browser tests (Playwright drives it; it never
+# downloads a browser of its own). Without root or apt-get the browser tests skip.
+browser:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing Chromium from Debian packages for the browser tests"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	  || echo "could not install chromium; browser tests will skip"; \
+	else echo "no /usr/bin/chromium and no root: browser tests will skip"; fi
+
+lab: install
+	$(BIN)/jupyter lab notebooks/00_start_here.ipynb
+
+test: install browser
+	$(BIN)/python -m pytest -p no:cacheprovider --nbval-lax tests notebooks solutions
+
+bench: install
+	@for f in benchmarks/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+
+# Refresh the reference outputs that nbval checks (after changing a teaching result on purpose).
+nbref: install
+	$(BIN)/python tools/nbref.py notebooks/*.ipynb $(wildcard solutions/*.ipynb)
+
+clean:
+	rm -rf $(VENV) build *.egg-info
