@@ -1,0 +1,165 @@
+"""The base every artifact shares: strict fields, load/save, validation, rich display.
+
+An artifact behaves like an Altair chart: it is data (:meth:`Artifact.to_dict`), it
+renders itself in Jupyter, and it saves to several formats::
+
+    tax = FailureTaxonomy.load("taxonomy.yaml")
+    tax.save("taxonomy.json")
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+from typing import Annotated, Any, ClassVar, Self
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from . import files
+from .problems import DesignError, Problem, from_validation_error
+
+#: Ids are short slugs so they survive YAML, Mermaid, URLs and router configs unchanged.
+Id = Annotated[
+    str,
+    Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=64,
+          description="a short slug: letters, digits, '-', '_' or '.'"),
+]
+
+
+class Model(BaseModel):
+    """A strict pydantic model: unknown fields are errors, not silently dropped."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, use_enum_values=True)
+
+
+class Artifact(Model):
+    """A standalone deliverable: loadable, validated, rendered and saved on its own."""
+
+    #: Human name of the artifact ("failure taxonomy"), used in messages and headings.
+    title: ClassVar[str] = "artifact"
+
+    # -- rules beyond field types -------------------------------------------------
+    def problems(self) -> list[Problem]:
+        """Rule violations of this artifact alone (cross-artifact rules live in Design)."""
+        return []
+
+    def validate_rules(self) -> Self:
+        """Raise :class:`DesignError` listing every rule violation; return self if none."""
+        probs = self.problems()
+        if probs:
+            raise DesignError(probs)
+        return self
+
+    @property
+    def is_valid(self) -> bool:
+        return not self.problems()
+
+    # -- loading -------------------------------------------------------------------
+    @classmethod
+    def from_dict(cls, data: Any, filename: str | None = None,
+                  lines: files.LineIndex | None = None, check: bool = True) -> Self:
+        """Validate plain data into the artifact; raise DesignError with every problem."""
+        try:
+            obj = cls.model_validate(data)
+        except ValidationError as exc:
+            probs = from_validation_error(exc, data=data)
+            raise DesignError([_locate(p, filename, lines) for p in probs]) from None
+        if check:
+            probs = obj.problems()
+            if probs:
+                raise DesignError([_locate(p, filename, lines) for p in probs])
+        return obj
+
+    @classmethod
+    def from_yaml(cls, text: str, filename: str = "<text>", check: bool = True) -> Self:
+        data, lines = files.parse_text(text, filename)
+        return cls.from_dict(data, filename, lines, check=check)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike, check: bool = True) -> Self:
+        """Load from a ``.yaml``/``.yml``/``.json`` file; raise DesignError if invalid."""
+        data, lines = files.read_document(path)
+        return cls.from_dict(data, str(path), lines, check=check)
+
+    # -- saving --------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-compatible data; fields left at their defaults are omitted."""
+        data = self.model_dump(mode="json", exclude_defaults=True)
+        for key in self.always_written:
+            data = {key: getattr(self, key), **data}
+        return _tidy(data)
+
+    #: Fields written even when they hold their default (a file should say its version).
+    always_written: ClassVar[tuple[str, ...]] = ()
+
+    def to_yaml(self) -> str:
+        return files.dump_yaml(self.to_dict())
+
+    def to_json(self) -> str:
+        return files.dump_json(self.to_dict())
+
+    def save(self, path: str | os.PathLike, check: bool = True) -> str:
+        """Save atomically as YAML, or JSON when the name ends in ``.json``.
+
+        An artifact that breaks a rule is refused (DesignError) and the file is left
+        as it was. Returns the path written.
+        """
+        if check:
+            probs = self.problems()
+            if probs:
+                raise DesignError([p.located(str(path)) for p in probs])
+        text = self.to_json() if files.is_json(path) else self.to_yaml()
+        return str(files.atomic_write_text(path, text))
+
+    # -- display -------------------------------------------------------------------
+    def to_text(self) -> str:
+        return self.to_yaml()
+
+    def to_html(self) -> str:
+        return f"<pre>{html.escape(self.to_text())}</pre>"
+
+    def to_markdown(self) -> str:
+        return f"```\n{self.to_text()}\n```"
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, str]:
+        return {"text/plain": self.to_text(), "text/html": self.to_html()}
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+
+def _tidy(value: Any) -> Any:
+    # 2000000.0 reads better as 2000000; loading gives back an equal float.
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _tidy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_tidy(v) for v in value]
+    return value
+
+
+def _locate(p: Problem, filename: str | None, lines: files.LineIndex | None) -> Problem:
+    line = lines.line_of(_split_path(p.path)) if lines is not None else None
+    return p.located(filename, line)
+
+
+def _split_path(path: str) -> list[Any]:
+    parts: list[Any] = []
+    for name, index in re.findall(r"([^.\[\]]+)|\[(\d+)\]", path):
+        parts.append(int(index) if index else name)
+    return parts
+
+
+def duplicate_ids(items: list[Any], field: str) -> list[Problem]:
+    """One problem per repeated ``id`` in a list field."""
+    seen: dict[str, int] = {}
+    out = []
+    for i, item in enumerate(items):
+        if item.id in seen:
+            out.append(Problem(f"{field}[{i}].id",
+                               f"duplicate id {item.id!r} (first used at index {seen[item.id]}); ids must be unique"))
+        else:
+            seen[item.id] = i
+    return out

@@ -1,0 +1,110 @@
+"""Problems found in a design file, and the error that carries them.
+
+Every check in the kit reports a :class:`Problem` naming the file, the field path and
+what was expected, so a person can fix a file without reading a traceback::
+
+    design.yaml: taxonomy.modes[2].severity: expected one of P0, P1, P2, P3, got 'P7'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable, Sequence
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a design: where it is and what was expected."""
+
+    path: str
+    message: str
+    file: str | None = None
+    line: int | None = None
+
+    def located(self, file: str | None, line: int | None = None) -> "Problem":
+        """The same problem, attributed to ``file`` (and a line, when known)."""
+        return Problem(self.path, self.message, file or self.file, line or self.line)
+
+    def __str__(self) -> str:
+        where = self.file or "<design>"
+        if self.line:
+            where = f"{where}:{self.line}"
+        field = self.path or "(top level)"
+        return f"{where}: {field}: {self.message}"
+
+
+class DesignError(ValueError):
+    """Raised when a file cannot be loaded as a valid artifact; holds every problem."""
+
+    def __init__(self, problems: Sequence[Problem]):
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+def join_path(parts: Iterable[Any]) -> str:
+    """Render a location tuple as ``a.b[2].c``."""
+    out = ""
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def from_validation_error(exc: Any, prefix: str = "", data: Any = None) -> list[Problem]:
+    """Turn a pydantic ``ValidationError`` into one :class:`Problem` per error.
+
+    ``data`` is the input; with it, the tags pydantic adds for tagged unions
+    (``distribution.lognormal.p99_ms``) are dropped, so paths name only real fields.
+    """
+    problems = []
+    for err in exc.errors(include_url=False):
+        loc = _field_path(err["loc"], data)
+        path = join_path(([prefix] if prefix else []) + loc)
+        problems.append(Problem(path, _describe(err)))
+    return problems
+
+
+def _field_path(loc: Iterable[Any], data: Any) -> list[Any]:
+    out, cur = [], data
+    for part in loc:
+        if _is_union_tag(part):
+            continue
+        if isinstance(cur, dict) and isinstance(part, str) and part not in cur and cur.get("kind") == part:
+            continue  # the tag of a tagged union, not a field
+        out.append(part)
+        if isinstance(cur, dict):
+            cur = cur.get(part)
+        elif isinstance(cur, list) and isinstance(part, int) and 0 <= part < len(cur):
+            cur = cur[part]
+        else:
+            cur = None
+    return out
+
+
+def _is_union_tag(part: Any) -> bool:
+    # pydantic inserts the tag of a discriminated union ('lognormal') or a function
+    # name into the location; people think in field names, so drop those.
+    return isinstance(part, str) and ("[" in part or part.startswith("function-"))
+
+
+def _describe(err: dict) -> str:
+    kind = err["type"]
+    got = err.get("input")
+    if kind == "extra_forbidden":
+        return "unknown field (check the spelling; `fallbackkit schema` lists the fields)"
+    if kind == "missing":
+        return "required field is missing"
+    msg = err["msg"]
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, "):]
+    if kind in ("literal_error", "enum"):
+        msg = msg.replace("Input should be", "expected")
+    else:
+        msg = msg.replace("Input should be", "expected a value that is").replace(
+            "expected a value that is a valid", "expected a valid"
+        )
+    if got is not None and not isinstance(got, (dict, list)):
+        msg += f", got {got!r}"
+    return msg
