@@ -1,0 +1,59 @@
+"""Product context: what the product is, how much traffic it takes, and its SLO."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from .artifact import Artifact, Model
+
+
+class Traffic(Model):
+    requests_per_day: Annotated[float, Field(gt=0, description="average requests per day")]
+    peak_rps: Annotated[float, Field(gt=0, description="peak requests per second")]
+
+
+class SLO(Model):
+    """An SLO in SRE form: 99.9% of requests complete in < 150 ms, at the gateway, over 28 days."""
+
+    percentile: Annotated[float, Field(gt=0, lt=100, description="e.g. 99.9")]
+    threshold_ms: Annotated[float, Field(gt=0)]
+    window_days: Annotated[int, Field(gt=0, description="rolling window, e.g. 28")]
+    measurement_point: Annotated[str, Field(min_length=1, description="where latency is measured, e.g. 'API gateway'")]
+    metric: Literal["end_to_end", "time_to_first_token"] = "end_to_end"
+
+    @property
+    def error_budget(self) -> float:
+        """Share of requests allowed to miss the threshold (0.001 for 99.9%)."""
+        return 1 - self.percentile / 100
+
+    def __str__(self) -> str:
+        what = "time to first token" if self.metric == "time_to_first_token" else "requests"
+        return (f"{self.percentile:g}% of {what} in < {self.threshold_ms:g} ms, "
+                f"measured at the {self.measurement_point}, over {self.window_days} days")
+
+
+class ProductContext(Artifact):
+    """The product the fallback system protects."""
+
+    title = "product context"
+
+    name: Annotated[str, Field(min_length=1)]
+    description: str = ""
+    traffic: Traffic
+    slo: SLO
+    cost_ceiling_per_1m_usd: Annotated[float, Field(ge=0, description="most the product may spend per 1M calls, USD")]
+
+    def to_text(self) -> str:
+        return (f"{self.name}\n  SLO: {self.slo}\n  traffic: {self.traffic.requests_per_day:,.0f} requests/day, "
+                f"peak {self.traffic.peak_rps:,.0f} rps\n  cost ceiling: ${self.cost_ceiling_per_1m_usd:,.2f} per 1M calls")
+
+    def to_html(self) -> str:
+        from . import display
+        return display.key_value_html(self.name, [
+            ("SLO", str(self.slo)),
+            ("Traffic", f"{self.traffic.requests_per_day:,.0f} requests/day, peak {self.traffic.peak_rps:,.0f} rps"),
+            ("Cost ceiling", f"${self.cost_ceiling_per_1m_usd:,.2f} per 1M calls"),
+            ("Description", self.description),
+        ])

@@ -1,0 +1,79 @@
+"""Mermaid text for the recovery workflow, in UML activity-diagram notation.
+
+Mermaid has no UML activity type, so the notation is mapped onto flowchart shapes and
+styles: a filled circle for the initial node, rounded boxes for actions, diamonds for
+decisions and merges, black bars for fork/join, a bull's-eye for the activity final, a
+crossed circle for a flow final, and subgraphs for partitions (swimlanes).
+User text is entity-escaped, so a label can never inject markup or Mermaid syntax.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .workflow import RecoveryWorkflow
+
+_SHAPES = {
+    "initial": ('(("{}"))', "initial"),
+    "action": ('("{}")', "action"),
+    "decision": ('{{"{}"}}', "decision"),
+    "merge": ('{{"{}"}}', "merge"),
+    "fork": ('["{}"]', "bar"),
+    "join": ('["{}"]', "bar"),
+    "activity_final": ('((("{}")))', "final"),
+    "flow_final": ('(("{}"))', "flowfinal"),
+}
+
+_STYLES = [
+    "classDef initial fill:#000,stroke:#000,color:#000",
+    "classDef action fill:#fff,stroke:#333",
+    "classDef decision fill:#fff,stroke:#333",
+    "classDef merge fill:#fff,stroke:#333",
+    "classDef bar fill:#000,stroke:#000,color:#000",
+    "classDef final fill:#000,stroke:#000,color:#fff",
+    "classDef flowfinal fill:#fff,stroke:#000,color:#000",
+]
+
+_ESCAPE = set('"<>&#{}[]()|`;\\')
+
+
+def escape(text: str) -> str:
+    """Entity-escape text for a quoted Mermaid label (``<`` becomes ``#60;``)."""
+    text = " ".join(str(text).split())  # labels are one line; newlines would end the statement
+    return "".join(f"#{ord(c)};" if c in _ESCAPE else c for c in text) or " "
+
+
+def workflow_mermaid(wf: "RecoveryWorkflow") -> str:
+    """The workflow as a Mermaid ``flowchart TD`` in UML activity notation."""
+    mid = {n.id: f"n{i}" for i, n in enumerate(wf.nodes)}
+    lines = ["flowchart TD"]
+
+    def node_line(n) -> str:
+        shape, cls = _SHAPES[n.kind]
+        label = {"initial": " ", "activity_final": " ", "flow_final": "X",
+                 "fork": " ", "join": " ", "merge": n.label or " "}.get(n.kind, n.label or n.id)
+        return f"{mid[n.id]}{shape.format(escape(label))}:::{cls}"
+
+    in_partition = {p.id: [n for n in wf.nodes if n.partition == p.id] for p in wf.partitions}
+    for i, p in enumerate(wf.partitions):
+        members = in_partition[p.id]
+        if not members:
+            continue
+        lines.append(f'  subgraph p{i}["{escape(p.label)}"]')
+        lines += [f"    {node_line(n)}" for n in members]
+        lines.append("  end")
+    lines += [f"  {node_line(n)}" for n in wf.nodes if n.partition is None or n.partition not in in_partition]
+
+    for e in wf.edges:
+        if e.source not in mid or e.target not in mid:
+            continue
+        label = ""
+        if e.guard:
+            label = f"[{e.guard.strip().strip('[]').strip()}]"
+        if e.handles:
+            label = (label + " " if label else "") + "/ " + ", ".join(e.handles)
+        arrow = f'-->|"{escape(label)}"|' if label else "-->"
+        lines.append(f"  {mid[e.source]} {arrow} {mid[e.target]}")
+    lines += [f"  {s}" for s in _STYLES]
+    return "\n".join(lines)

@@ -1,0 +1,234 @@
+"""The post-mortem loop: when a post-mortem is written, who owns it, how the loop is
+measured, and the action items it produces.
+
+Metrics are measured on the loop's incident records and reported as median and p90
+(a mean alone hides the long tail that incidents always have)::
+
+    loop.measure().to_frame()   # count, median, p90, mean per metric, in minutes
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import Enum
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, Field
+
+from .artifact import Artifact, Id, Model, duplicate_ids
+from .problems import Problem
+from .taxonomy import Severity
+
+SRE_TEMPLATE = ["summary", "impact", "root_causes", "trigger", "resolution", "detection",
+                "action_items", "lessons_learned", "timeline"]
+
+#: metric name → (from stamp, to stamp); durations in minutes between two incident stamps.
+METRICS: dict[str, tuple[str, str]] = {
+    "time_to_detect": ("started", "detected"),
+    "time_to_acknowledge": ("detected", "acknowledged"),
+    "time_to_mitigate": ("started", "mitigated"),
+    "time_to_resolve": ("started", "resolved"),
+}
+STAMPS = ["started", "detected", "acknowledged", "mitigated", "resolved"]
+
+
+class ActionType(str, Enum):
+    investigate = "investigate"
+    mitigate = "mitigate"
+    repair = "repair"
+    detect = "detect"
+    prevent = "prevent"
+
+
+class ActionStatus(str, Enum):
+    open = "open"
+    in_progress = "in_progress"
+    done = "done"
+    wont_fix = "wont_fix"
+
+
+class Cadence(Model):
+    per_incident_within_days: Annotated[int, Field(ge=1, le=30, description="post-mortem due N days after resolution")]
+    weekly_review: Literal["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"] = "Tuesday"
+
+
+class LoopMetric(Model):
+    name: Literal["time_to_detect", "time_to_acknowledge", "time_to_mitigate", "time_to_resolve"]
+    statistics: list[Literal["median", "p90", "p99", "mean"]] = ["median", "p90"]
+    target_median_min: Annotated[float, Field(gt=0)] | None = None
+    target_p90_min: Annotated[float, Field(gt=0)] | None = None
+
+
+class ActionItem(Model):
+    id: Id
+    type: ActionType
+    title: Annotated[str, Field(min_length=1)]
+    owner: Annotated[str, Field(min_length=1)]
+    due: dt.date
+    status: ActionStatus = ActionStatus.open
+    failure_mode: Id | None = None
+    incident: Id | None = None
+
+
+class TimelineEntry(Model):
+    at: AwareDatetime
+    event: Annotated[str, Field(min_length=1)]
+
+
+class IncidentRecord(Model):
+    """One incident with the stamps the loop measures and the SRE template's fields."""
+
+    id: Id
+    title: Annotated[str, Field(min_length=1)]
+    severity: Severity
+    failure_mode: Id | None = None
+    started: AwareDatetime
+    detected: AwareDatetime | None = None
+    acknowledged: AwareDatetime | None = None
+    mitigated: AwareDatetime | None = None
+    resolved: AwareDatetime | None = None
+    summary: str = ""
+    impact: str = ""
+    root_causes: list[str] = []
+    trigger: str = ""
+    resolution: str = ""
+    detection: str = ""
+    lessons_learned: list[str] = []
+    timeline: list[TimelineEntry] = []
+
+    def minutes(self, metric: str) -> float | None:
+        """Duration of ``metric`` in minutes, or None when a stamp is missing (never 0)."""
+        a, b = METRICS[metric]
+        start, end = getattr(self, a), getattr(self, b)
+        if start is None or end is None:
+            return None
+        return (end - start).total_seconds() / 60
+
+
+@dataclass
+class MetricSummary:
+    name: str
+    count: int
+    missing: int
+    median: float | None
+    p90: float | None
+    mean: float | None
+    target_median: float | None = None
+    target_p90: float | None = None
+
+    @property
+    def meets_target(self) -> bool | None:
+        checks = [(v, t) for v, t in ((self.median, self.target_median), (self.p90, self.target_p90)) if t is not None]
+        if not checks or any(v is None for v, _ in checks):
+            return None
+        return all(v <= t for v, t in checks)
+
+
+@dataclass
+class LoopMeasurement:
+    metrics: list[MetricSummary]
+
+    def rows(self) -> list[dict]:
+        return [{"metric": m.name, "incidents": m.count, "missing": m.missing,
+                 "median min": m.median, "p90 min": m.p90, "mean min": m.mean,
+                 "target median": m.target_median, "target p90": m.target_p90,
+                 "meets target": {True: "yes", False: "no", None: ""}[m.meets_target]} for m in self.metrics]
+
+    def to_frame(self):
+        import pandas as pd
+        return pd.DataFrame(self.rows()).set_index("metric")
+
+    def to_text(self) -> str:
+        from . import display
+        rows = self.rows()
+        return display.text_table(rows, list(rows[0]) if rows else [])
+
+    def to_html(self) -> str:
+        from . import display
+        rows = self.rows()
+        return display.section("Post-mortem loop metrics (minutes)", display.html_table(rows, list(rows[0]) if rows else []))
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        return {"text/plain": self.to_text(), "text/html": self.to_html()}
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    """Linear-interpolated percentile (numpy's default), without importing numpy."""
+    if not values:
+        return None
+    xs = sorted(values)
+    pos = (len(xs) - 1) * q / 100
+    lo = int(pos)
+    hi = min(lo + 1, len(xs) - 1)
+    return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
+
+
+class PostMortemLoop(Artifact):
+    """Cadence, owner, measured metrics and typed action items. Stands alone."""
+
+    title = "post-mortem loop"
+
+    owner: Annotated[str, Field(min_length=1)]
+    triggers: Annotated[list[str], Field(min_length=1, description="what makes an incident need a post-mortem")]
+    cadence: Cadence
+    metrics: Annotated[list[LoopMetric], Field(min_length=1)]
+    template: list[Literal["summary", "impact", "root_causes", "trigger", "resolution", "detection",
+                           "action_items", "lessons_learned", "timeline"]] = list(SRE_TEMPLATE)
+    action_items: list[ActionItem] = []
+    incidents: list[IncidentRecord] = []
+
+    def problems(self) -> list[Problem]:
+        out = duplicate_ids(self.action_items, "action_items") + duplicate_ids(self.incidents, "incidents")
+        incident_ids = {i.id for i in self.incidents}
+        for k, a in enumerate(self.action_items):
+            if a.incident is not None and a.incident not in incident_ids:
+                out.append(Problem(f"action_items[{k}].incident", f"unknown incident {a.incident!r}; expected one of {sorted(incident_ids)}"))
+        for k, inc in enumerate(self.incidents):
+            present = [(s, getattr(inc, s)) for s in STAMPS if getattr(inc, s) is not None]
+            for (a, ta), (b, tb) in zip(present, present[1:]):
+                if tb < ta:
+                    out.append(Problem(f"incidents[{k}].{b}", f"{b} ({tb.isoformat()}) is before {a} ({ta.isoformat()}); expected stamps in order {' ≤ '.join(STAMPS)}"))
+        names = [m.name for m in self.metrics]
+        for name in sorted({n for n in names if names.count(n) > 1}):
+            out.append(Problem("metrics", f"metric {name!r} is listed twice"))
+        return out
+
+    def measure(self) -> LoopMeasurement:
+        """Each metric over the incident records: count, median, p90, mean (minutes)."""
+        out = []
+        for m in self.metrics:
+            vals = [v for v in (i.minutes(m.name) for i in self.incidents) if v is not None]
+            out.append(MetricSummary(
+                name=m.name, count=len(vals), missing=len(self.incidents) - len(vals),
+                median=percentile(vals, 50), p90=percentile(vals, 90),
+                mean=sum(vals) / len(vals) if vals else None,
+                target_median=m.target_median_min, target_p90=m.target_p90_min))
+        return LoopMeasurement(out)
+
+    def open_items(self, today: dt.date | None = None) -> list[ActionItem]:
+        return [a for a in self.action_items if a.status in (ActionStatus.open.value, ActionStatus.in_progress.value)]
+
+    def overdue(self, today: dt.date) -> list[ActionItem]:
+        return [a for a in self.open_items() if a.due < today]
+
+    def to_text(self) -> str:
+        from . import display
+        head = (f"Post-mortem loop — owner: {self.owner}; post-mortem within {self.cadence.per_incident_within_days} days "
+                f"of resolution; weekly review on {self.cadence.weekly_review}\n"
+                f"Triggers: " + "; ".join(self.triggers))
+        items = [{"id": a.id, "type": a.type, "owner": a.owner, "due": a.due.isoformat(), "status": a.status, "title": a.title}
+                 for a in self.action_items]
+        return "\n".join([head, "", "Metrics (minutes)", self.measure().to_text(), "",
+                          "Action items", display.text_table(items, ["id", "type", "owner", "due", "status", "title"])])
+
+    def to_html(self) -> str:
+        from . import display
+        items = [{"id": a.id, "type": a.type, "owner": a.owner, "due": a.due.isoformat(), "status": a.status, "title": a.title}
+                 for a in self.action_items]
+        head = display.bullets([f"Owner: {self.owner}",
+                                f"Post-mortem within {self.cadence.per_incident_within_days} days of resolution; weekly review on {self.cadence.weekly_review}",
+                                "Triggers: " + "; ".join(self.triggers),
+                                "Template: " + ", ".join(self.template)])
+        return display.section("Post-mortem loop", head + self.measure().to_html()
+                               + "<h4>Action items</h4>" + display.html_table(items, ["id", "type", "owner", "due", "status", "title"]))
