@@ -1,0 +1,165 @@
+"""The ``fallbackkit`` command line.
+
+Every command reports bad input as one line per problem (file, field path, what was
+expected) and exits 2; it never shows a traceback unless FALLBACKKIT_DEBUG=1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+from pathlib import Path
+from typing import Callable
+
+from .problems import DesignError, Problem
+
+EXIT_OK, EXIT_FINDINGS, EXIT_INVALID, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+class UsageError(Exception):
+    """A problem with what was asked (not with a design file); exit 2 with the message."""
+
+
+# -- commands --------------------------------------------------------------------------------
+def cmd_validate(args) -> int:
+    from .design import Design
+    d = Design.load(args.file)
+    print(f"{args.file}: valid — {len(d.taxonomy.modes)} failure modes, {len(d.matrix.paths)} paths, "
+          f"{len(d.workflow.nodes)} workflow nodes, {len(d.postmortem.action_items)} action items")
+    print(f"budget: {d.budget().verdict}")
+    return EXIT_OK
+
+
+def cmd_show(args) -> int:
+    from .design import Design
+    d = Design.load(args.file)
+    if args.artifact in (None, "all"):
+        print(d.to_text())
+    elif args.artifact == "budget":
+        print(d.budget().to_text())
+    elif args.artifact == "workflow" and args.mermaid:
+        print(d.workflow.to_mermaid())
+    else:
+        print(getattr(d, args.artifact).to_text())
+    return EXIT_OK
+
+
+def cmd_new(args) -> int:
+    from .design import default_design
+    name = args.name
+    target = Path(args.out) if args.out else Path(_slug(name) + ".yaml")
+    if target.exists() and not args.force:
+        raise UsageError(f"{target}: already exists; pass --force to overwrite it")
+    d = default_design()
+    d.context.name = name
+    d.save(target)
+    print(f"wrote {target}: the worked example, renamed to {name!r}. Edit it, then run `fallbackkit validate {target}`.")
+    return EXIT_OK
+
+
+def cmd_schema(args) -> int:
+    from .design import schema_text
+    text = schema_text()
+    if args.out:
+        from .files import atomic_write_text
+        atomic_write_text(args.out, text)
+        print(f"wrote {args.out}")
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name.strip()).strip("_") or "design"
+
+
+# -- parser ----------------------------------------------------------------------------------
+ARTIFACT_CHOICES = ["all", "context", "taxonomy", "matrix", "budget", "workflow", "postmortem"]
+
+DESCRIPTION = """\
+Design the fallback system of an LLM product and defend it with numbers.
+
+A design is one YAML file: product context (traffic, SLO), failure taxonomy,
+latency-budget matrix, recovery workflow and post-mortem loop.
+
+  fallbackkit new "Support chat"        scaffold a design from the worked example
+  fallbackkit validate support_chat.yaml check every rule; one line per problem
+  fallbackkit show support_chat.yaml --artifact budget
+                                        the latency budget held against the SLO
+"""
+
+EPILOG = "Exit codes: 0 ok, 1 findings (critique), 2 invalid input, 3 internal error."
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="fallbackkit", description=DESCRIPTION, epilog=EPILOG,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    from . import __version__
+    p.add_argument("--version", action="version", version=f"fallbackkit {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    s = sub.add_parser("validate", help="check a design file against every rule",
+                       description="Validate a design file. Exit 0 when valid, 2 with one line per problem.")
+    s.add_argument("file", help="design file (.yaml, .yml or .json)")
+    s.set_defaults(func=cmd_validate)
+
+    s = sub.add_parser("show", help="print a design or one artifact as terminal tables",
+                       description="Print a design, one artifact, or the latency budget against the SLO.")
+    s.add_argument("file", help="design file")
+    s.add_argument("--artifact", choices=ARTIFACT_CHOICES, default="all", help="what to show (default: all)")
+    s.add_argument("--mermaid", action="store_true", help="with --artifact workflow: print Mermaid text")
+    s.set_defaults(func=cmd_show)
+
+    s = sub.add_parser("new", help="scaffold a new design from the worked example",
+                       description="Write NAME.yaml: the bundled worked example with your product's name.")
+    s.add_argument("name", help="product name, e.g. 'Support chat'")
+    s.add_argument("--out", help="file to write (default: NAME as a slug + .yaml)")
+    s.add_argument("--force", action="store_true", help="overwrite an existing file")
+    s.set_defaults(func=cmd_new)
+
+    s = sub.add_parser("schema", help="print the JSON Schema of a design file",
+                       description="Print (or write) the published JSON Schema of a design file, for editors and CI.")
+    s.add_argument("--out", help="write to this file instead of stdout")
+    s.set_defaults(func=cmd_schema)
+
+    for register in EXTRA_COMMANDS:
+        register(sub)
+    return p
+
+
+#: Other modules' commands: each is a function adding a subparser to ``sub``.
+EXTRA_COMMANDS: list[Callable] = []
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_INVALID
+    try:
+        return args.func(args)
+    except DesignError as exc:
+        for problem in exc.problems:
+            print(str(problem), file=sys.stderr)
+        n = len(exc.problems)
+        print(f"{n} problem{'s' if n != 1 else ''} found.", file=sys.stderr)
+        return EXIT_INVALID
+    except UsageError as exc:
+        print(f"fallbackkit: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the CLI never shows a traceback by default
+        if os.environ.get("FALLBACKKIT_DEBUG"):
+            raise
+        print(f"fallbackkit: internal error: {type(exc).__name__}: {exc} "
+              "(set FALLBACKKIT_DEBUG=1 for the traceback)", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
