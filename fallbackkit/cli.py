@@ -71,6 +71,18 @@ def cmd_schema(args) -> int:
     return EXIT_OK
 
 
+def cmd_critique(args) -> int:
+    from .critique import critique
+    from .design import Design
+    # check=False: a design that breaks rules still gets a critique (its findings say why);
+    # only data the model cannot read at all (wrong types, unknown fields) exits 2.
+    d = Design.load(args.file, check=False)
+    c = critique(d)
+    text = {"md": c.to_markdown, "json": c.to_json, "text": c.to_text}[args.format]()
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    return EXIT_OK if c.passed else EXIT_FINDINGS
+
+
 def _slug(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", name.strip()).strip("_") or "design"
 
@@ -123,6 +135,27 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Print (or write) the published JSON Schema of a design file, for editors and CI.")
     s.add_argument("--out", help="write to this file instead of stdout")
     s.set_defaults(func=cmd_schema)
+
+    s = sub.add_parser(
+        "critique", help="score a design the way a hiring committee would",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="""\
+Score a design on nine rubric criteria (Very Weak … Very Strong), each with evidence
+lines pointing at design fields, and list every finding with its severity, field path
+and a concrete fix: unquantified claims, paths without a latency budget, unserved
+traffic, timeouts longer than the deadline left, retry storms, prices that disagree
+with cost per 1M, vague severities, modes without detection/runbook/owner, fewer than
+five modes, mean-only loop metrics, artifacts that cannot stand alone, UML errors.
+
+Exit 0 when no finding is blocking, 1 when one is, 2 when the file cannot be read.
+
+  fallbackkit critique my_design.yaml
+  fallbackkit critique my_design.yaml --format md > critique.md
+""")
+    s.add_argument("file", help="design file (.yaml, .yml or .json); rule violations are critiqued, not refused")
+    s.add_argument("--format", choices=["text", "md", "json"], default="text",
+                   help="text for the terminal (default), md for a review, json for tools")
+    s.set_defaults(func=cmd_critique)
 
     for register in EXTRA_COMMANDS:
         register(sub)

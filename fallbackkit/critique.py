@@ -319,17 +319,23 @@ class Critique:
 
     def to_markdown(self) -> str:
         lines = [f"# {_md(self.summary())}", "", "## Rubric", "",
-                 "| criterion | score | evidence |", "|---|---|---|"]
+                 "| criterion | score | findings |", "|---|---|---|"]
         for s in self.scores:
-            ev = "<br>".join(f"{'✓' if e.ok else '✗'} {_md(e.text)} (`{e.location}`)" for e in s.evidence)
-            lines.append(f"| {s.name} | **{s.label}** ({s.score}/5) | {ev} |")
+            nb = sum(f.blocking for f in s.findings)
+            lines.append(f"| {s.name} | **{s.label}** ({s.score}/5) | "
+                         f"{nb} blocking, {len(s.findings) - nb} warning{'s' * (len(s.findings) - nb != 1)} |")
         lines += ["", "## Findings", ""]
         if not self.findings:
             lines.append("None.")
         for f in self.weakest():
             lines.append(f"- **{f.severity}** `{f.location}` ({f.check}): {_md(f.message)}  \n"
                          f"  *Fix:* {_md(f.fix)}")
-        return "\n".join(lines) + "\n"
+        lines += ["", "## Evidence", ""]
+        for s in self.scores:
+            lines += [f"### {s.name}: {s.label}", ""]
+            lines += [f"- {'✓' if e.ok else '✗'} {_md(e.text)} (`{e.location}`)" for e in s.evidence]
+            lines.append("")
+        return "\n".join(lines).rstrip("\n") + "\n"
 
     def to_text(self) -> str:
         lines = [self.summary(), ""]
