@@ -162,6 +162,10 @@ def tradeoff_questions(design: Design) -> dict[str, list[Question]]:
         add("matrix", "matrix.llm-vs-rule-engine", "Why a second-stage LLM over a deterministic rule engine? Quantify.",
             f"{second.id}: p99 {second.latency.tail_ms} ms, ${second.cost_per_1m_usd:,.2f} per 1M, quality {second.quality_delta:+.2f}, "
             f"{r.deadline_left_ms:,.0f} ms of deadline left when it starts.", "tradeoffs")
+    add("matrix", "matrix.slo", "State the SLO the matrix is held to, the way an SRE would, and its error budget per day.",
+        f"{slo}; error budget {100 * slo.error_budget:.3g}% = {slo.error_budget * d.context.traffic.requests_per_day:,.0f} "
+        "requests a day may miss.", "slo")
+
     if prim is not None and prim.timeout_ms is not None and prim.latency.tail_ms and prim.id in rows:
         r = rows[prim.id]
         add("matrix", "matrix.primary-timeout",
@@ -192,10 +196,6 @@ def tradeoff_questions(design: Design) -> dict[str, list[Question]]:
             f"${budget.blended_cost_per_1m_usd:,.2f} per 1M × {d.context.traffic.requests_per_day * 365 / 1e6:,.0f}M calls a year "
             f"= ${per_year:,.0f}; fallbacks ${fb:,.2f} per 1M of it; ceiling ${d.context.cost_ceiling_per_1m_usd:,.2f} per 1M.",
             "tradeoffs")
-    add("matrix", "matrix.slo", "State the SLO the matrix is held to, the way an SRE would, and its error budget per day.",
-        f"{slo}; error budget {100 * slo.error_budget:.3g}% = {slo.error_budget * d.context.traffic.requests_per_day:,.0f} "
-        "requests a day may miss.", "slo")
-
     # taxonomy ----------------------------------------------------------------------------
     modes = d.taxonomy.modes
     levels = {getattr(k, "value", k): v for k, v in d.taxonomy.severity_levels.items()}
@@ -212,6 +212,15 @@ def tradeoff_questions(design: Design) -> dict[str, list[Question]]:
             f"'{hidden.name}' is your hardest mode to detect ({hidden.detectability}/10). What would catch it sooner?",
             f"today: {hidden.detection}; a canary prompt set, an evaluator score or a synthetic probe cuts time to detect.",
             "severity")
+    if modes:
+        from .critique import CORE_CATEGORIES
+        cats = sorted({getattr(m.category, "value", m.category) for m in modes})
+        missing = [c for c in CORE_CATEGORIES if c not in cats]
+        add("taxonomy", "taxonomy.coverage",
+            "Which failure mode did you leave out, and why is it safe to leave out?",
+            f"{len(modes)} modes over categories {', '.join(cats)}"
+            + (f"; missing core categories: {', '.join(missing)}" if missing else "; all five core categories covered")
+            + f"; together they hit {100 * sum(m.occurrence for m in modes):.3g}% of requests (declared).", "taxonomy")
     if "P1" in levels and "P2" in levels:
         add("taxonomy", "taxonomy.p1-vs-p2", "What makes a P1 a P1 rather than a P2? Name the metric and the window.",
             f"P1: {levels['P1'].criterion}. P2: {levels['P2'].criterion}.", "severity")
@@ -242,6 +251,11 @@ def tradeoff_questions(design: Design) -> dict[str, list[Question]]:
             f"opens at {cb.failure_rate_threshold:.0%} failures over {cb.window_s:g} s (min {cb.min_requests} requests), "
             f"skips {prim.id} for {cb.cooldown_s:g} s; worst case without it {worst:,.0f} ms vs {slo.threshold_ms:g} ms.",
             "fault_tolerance")
+
+    add("workflow", "workflow.standalone",
+        "Could the gateway team review this diagram without the other three artifacts? What does it name, and how?",
+        f"it names {len(wf.invoked_paths)} fallback paths and {len(wf.handled_modes)} failure modes by id only; "
+        f"{len(d.reference_problems())} references fail to resolve.", "consistency")
 
     # post-mortem loop --------------------------------------------------------------------
     pm = d.postmortem
@@ -291,7 +305,7 @@ class MockInterview:
     """A timed mock interview over a design, one session per artifact."""
 
     def __init__(self, design: Design, *, mode: Mode = "solo", minutes_per_artifact: float = 10,
-                 questions_per_artifact: int = 3, artifacts: Sequence[str] = SESSION_ARTIFACTS,
+                 questions_per_artifact: int = 4, artifacts: Sequence[str] = SESSION_ARTIFACTS,
                  simulation: Any = None, clock: Callable[[], float] | None = None):
         if mode not in ("solo", "interviewer"):
             raise ValueError(f"mode {mode!r}: expected 'solo' or 'interviewer'")
