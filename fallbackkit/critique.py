@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import html
 import json
+import math
 import re
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Iterable, Literal
@@ -451,9 +452,14 @@ _METRIC_WORDS = re.compile(r"[<>≤≥%]|\b(over|within|per|rate|ms|min|minutes?
                            re.IGNORECASE)
 
 
+_ANY_EVENT = re.compile(r"\bany\s+\w+", re.IGNORECASE)
+
+
 def metric_driven(criterion: str) -> bool:
-    """A severity definition a pager could evaluate: a number and a threshold or window."""
-    return bool(_NUMBER.search(criterion or "")) and bool(_METRIC_WORDS.search(criterion or ""))
+    """A severity definition a pager could evaluate: a number with a threshold or window,
+    or a count threshold of zero ('any unsafe answer served to a user')."""
+    text = criterion or ""
+    return (bool(_NUMBER.search(text)) and bool(_METRIC_WORDS.search(text))) or bool(_ANY_EVENT.search(text))
 
 
 # -- the critique ---------------------------------------------------------------------------
@@ -511,8 +517,16 @@ def _ms(x: float | None) -> str:
     return "?" if x is None else f"{x:,.0f} ms"
 
 
-def _pct(x: float) -> str:
-    return f"{100 * x:.3g}%"
+def pct(x: float) -> str:
+    """A share as a percentage with three significant digits and no exponent: 0.0000104 → '0.00104%'."""
+    v = 100 * x
+    if v == 0 or not math.isfinite(v):
+        return f"{v:g}%"
+    decimals = max(0, 2 - math.floor(math.log10(abs(v))))
+    return f"{v:.{decimals}f}".rstrip("0").rstrip(".") + "%" if decimals else f"{v:.0f}%"
+
+
+_pct = pct
 
 
 # -- SLO framing --------------------------------------------------------------------------
@@ -829,8 +843,10 @@ def _fault_tolerance(d: Design, budget: Budget | None, sim: SimulatedNumbers | N
         tail, typ = p.latency.tail_ms, p.latency.typical_ms
         if tail and typ and tail > 3 * typ:
             cut = (p.timeout_ms is not None and p.timeout_ms < tail) or p.hedge is not None
-            col.ev("fault_tolerance", cut, f"primary's heavy tail (p99 {tail:g} ms vs p50 {typ:g} ms) is "
-                   + ("cut by a timeout or hedge" if cut else "neither cut nor hedged"), f"matrix.paths[{i}].timeout_ms")
+            fits = tail <= d.context.slo.threshold_ms
+            col.ev("fault_tolerance", cut or fits, f"primary's heavy tail (p99 {tail:g} ms vs p50 {typ:g} ms) is "
+                   + ("cut by a timeout or hedge" if cut else "inside the SLO threshold" if fits
+                      else "neither cut nor hedged, and past the SLO threshold"), f"matrix.paths[{i}].timeout_ms")
     degrade = [p.id for p in paths if p.kind in DETERMINISTIC_KINDS]
     col.ev("fault_tolerance", bool(degrade), f"deterministic degradation paths: {', '.join(degrade) or 'none'}", "matrix.paths[*].kind")
     if paths:
@@ -957,6 +973,16 @@ def _consistency(d: Design, budget, sim, col: _Collector, _cap):
         col.ev("consistency", ok, f"{name} validates on its own", name)
 
 
+_NUM = r"(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?"
+_LABEL_TIMEOUT = [re.compile(_NUM + r"\s*(ms|s)\s+timeout", re.IGNORECASE),
+                  re.compile(r"timeout\s+(?:of\s+)?" + _NUM + r"\s*(ms|s)\b", re.IGNORECASE)]
+
+
 def _label_timeouts(label: str) -> list[float]:
-    pats = [r"(\d+(?:\.\d+)?)\s*ms\s+timeout", r"timeout\s+(?:of\s+)?(\d+(?:\.\d+)?)\s*ms"]
-    return [float(m) for p in pats for m in re.findall(p, label or "", re.IGNORECASE)]
+    """Timeouts a workflow label states, in ms: 'with a 1,900 ms timeout', 'a 10 s timeout'."""
+    out = []
+    for pat in _LABEL_TIMEOUT:
+        for whole, frac, unit in pat.findall(label or ""):
+            v = float(whole.replace(",", "") + (f".{frac}" if frac else ""))
+            out.append(v * 1000 if unit.lower() == "s" else v)
+    return out

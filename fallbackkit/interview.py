@@ -27,7 +27,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Literal, Mapping, Sequence
 
-from .critique import Critique, Finding, artifact_of, critique
+from .critique import Critique, Finding, artifact_of, critique, pct
 from .design import Design
 from .matrix import PathKind
 
@@ -116,6 +116,7 @@ _FINDING_PROMPT = {
     "notation": "The diagram breaks UML notation here. How should it be drawn, and why does it matter to the reader?",
     "incident-without-action": "A severe incident left no action item. What would you change, and which metric shows it worked?",
     "no-circuit-breaker": "In a provider outage, what does every request pay before it falls back? How would you stop paying it?",
+    "category-gap": "A core failure category is missing. Is that a gap, or can the product not fail that way? Give the number.",
     "order-mismatch": "The workflow and the matrix disagree on the order of paths. Which is right, and what changes in the budget?",
 }
 
@@ -156,24 +157,32 @@ def tradeoff_questions(design: Design) -> dict[str, list[Question]]:
                    f"{r.deadline_left_ms:,.0f} ms and cost about ${llm.cost_per_1m_usd:,.0f} per 1M") if llm and llm.latency.tail_ms else ""
         add("matrix", "matrix.rule-engine-vs-llm", "Why a rule engine over a second-stage LLM? Quantify.",
             f"{rule.id}: p99 {rule.latency.tail_ms:g} ms, ${rule.cost_per_1m_usd:,.2f} per 1M, quality {rule.quality_delta:+.2f}, "
-            f"serves {100 * r.share:.3g}% of traffic with {r.deadline_left_ms:,.0f} ms of the deadline left; {llm_txt}.", "tradeoffs")
+            f"serves {pct(r.share)} of traffic with {r.deadline_left_ms:,.0f} ms of the deadline left; {llm_txt}.", "tradeoffs")
     elif second is not None and second.id in rows:
         r = rows[second.id]
         add("matrix", "matrix.llm-vs-rule-engine", "Why a second-stage LLM over a deterministic rule engine? Quantify.",
-            f"{second.id}: p99 {second.latency.tail_ms} ms, ${second.cost_per_1m_usd:,.2f} per 1M, quality {second.quality_delta:+.2f}, "
+            f"{second.id}: p99 {second.latency.tail_ms:g} ms, ${second.cost_per_1m_usd:,.2f} per 1M, quality {second.quality_delta:+.2f}, "
             f"{r.deadline_left_ms:,.0f} ms of deadline left when it starts.", "tradeoffs")
     add("matrix", "matrix.slo", "State the SLO the matrix is held to, the way an SRE would, and its error budget per day.",
-        f"{slo}; error budget {100 * slo.error_budget:.3g}% = {slo.error_budget * d.context.traffic.requests_per_day:,.0f} "
+        f"{slo}; error budget {pct(slo.error_budget)} = {slo.error_budget * d.context.traffic.requests_per_day:,.0f} "
         "requests a day may miss.", "slo")
 
     if prim is not None and prim.timeout_ms is not None and prim.latency.tail_ms and prim.id in rows:
         r = rows[prim.id]
-        add("matrix", "matrix.primary-timeout",
-            f"Why cut the primary at {prim.timeout_ms:g} ms when its p99 is {prim.latency.tail_ms:g} ms? "
-            "What share of calls does that cut, and where do they go?",
-            f"the timeout cuts at least {100 * prim.timeout_miss:g}% of calls (declared percentiles); the primary serves "
-            f"{100 * r.share:.3g}%, {100 * (1 - r.share):.3g}% fall through to the fallbacks; worst-case chain "
-            f"{budget.worst_case_ms:,.0f} ms vs {slo.threshold_ms:g} ms.", "budget")
+        if prim.timeout_ms < prim.latency.tail_ms:
+            add("matrix", "matrix.primary-timeout",
+                f"Why cut the primary at {prim.timeout_ms:,.0f} ms when its p99 is {prim.latency.tail_ms:,.0f} ms? "
+                "What share of calls does that cut, and where do they go?",
+                f"the timeout cuts at least {pct(prim.timeout_miss)} of calls (declared percentiles); the primary serves "
+                f"{pct(r.share)}, {pct(1 - r.share)} fall through to the fallbacks; worst-case chain "
+                f"{budget.worst_case_ms:,.0f} ms vs {slo.threshold_ms:g} ms.", "budget")
+        else:
+            add("matrix", "matrix.primary-timeout",
+                f"Your primary's timeout ({prim.timeout_ms:,.0f} ms) is above its p99 ({prim.latency.tail_ms:,.0f} ms). "
+                "What does a hung call cost the rest of the chain?",
+                f"a timed-out primary spends {prim.give_up_ms():,.0f} ms (retries included) before the first fallback, "
+                f"which then has {rows[paths[1].id].deadline_left_ms if len(paths) > 1 and paths[1].id in rows else 0:,.0f} ms "
+                f"left; worst-case chain {budget.worst_case_ms:,.0f} ms vs {slo.threshold_ms:g} ms.", "budget")
     cache = next((p for p in paths if p.kind == PathKind.cache.value), None)
     if cache is not None and budget is not None and cache.id in rows:
         halved = d.matrix.model_copy(deep=True)
@@ -181,10 +190,10 @@ def tradeoff_questions(design: Design) -> dict[str, list[Question]]:
         hb = halved.budget(slo)
         hrows = {r.id: r for r in hb.rows}
         after = [r for r in hb.rows if d.matrix.ids.index(r.id) > d.matrix.ids.index(cache.id)]
-        shift = ", ".join(f"{r.id} {100 * rows[r.id].share:.3g}% → {100 * r.share:.3g}%" for r in after)
+        shift = ", ".join(f"{r.id} {pct(rows[r.id].share)} → {pct(r.share)}" for r in after)
         add("matrix", "matrix.cache-hit-rate",
             f"Your cache answers {cache.coverage_pct:g}% of the requests that reach it. What if the hit rate halves?",
-            f"cache serves {100 * rows[cache.id].share:.3g}% → {100 * hrows[cache.id].share:.3g}% of traffic; {shift}; "
+            f"cache serves {pct(rows[cache.id].share)} → {pct(hrows[cache.id].share)} of traffic; {shift}; "
             f"blended cost ${budget.blended_cost_per_1m_usd:,.2f} → ${hb.blended_cost_per_1m_usd:,.2f} per 1M; "
             f"worst case stays {hb.worst_case_ms:,.0f} ms.", "tradeoffs")
     if budget is not None:
@@ -220,7 +229,7 @@ def tradeoff_questions(design: Design) -> dict[str, list[Question]]:
             "Which failure mode did you leave out, and why is it safe to leave out?",
             f"{len(modes)} modes over categories {', '.join(cats)}"
             + (f"; missing core categories: {', '.join(missing)}" if missing else "; all five core categories covered")
-            + f"; together they hit {100 * sum(m.occurrence for m in modes):.3g}% of requests (declared).", "taxonomy")
+            + f"; together they hit {pct(sum(m.occurrence for m in modes))} of requests (declared).", "taxonomy")
     if "P1" in levels and "P2" in levels:
         add("taxonomy", "taxonomy.p1-vs-p2", "What makes a P1 a P1 rather than a P2? Name the metric and the window.",
             f"P1: {levels['P1'].criterion}. P2: {levels['P2'].criterion}.", "severity")
@@ -233,7 +242,7 @@ def tradeoff_questions(design: Design) -> dict[str, list[Question]]:
     if routed:
         e, mode_id = routed[min(len(routed) - 1, 2)]
         add("workflow", "workflow.trace",
-            f"Trace a '{mode_id}' request through the diagram: which guards does it pass, which paths does it try?",
+            f"Trace a request that fails with '{mode_id}' through the diagram: which guards does it pass, which paths does it try?",
             f"it leaves '{labels.get(e.source, e.source)}' on guard [{(e.guard or '').strip('[]')}] "
             f"to '{labels.get(e.target, e.target)}'; paths in flow order: {' → '.join(order)}.", "notation")
     if any(getattr(n.kind, "value", n.kind) == "fork" for n in wf.nodes) and budget is not None and len(budget.rows) > 1:

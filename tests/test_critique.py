@@ -276,11 +276,33 @@ def test_unquantified_claims(text, claims):
 @pytest.mark.parametrize("criterion,ok", [
     ("SLO attainment < 99% over 10 min", True),
     ("error-budget burn rate > 2x over 6 h", True),
+    ("any unsafe answer served to a user", True),
     ("major customer impact", False),
     ("P1", False),
 ])
 def test_metric_driven(criterion, ok):
     assert metric_driven(criterion) is ok
+
+
+@pytest.mark.parametrize("label,ms", [
+    ("Call primary LLM with an 85 ms timeout", [85]),
+    ("Retrieve and generate with a 1,900 ms timeout", [1900]),
+    ("Call the primary with a 10 s timeout", [10000]),
+    ("Query the index, timeout of 2.5 s", [2500]),
+    ("Receive request; start the 150 ms deadline", []),
+])
+def test_label_timeouts(label, ms):
+    from fallbackkit.critique import _label_timeouts
+    assert _label_timeouts(label) == ms
+
+
+def test_label_stating_seconds_matches_the_matrix(default_data):
+    path(default_data, "primary")["timeout_ms"] = 1900
+    default_data["context"]["slo"]["threshold_ms"] = 2500
+    node(default_data, "call_primary")["label"] = "Call primary LLM with a 1,900 ms timeout"
+    assert not critique(design_of(default_data)).by_check("label-mismatch")
+    node(default_data, "call_primary")["label"] = "Call primary LLM with a 1.9 s timeout"
+    assert not critique(design_of(default_data)).by_check("label-mismatch")
 
 
 # -- exports and CLI ----------------------------------------------------------------------
