@@ -26,6 +26,7 @@ from __future__ import annotations
 import html
 import json
 import math
+import numbers
 import re
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Iterable, Literal
@@ -190,35 +191,52 @@ class SimulatedNumbers:
     def from_result(cls, result: Any) -> "SimulatedNumbers":
         """Read a simulation result (object, dataclass or dict) by the names it likely uses.
 
-        Shares given in percent (> 1) are converted to fractions. Per-path numbers are read
-        from ``paths`` / ``per_path`` (a list of rows with ``id``/``path``, ``share``,
-        ``p99_ms``, or a mapping id → row).
+        Reads ``fallbackkit.simulate.SimulationResult`` directly (``slo_attainment``,
+        ``unserved``, ``retry_share``, ``cost_per_1m_usd``, ``paths[*].share/.p99``), and
+        plain dicts of the same shape. Overall shares above 1 are read as percent; per-path
+        keys ending in ``%`` are percent.
         """
         if isinstance(result, SimulatedNumbers):
             return result
         data = _as_mapping(result)
+        summary = data.get("summary") if isinstance(data.get("summary"), dict) else {}
         out = cls()
         for attr, names in cls._NAMES.items():
             v = _first(data, result, names)
+            if v is None:
+                v = _first(summary, None, names)
             if v is not None:
                 if attr in ("slo_attainment", "unserved") and v > 1:
                     v = v / 100
                 setattr(out, attr, int(v) if attr == "requests" else float(v))
-        rows = _first(data, result, ("paths", "per_path", "path_results"), numeric=False)
+        rows = getattr(result, "paths", None)
+        if not isinstance(rows, (list, tuple, dict)):
+            rows = _first(data, None, ("paths", "per_path", "path_results"), numeric=False)
         if isinstance(rows, dict):
             rows = [{"id": k, **_as_mapping(v)} for k, v in rows.items()]
         for row in rows or []:
             r = _as_mapping(row)
             pid = r.get("id") or r.get("path")
-            if not pid:
+            if not pid or not isinstance(pid, str):
                 continue
-            share = _num(r.get("share", r.get("served_share")))
-            p99 = _num(r.get("p99_ms", r.get("p99")))
-            if share is not None:
+            share = _pick(r, ("share", "served_share"))
+            share_pct = _pick(r, ("share %", "serves %"))
+            p99 = _pick(r, ("p99_ms", "p99", "p99 ms"))
+            if share_pct is not None:
+                out.path_share[pid] = share_pct / 100
+            elif share is not None:
                 out.path_share[pid] = share / 100 if share > 1 else share
-            if p99 is not None:
+            if p99 is not None and math.isfinite(p99):
                 out.path_p99_ms[pid] = p99
         return out
+
+
+def _pick(row: dict, keys: Iterable[str]) -> float | None:
+    for k in keys:
+        v = _num(row.get(k))
+        if v is not None:
+            return v
+    return None
 
 
 def _as_mapping(obj: Any) -> dict:
@@ -239,16 +257,21 @@ def _as_mapping(obj: Any) -> dict:
 
 
 def _num(v: Any) -> float | None:
-    return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
+    return float(v) if isinstance(v, numbers.Real) and not isinstance(v, bool) else None
 
 
 def _first(data: dict, obj: Any, names: Iterable[str], numeric: bool = True):
     for n in names:
-        v = data.get(n, getattr(obj, n, None))
-        if callable(v) and not numeric:
+        v = data.get(n)
+        if v is None and obj is not None:
+            v = getattr(obj, n, None)
+        if v is None or callable(v):
             continue
-        if v is not None:
-            return _num(v) if numeric else v
+        if not numeric:
+            return v
+        x = _num(v)
+        if x is not None:
+            return x
     return None
 
 
@@ -666,8 +689,13 @@ def _budget(d: Design, budget: Budget | None, sim: SimulatedNumbers | None, col:
     fits = sum(r.timeout_fits for r in budget.rows)
     col.ev("budget", fits == n, f"{fits}/{n} timeouts fit the deadline left", "matrix.paths[*].timeout_ms")
     for r in budget.rows:
+        served = f"serves {_pct(r.share)} of traffic"
+        if sim is not None and r.id in sim.path_share:
+            served = f"serves {_pct(sim.path_share[r.id])} of traffic (simulated; declared {_pct(r.share)})"
+        if sim is not None and r.id in sim.path_p99_ms:
+            served += f", users see p99 {_ms(sim.path_p99_ms[r.id])} (simulated)"
         col.ev("budget", r.over_by_ms is not None and r.over_by_ms <= 0,
-               f"{r.id}: {_ms(r.deadline_left_ms)} left, serves {_pct(r.share)} of traffic, {r.verdict}",
+               f"{r.id}: {_ms(r.deadline_left_ms)} left, {served}, {r.verdict}",
                f"matrix.paths[{d.matrix.ids.index(r.id)}]")
     if sim is not None and sim.slo_attainment is not None:
         target = slo.percentile / 100
