@@ -77,7 +77,16 @@ def cmd_critique(args) -> int:
     # check=False: a design that breaks rules still gets a critique (its findings say why);
     # only data the model cannot read at all (wrong types, unknown fields) exits 2.
     d = Design.load(args.file, check=False)
-    c = critique(d)
+    simulation = None
+    if args.simulate is not None:
+        if args.simulate <= 0:
+            raise UsageError(f"--simulate {args.simulate}: expected a number of requests > 0")
+        try:
+            from .simulate import simulate
+        except ImportError:
+            raise UsageError("--simulate needs the simulator (fallbackkit.simulate), which this install lacks") from None
+        simulation = simulate(d, args.simulate, seed=args.seed)
+    c = critique(d, simulation)
     text = {"md": c.to_markdown, "json": c.to_json, "text": c.to_text}[args.format]()
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
     return EXIT_OK if c.passed else EXIT_FINDINGS
@@ -151,10 +160,14 @@ Exit 0 when no finding is blocking, 1 when one is, 2 when the file cannot be rea
 
   fallbackkit critique my_design.yaml
   fallbackkit critique my_design.yaml --format md > critique.md
+  fallbackkit critique my_design.yaml --simulate 100000 --seed 1
 """)
     s.add_argument("file", help="design file (.yaml, .yml or .json); rule violations are critiqued, not refused")
     s.add_argument("--format", choices=["text", "md", "json"], default="text",
                    help="text for the terminal (default), md for a review, json for tools")
+    s.add_argument("--simulate", type=int, metavar="N", default=None,
+                   help="simulate N requests and critique with the simulated numbers instead of the declared arithmetic")
+    s.add_argument("--seed", type=int, default=0, help="seed of the simulation (default 0)")
     s.set_defaults(func=cmd_critique)
 
     for register in EXTRA_COMMANDS:

@@ -84,6 +84,7 @@ CHECKS: dict[str, Check] = {c.id: c for c in [
     Check("chain-over-budget", "budget", "blocking", "a served request can miss the SLO threshold"),
     Check("timeout-exceeds-deadline", "budget", "blocking", "timeout longer than the deadline left"),
     Check("slo-missed", "budget", "blocking", "simulated attainment below the SLO percentile"),
+    Check("declared-vs-simulated", "budget", "warning", "a path's simulated share differs from the declared arithmetic"),
     Check("unserved-traffic", "tradeoffs", "blocking", "coverage leaves traffic unserved"),
     Check("price-inconsistent", "tradeoffs", "blocking", "cost per 1M calls disagrees with the per-call price"),
     Check("cost-over-ceiling", "tradeoffs", "blocking", "blended cost above the product's ceiling"),
@@ -110,6 +111,8 @@ CORE_CATEGORIES = [Category.latency_breach.value, Category.confidence_drop.value
 NON_RETRYABLE = {Category.policy_violation.value, Category.context_window.value}
 #: Most provider calls one request may cause, retries and hedges included (LiteLLM-style caps).
 MAX_CALLS_PER_REQUEST = 4
+#: Declared and simulated shares of a path may differ by this much (5 points) before it is a finding.
+SHARE_GAP = 0.05
 PLACEHOLDERS = {"", "tbd", "todo", "tba", "n/a", "na", "none", "unknown", "unassigned", "?", "-", "someone", "team"}
 
 
@@ -697,6 +700,16 @@ def _budget(d: Design, budget: Budget | None, sim: SimulatedNumbers | None, col:
         col.ev("budget", r.over_by_ms is not None and r.over_by_ms <= 0,
                f"{r.id}: {_ms(r.deadline_left_ms)} left, {served}, {r.verdict}",
                f"matrix.paths[{d.matrix.ids.index(r.id)}]")
+    for r in budget.rows:
+        if sim is None or r.id not in sim.path_share:
+            continue
+        gap = sim.path_share[r.id] - r.share
+        if abs(gap) > SHARE_GAP:
+            col.find("declared-vs-simulated", f"matrix.paths[{d.matrix.ids.index(r.id)}]",
+                     f"{r.id} serves {_pct(sim.path_share[r.id])} of traffic simulated but {_pct(r.share)} by the declared "
+                     f"arithmetic ({100 * gap:+.1f} points): the matrix's numbers do not describe the system",
+                     "restate the declared latency percentiles, coverage and error rate so the arithmetic matches the "
+                     "simulation, and quote the simulated figure in the interview")
     if sim is not None and sim.slo_attainment is not None:
         target = slo.percentile / 100
         ok = sim.slo_attainment >= target

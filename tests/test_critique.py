@@ -143,7 +143,8 @@ FLAWS = [
 
 
 def test_every_check_has_a_flawed_design():
-    covered = {c for c, _, _ in FLAWS} | {"slo-missed"}  # slo-missed needs simulated numbers: below
+    # slo-missed and declared-vs-simulated need simulated numbers: tested below
+    covered = {c for c, _, _ in FLAWS} | {"slo-missed", "declared-vs-simulated"}
     assert covered == set(CHECKS)
 
 
@@ -215,6 +216,15 @@ def test_simulated_attainment_below_target_is_slo_missed():
     assert [f.check for f in c.blocking] == ["slo-missed"]
     assert "simulated: 99.500% of requests within 150 ms, below the 99.9% target" in c.blocking[0].message
     assert c.score("budget").score == 2
+
+
+def test_simulated_share_far_from_declared_is_flagged():
+    sim = SimulatedNumbers(slo_attainment=0.9999, path_share={"primary": 0.677, "cache": 0.224, "rule_engine": 0.098})
+    c = critique(fk.default_design(), simulation=sim)
+    found = c.by_check("declared-vs-simulated")
+    assert [f.location for f in found] == ["matrix.paths[0]", "matrix.paths[1]", "matrix.paths[2]"]
+    assert "primary serves 67.7% of traffic simulated but 93.1% by the declared arithmetic (-25.4 points)" in found[0].message
+    assert c.passed and c.score("budget").score == 4
 
 
 def test_simulated_numbers_replace_declared_ones():
@@ -519,5 +529,23 @@ def test_critique_with_the_real_simulator():
     c = critique(d, simulation=result)
     assert c.numbers == "simulated" and c.passed
     assert all(s.at_least_strong for s in c.scores)
+    # the declared arithmetic only bounds the primary's timeout cut from below; the simulator sizes it
+    assert [f.location for f in c.by_check("declared-vs-simulated")][0] == "matrix.paths[0]"
     assert any("(simulated)" in e.text for e in c.score("tradeoffs").evidence)
     assert SimulatedNumbers.from_result(result.to_dict()).path_share == pytest.approx(nums.path_share)
+
+
+def test_cli_simulate_option():
+    try:
+        import fallbackkit.simulate  # noqa: F401
+        has_sim = True
+    except ImportError:
+        has_sim = False
+    code, out, err = run("critique", fk.default_design_path(), "--simulate", "20000", "--seed", "1", "--format", "json")
+    if has_sim:
+        assert code == 0, err
+        assert json.loads(out)["numbers"] == "simulated"
+    else:
+        assert code == 2 and "--simulate needs the simulator" in err and "Traceback" not in err
+    code, out, err = run("critique", fk.default_design_path(), "--simulate", "0")
+    assert code == 2 and "expected a number of requests > 0" in err
