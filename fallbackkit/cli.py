@@ -92,6 +92,52 @@ def cmd_critique(args) -> int:
     return EXIT_OK if c.passed else EXIT_FINDINGS
 
 
+def cmd_interview(args) -> int:
+    from .design import Design
+    from .files import read_document
+    from .interview import NO_ANSWER, MockInterview
+    if args.minutes <= 0:
+        raise UsageError(f"--minutes {args.minutes:g}: expected a time box > 0")
+    d = Design.load(args.file, check=False)
+    iv = MockInterview(d, mode=args.mode, minutes_per_artifact=args.minutes)
+    if args.list:
+        for q in iv.questions():
+            print(f"{q.id}\t{q.text}")
+        return EXIT_OK
+    if args.answers:
+        answers, _ = read_document(args.answers)
+        if not isinstance(answers, dict) or not all(isinstance(v, str) for v in answers.values()):
+            raise UsageError(f"{args.answers}: expected a mapping of question id to answer text "
+                             "(`fallbackkit interview FILE --list` prints the ids; '*' is the default answer)")
+        unknown = sorted(set(answers) - {q.id for q in iv.questions()} - {"*"})
+        if unknown:
+            raise UsageError(f"{args.answers}: unknown question ids {unknown}; `--list` prints the ids")
+        card = iv.run_scripted(answers)
+    else:
+        # Live in the terminal: one line per answer; an empty line skips, 'next' ends the artifact.
+        role = "interviewer" if args.mode == "interviewer" and args.show_hints else "candidate"
+        iv.start()
+        while not iv.finished:
+            print("\n" + iv.view(role))
+            try:
+                line = input("> ")
+            except EOFError:
+                while not iv.finished:
+                    iv.next_session()
+                break
+            if line.strip().lower() == "next":
+                iv.next_session()
+            else:
+                iv.answer(line or NO_ANSWER)
+        card = iv.scorecard()
+    if args.out:
+        card.save(args.out)
+        print(f"wrote {args.out}: {card.summary()}")
+    else:
+        sys.stdout.write(card.to_markdown())
+    return EXIT_OK
+
+
 def _slug(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", name.strip()).strip("_") or "design"
 
@@ -169,6 +215,29 @@ Exit 0 when no finding is blocking, 1 when one is, 2 when the file cannot be rea
                    help="simulate N requests and critique with the simulated numbers instead of the declared arithmetic")
     s.add_argument("--seed", type=int, default=0, help="seed of the simulation (default 0)")
     s.set_defaults(func=cmd_critique)
+
+    s = sub.add_parser(
+        "interview", help="rehearse the interview: timed questions per artifact, then a scorecard",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="""\
+A mock interview over a design: a timed session per artifact (taxonomy, matrix,
+workflow, post-mortem loop) with follow-up questions drawn from the design's weakest
+findings and its own trade-offs. Answer in the terminal (one line each; empty skips,
+'next' ends the artifact), or from a YAML file of answers for a headless run. Ends
+with a scorecard in Markdown.
+
+  fallbackkit interview my_design.yaml --list             the question ids
+  fallbackkit interview my_design.yaml --answers a.yaml --out scorecard.md
+""")
+    s.add_argument("file", help="design file (.yaml, .yml or .json)")
+    s.add_argument("--mode", choices=["solo", "interviewer"], default="solo",
+                   help="solo shows hints; interviewer hides them from the candidate (default: solo)")
+    s.add_argument("--show-hints", action="store_true", help="interviewer mode: show the interviewer's view")
+    s.add_argument("--minutes", type=float, default=10, help="time box per artifact in minutes (default 10)")
+    s.add_argument("--answers", help="YAML/JSON mapping of question id to answer ('*' = default): run headless")
+    s.add_argument("--list", action="store_true", help="print the question ids and texts, then exit")
+    s.add_argument("--out", help="write the scorecard here (.md, or .json) instead of printing it")
+    s.set_defaults(func=cmd_interview)
 
     for register in EXTRA_COMMANDS:
         register(sub)

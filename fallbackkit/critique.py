@@ -339,6 +339,19 @@ class Critique:
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
 
+    def to_frame(self):
+        """The rubric as a pandas DataFrame, one row per criterion."""
+        import pandas as pd
+        return pd.DataFrame([{"criterion": s.name, "score": s.score, "label": s.label,
+                              "blocking": sum(f.blocking for f in s.findings),
+                              "warnings": sum(not f.blocking for f in s.findings)} for s in self.scores]).set_index("criterion")
+
+    def findings_frame(self):
+        """The findings as a pandas DataFrame, worst first."""
+        import pandas as pd
+        cols = ["severity", "check", "criterion", "location", "message", "fix"]
+        return pd.DataFrame([{**asdict(f), "criterion": f.criterion} for f in self.weakest()], columns=cols)
+
     def summary(self) -> str:
         verdict = "passes" if self.passed else f"{len(self.blocking)} blocking finding{'s' * (len(self.blocking) != 1)}"
         return (f"Critique of {self.design_name} ({self.numbers} numbers): {verdict}, "

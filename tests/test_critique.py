@@ -549,3 +549,47 @@ def test_cli_simulate_option():
         assert code == 2 and "--simulate needs the simulator" in err and "Traceback" not in err
     code, out, err = run("critique", fk.default_design_path(), "--simulate", "0")
     assert code == 2 and "expected a number of requests > 0" in err
+
+
+def test_frames():
+    pytest.importorskip("pandas")
+    c = critique(fk.default_design())
+    df = c.to_frame()
+    assert df.loc["Learning loop and metric validity", "label"] == "Strong"
+    assert df["warnings"].sum() == 1 and df["blocking"].sum() == 0
+    assert list(c.findings_frame()["check"]) == ["incident-without-action"]
+
+
+# -- interview CLI ------------------------------------------------------------------------
+def test_cli_interview_list_and_scripted(tmp_path):
+    code, out, err = run("interview", fk.default_design_path(), "--list")
+    assert code == 0, err
+    ids = [line.split("\t")[0] for line in out.splitlines()]
+    assert len(ids) == 16 and "matrix.rule-engine-vs-llm" in ids
+    answers = tmp_path / "answers.yaml"
+    answers.write_text(yaml.safe_dump({"matrix.rule-engine-vs-llm": "20 ms at $5 per 1M", "*": "not sure"}))
+    card = tmp_path / "card.md"
+    code, out, err = run("interview", fk.default_design_path(), "--answers", str(answers), "--out", str(card))
+    assert code == 0, err
+    assert out.strip() == f"wrote {card}: 16/16 questions answered, 1 with a number; rubric: 9/9 criteria at least Strong"
+    assert "**A.** 20 ms at $5 per 1M" in card.read_text()
+
+
+def test_cli_interview_reads_answers_from_stdin():
+    proc = subprocess.run([sys.executable, "-m", "fallbackkit", "interview", fk.default_design_path(), "--mode", "interviewer"],
+                          input="Paged within 5 min\n\nnext\n", capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "Hint:" not in proc.stdout  # the candidate's view in interviewer mode
+    assert "Mode: interviewer. 1/16 questions answered, 1 with a number" in proc.stdout
+
+
+@pytest.mark.parametrize("content,fragment", [
+    ("- just a list\n", "expected a mapping of fields at the top, got list"),
+    ("matrix.slo: [1, 2]\n", "expected a mapping of question id to answer text"),
+    ("matrix.nope: hi\n", "unknown question ids ['matrix.nope']"),
+])
+def test_cli_interview_bad_answers_exit_2(tmp_path, content, fragment):
+    f = tmp_path / "a.yaml"
+    f.write_text(content)
+    code, out, err = run("interview", fk.default_design_path(), "--answers", str(f))
+    assert code == 2 and fragment in err and "Traceback" not in err
