@@ -431,7 +431,9 @@ _VAGUE = re.compile(
     r"|\b(low|minimal|negligible|high|great)\s+(cost|latency|availability|reliability)\b"
     r"|\bhighly available\b|\b(robust|resilient|scalable|seamless(ly)?|significantly|drastically|dramatically|blazing)\b",
     re.IGNORECASE)
-_NUMBER = re.compile(r"\d")
+#: A number in prose: a digit not glued to a preceding letter ('P1', 'p99', 'GPT4' are names, not numbers).
+NUMBER = re.compile(r"(?<![A-Za-z\d.])\d")
+_NUMBER = NUMBER
 _INTERNAL = re.compile(
     r"\b(context|taxonomy|matrix|workflow|postmortem)\.(paths|modes|nodes|edges|incidents|action_items|slo|"
     r"severity_levels|traffic|metrics|partitions)\b|\b(paths|modes|nodes|edges|incidents|action_items)\[\d+\]"

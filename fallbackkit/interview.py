@@ -27,7 +27,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Literal, Mapping, Sequence
 
-from .critique import Critique, Finding, artifact_of, critique, pct
+from .critique import NUMBER, Critique, Finding, artifact_of, critique, pct
 from .design import Design
 from .matrix import PathKind
 
@@ -68,7 +68,7 @@ class Answer:
     @property
     def quantified(self) -> bool:
         """Cites a number: the committee's first test of an answer."""
-        return self.answered and bool(re.search(r"\d", self.text))
+        return self.answered and bool(NUMBER.search(self.text))
 
 
 @dataclass

@@ -277,6 +277,7 @@ def test_empty_matrix_does_not_crash(default_data):
     ("Reduces out-of-budget latency from 250 ms to 120 ms in 95% of calls.", 0),
     ("Cache then rule engine answer within 150 ms; highly available.", 1),
     ("Trim conversation history to 6 turns before each call", 0),
+    ("Hedging the P1 path improves latency at p99.", 1),  # 'P1' and 'p99' are names, not numbers
     ("", 0),
 ])
 def test_unquantified_claims(text, claims):
@@ -422,6 +423,12 @@ def test_scripted_interview_runs_headless_and_scores():
     assert "| Budget arithmetic and feasibility | **Very Strong (5/5)** | 1/1 answered, 0 with a number |" in md
     assert "_(1.0 min, late, no number)_" in md
     assert "*A strong answer cites:*" in md and "*A strong answer cites:*" not in card.to_markdown(hints=False)
+
+
+def test_a_severity_name_is_not_a_number():
+    iv = MockInterview(fk.default_design(), artifacts=["taxonomy"])
+    iv.run_scripted(["It is a P1 because p99 breaks.", "A canary every 60 s."])
+    assert [a.quantified for a in iv.sessions[0].answers[:2]] == [False, True]
 
 
 def test_scripted_list_and_missing_answers():
