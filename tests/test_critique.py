@@ -600,3 +600,13 @@ def test_cli_interview_bad_answers_exit_2(tmp_path, content, fragment):
     f.write_text(content)
     code, out, err = run("interview", fk.default_design_path(), "--answers", str(f))
     assert code == 2 and fragment in err and "Traceback" not in err
+
+
+def test_critique_and_interview_stay_light():
+    """Analysis layer: no pandas, altair, ipywidgets, numpy or IPython on import or use."""
+    code = ("import sys, json, fallbackkit as fk\n"
+            "from fallbackkit.critique import critique\nfrom fallbackkit.interview import MockInterview\n"
+            "d = fk.default_design(); critique(d).to_markdown(); MockInterview(d).run_scripted({'*': '5 ms'}).to_markdown()\n"
+            "print(json.dumps(sorted(m for m in ('pandas', 'altair', 'ipywidgets', 'numpy', 'IPython') if m in sys.modules)))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert json.loads(out) == []
