@@ -970,9 +970,12 @@ def _consistency(d: Design, budget, sim, col: _Collector, _cap):
     for loc, text in free_text(d):
         for s in unquantified_claims(text):
             claims += 1
+            # An incident record narrates what happened; a vague line there weakens the record but is
+            # not a design claim, so it warns instead of blocking.
             col.find("unquantified-claim", loc, f"claim with no number: {s!r}",
                      "state the risk reduction it buys in numbers, e.g. 'moves p99.9 from 400 ms to 142 ms' or "
-                     "'serves 70% of fallback traffic at 30 ms for $20 per 1M calls'")
+                     "'serves 70% of fallback traffic at 30 ms for $20 per 1M calls'",
+                     severity="warning" if loc.startswith("postmortem.incidents") else None)
         if _INTERNAL.search(text):
             internal += 1
             col.find("not-standalone", loc, f"refers to another artifact's internals: {_INTERNAL.search(text).group(0)!r}",

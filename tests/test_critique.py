@@ -158,7 +158,7 @@ def test_flaw_triggers_its_finding_and_no_unrelated_blocking(default_data, check
     assert not unrelated, "\n".join(map(str, unrelated))
     f = next(f for f in found if f.location == location)
     assert f.fix and f.message
-    assert f.severity == CHECKS[check].severity or check in ("notation", "retry-non-retryable")
+    assert f.severity == CHECKS[check].severity or check in ("notation", "retry-non-retryable", "unquantified-claim")
     crit = c.score(CHECKS[check].criterion)
     assert f in crit.findings
     assert crit.score <= (2 if f.blocking else 4), crit
@@ -174,6 +174,13 @@ def test_retry_share_over_budget_is_a_storm(default_data):
     assert [f.location for f in storm] == ["matrix.retry_budget_pct"]
     assert "retries add 6.9% of requests (declared), above the 5% retry budget" in storm[0].message
     assert [f.check for f in c.blocking] == ["retry-storm"]
+
+
+def test_vague_incident_narrative_warns_but_does_not_block(default_data):
+    default_data["postmortem"]["incidents"][0]["resolution"] = "switched to a faster model"
+    c = critique(design_of(default_data))
+    [f] = c.by_check("unquantified-claim")
+    assert f.location == "postmortem.incidents[0].resolution" and not f.blocking and c.passed
 
 
 def test_price_finding_states_the_right_arithmetic(default_data):
