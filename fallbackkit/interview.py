@@ -27,7 +27,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Literal, Mapping, Sequence
 
-from .critique import NUMBER, Critique, Finding, artifact_of, critique, pct
+from .critique import NUMBER, Critique, Finding, artifact_of, critique, pct, unquantified_claims
 from .design import Design
 from .matrix import PathKind
 
@@ -64,6 +64,11 @@ class Answer:
     @property
     def answered(self) -> bool:
         return bool(self.text.strip()) and self.text != NO_ANSWER
+
+    @property
+    def vague_claims(self) -> list[str]:
+        """Sentences that claim 'faster', 'cheaper', 'more reliable'… with no number."""
+        return unquantified_claims(self.text) if self.answered else []
 
     @property
     def quantified(self) -> bool:
@@ -550,6 +555,7 @@ class Scorecard:
                 else:
                     tags = [f"{a.seconds / 60:.1f} min"] + (["late"] if a.late else []) + \
                            (["no number"] if a.answered and not a.quantified else []) + \
+                           ([f"vague: {c!r}" for c in a.vague_claims]) + \
                            ([f"mark {a.rating}/5"] if a.rating is not None else [])
                     lines.append(f"**A.** {_md(a.text)} _({', '.join(tags)})_  ")
                 if hints:

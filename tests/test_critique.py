@@ -432,6 +432,13 @@ def test_scripted_interview_runs_headless_and_scores():
     assert "*A strong answer cites:*" in md and "*A strong answer cites:*" not in card.to_markdown(hints=False)
 
 
+def test_vague_answer_is_tagged_in_the_transcript():
+    iv = MockInterview(fk.default_design(), artifacts=["matrix"])
+    card = iv.run_scripted(["The rule engine is cheaper and faster."])
+    assert iv.sessions[0].answers[0].vague_claims == ["The rule engine is cheaper and faster."]
+    assert "_(1.0 min, no number, vague: 'The rule engine is cheaper and faster.')_" in card.to_markdown()
+
+
 def test_a_severity_name_is_not_a_number():
     iv = MockInterview(fk.default_design(), artifacts=["taxonomy"])
     iv.run_scripted(["It is a P1 because p99 breaks.", "A canary every 60 s."])
