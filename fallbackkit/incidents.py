@@ -73,6 +73,8 @@ RECOVERY_BANDS = [("elite", 60.0), ("high", 24 * 60.0), ("medium", 7 * 24 * 60.0
 
 NO_COMPONENT = "(none)"
 
+SHORT_CITATION = "public status page, via the ICPE 2025 LLM-incident dataset (atlarge-research/llm-service-analysis)"
+
 SOURCE_CITATION = (
     "Incident data: \"An Empirical Characterization of Outages and Incidents in Public Services "
     "for Large Language Models\" (ICPE 2025), public artifact atlarge-research/llm-service-analysis, "
@@ -110,6 +112,11 @@ class _Raw:
     stamps: dict[str, str | None]
     descriptions: dict[str, str]
     line: int | None
+
+
+def _val(v: Any) -> Any:
+    """An enum's value (a model field left at its enum default keeps the member)."""
+    return getattr(v, "value", v)
 
 
 def _text(v: Any) -> str:
@@ -903,12 +910,12 @@ class IncidentLog:
                 "recovery_bands": [_json_row(r) for r in self.recovery_bands().rows()],
                 "unit": "minutes"}
 
-    def to_text(self, by: str | None = None) -> str:
+    def to_text(self, by: str | None = None, window: str = "Q") -> str:
         s = self.summary()
         head = (f"Incident log — {s['incidents']} incidents from {self.source}\n"
                 f"providers: {', '.join(f'{k} {v}' for k, v in s['providers'].items())}; "
                 f"first {s['first']}, last {s['last']}")
-        return "\n\n".join([head, self.quality.to_text(), self.metrics(by).to_text(), self.recovery_bands().to_text()])
+        return "\n\n".join([head, self.quality.to_text(), self.metrics(by, window).to_text(), self.recovery_bands().to_text()])
 
     def to_html(self) -> str:
         s = self.summary()
@@ -977,15 +984,15 @@ class WeeklyReview:
         first, last = self.start.date(), (self.end - __import__("pandas").Timedelta(days=1)).date()
         out = []
         for a in self.loop.action_items:
-            open_ = a.status in ("open", "in_progress")
+            open_ = _val(a.status) in ("open", "in_progress")
             if first <= a.due <= last:
                 why = "due this week"
             elif open_ and a.due < first:
                 why = f"overdue by {(last - a.due).days} days"
             else:
                 continue
-            out.append({"id": a.id, "type": a.type, "owner": a.owner, "due": a.due.isoformat(),
-                        "status": a.status, "why": why, "title": a.title})
+            out.append({"id": a.id, "type": _val(a.type), "owner": a.owner, "due": a.due.isoformat(),
+                        "status": _val(a.status), "why": why, "title": a.title})
         return out
 
     def trends(self) -> list[dict]:
@@ -1080,10 +1087,10 @@ class ActionTracker:
     def rows(self) -> list[dict]:
         out = []
         for a in self.loop.action_items:
-            open_ = a.status in ("open", "in_progress")
+            open_ = _val(a.status) in ("open", "in_progress")
             days = (a.due - self.today).days
             state = "closed" if not open_ else ("overdue" if days < 0 else ("due this week" if days <= 7 else "scheduled"))
-            out.append({"id": a.id, "type": a.type, "owner": a.owner, "due": a.due.isoformat(), "status": a.status,
+            out.append({"id": a.id, "type": _val(a.type), "owner": a.owner, "due": a.due.isoformat(), "status": _val(a.status),
                         "days_to_due": days if open_ else None, "state": state,
                         "failure_mode": a.failure_mode or "", "incident": a.incident or "", "title": a.title})
         return out
@@ -1096,7 +1103,7 @@ class ActionTracker:
     def completion(self) -> float | None:
         """Share of action items done or won't-fix (None when there are none)."""
         items = self.loop.action_items
-        return sum(a.status in ("done", "wont_fix") for a in items) / len(items) if items else None
+        return sum(_val(a.status) in ("done", "wont_fix") for a in items) / len(items) if items else None
 
     def by(self, key: str) -> dict[str, dict[str, int]]:
         """Counts of open / overdue / closed items per owner, type or failure_mode."""
@@ -1207,8 +1214,8 @@ class TaxonomyFeedback:
                  for m in taxonomy.modes if m.category not in seen_tax]
         proposed = []
         for r in cats:
-            if r["modes"] or r["taxonomy_category"] in {p["category"] for p in proposed}:
-                continue
+            if r["modes"] or r["category"] == "other":
+                continue  # covered, or too mixed to be one mode
             sub = df[df["category"] == r["category"]]
             impacts = sub["impact"].dropna().astype(int)
             sev = IMPACT_SEVERITY.get(int(impacts.median()), "P2") if len(impacts) else "P2"
@@ -1340,7 +1347,7 @@ def _doc_from_log(inc: dict, design, template: list[str]) -> PostMortemDocument:
               ("impact", f"{impact_name} ({imp})" if impact_name != "unknown" else "unknown"),
               ("category", f"{inc['category']} → {CATEGORY_TO_TAXONOMY.get(inc['category'], 'other')}"),
               ("status", "resolved" if pd.notna(inc["resolved"]) else "unresolved"),
-              ("source", "public status page; " + SOURCE_CITATION.split(":", 1)[0])]
+              ("source", SHORT_CITATION)]
     s: dict[str, str] = {}
     s["summary"] = (f"{inc['provider']} reported **{inc['title']}** ({impact_name} impact) on {comps}, "
                     f"first posted {stamp(first) if first else 'at an unknown time'}; time to resolve {_fmt_min(ttr)}.")
@@ -1370,7 +1377,7 @@ def _doc_from_log(inc: dict, design, template: list[str]) -> PostMortemDocument:
         ids = {m.id for m in modes}
         items = [a for a in design.postmortem.action_items if a.failure_mode in ids or a.incident == inc["id"]]
     lines = ["| id | type | owner | due | status | title |", "|---|---|---|---|---|---|"]
-    lines += [f"| {a.id} | {a.type} | {_md_cell(a.owner)} | {a.due} | {a.status} | {_md_cell(a.title)} |" for a in items]
+    lines += [f"| {a.id} | {_val(a.type)} | {_md_cell(a.owner)} | {a.due} | {_val(a.status)} | {_md_cell(a.title)} |" for a in items]
     if not items:
         lines += [f"| TODO | detect | {_md_cell(m.owner)} | | open | Alert on {_md_cell(str(m.detection))} |" for m in modes] or ["| TODO | investigate | | | open | Find the root cause |"]
     s["action_items"] = "\n".join(lines)
@@ -1400,11 +1407,11 @@ def _doc_from_record(inc, design, template: list[str]) -> PostMortemDocument:
     s = {"summary": inc.summary or f"{inc.title}.", "impact": inc.impact,
          "root_causes": "\n".join(f"- {c}" for c in inc.root_causes), "trigger": inc.trigger,
          "resolution": inc.resolution + "".join(f"\n\nFallback design: mode `{m.id}` → path `{m.mitigation.path}`" for m in modes),
-         "detection": "\n".join([inc.detection] + [f"- {name}: {_fmt_min(inc.minutes(name))}" for name in
+         "detection": "\n".join([inc.detection + "\n" if inc.detection else ""] + [f"- {name}: {_fmt_min(inc.minutes(name))}" for name in
                                                     ("time_to_detect", "time_to_acknowledge", "time_to_mitigate", "time_to_resolve")]),
          "lessons_learned": "\n".join(f"- {x}" for x in inc.lessons_learned),
          "timeline": "\n".join(["| at | event |", "|---|---|"] + [f"| {e.at.isoformat()} | {_md_cell(e.event)} |" for e in inc.timeline])}
     items = [a for a in design.postmortem.action_items if a.incident == inc.id] if design is not None else []
     s["action_items"] = "\n".join(["| id | type | owner | due | status | title |", "|---|---|---|---|---|---|"]
-                                  + [f"| {a.id} | {a.type} | {_md_cell(a.owner)} | {a.due} | {a.status} | {_md_cell(a.title)} |" for a in items])
+                                  + [f"| {a.id} | {_val(a.type)} | {_md_cell(a.owner)} | {a.due} | {_val(a.status)} | {_md_cell(a.title)} |" for a in items])
     return PostMortemDocument(f"{inc.title} ({inc.id})", header, {k: s.get(k, "") for k in template})
