@@ -195,6 +195,7 @@ def _normalize(row: dict, comp_cols: list[str], line: int | None, where: str, pr
 def _read_csv_records(text: str, source: str, problems: list[Problem]) -> list[_Raw]:
     reader = csv.DictReader(io.StringIO(text, newline=""))
     rows, lines = [], []
+    reader.fieldnames  # reads the header, so line_num counts from there
     prev = reader.line_num
     try:
         for row in reader:
@@ -305,7 +306,7 @@ class DataQuality:
 
     @property
     def mixed_time_zones(self) -> bool:
-        return len(self.offsets) > 1
+        return len(self.offsets) + (self.naive_stamps > 0) > 1
 
     def rows_table(self) -> list[dict]:
         """One row per check: what, how many, how it was handled, examples."""
@@ -588,7 +589,8 @@ class IncidentLog:
         for r in recs:
             where = f"incident {r.id}"
             stamps: dict[str, pd.Timestamp | None] = {}
-            offsets = set()
+            offs: Counter = Counter()  # merged into the report only if the incident is kept
+            naive = 0
             for s in STAGES:
                 v = r.stamps[s]
                 if v is None:
@@ -603,11 +605,10 @@ class IncidentLog:
                     continue
                 off = _offset_text(t)
                 if off == "naive":
-                    q.naive_stamps += 1
+                    naive += 1
                     t = t.replace(tzinfo=dt.timezone.utc)
                 else:
-                    q.offsets[off] += 1
-                    offsets.add(off)
+                    offs[off] += 1
                 stamps[s] = pd.Timestamp(t).tz_convert("UTC")
             impact = None
             if r.impact is not None:
@@ -635,7 +636,9 @@ class IncidentLog:
                     q.conflicting_duplicates.append(r.id)
                 continue
             kept[r.id] = (r, key)
-            if offsets - {"+00:00"}:
+            q.offsets.update(offs)
+            q.naive_stamps += naive
+            if set(offs) - {"+00:00"}:
                 q.non_utc_incidents.append(r.id)
             records.append(rec)
         if problems:
@@ -951,7 +954,7 @@ def _utc(t):
 def _week_start(stamps):
     """Monday 00:00 UTC of each stamp's ISO week."""
     s = stamps.dt.tz_convert("UTC").dt.floor("D")
-    return s - __import__("pandas").to_timedelta(s.dt.weekday, unit="D")
+    return s - __import__("pandas").to_timedelta(s.dt.day_of_week, unit="D")
 
 
 def bundled_path() -> str:
