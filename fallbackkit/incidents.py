@@ -1280,7 +1280,7 @@ class PostMortemDocument:
     sections: dict[str, str]
 
     def to_markdown(self) -> str:
-        out = [f"# Post-mortem: {self.title}", "", "| field | value |", "|---|---|"]
+        out = [f"# Post-mortem: {_md_cell(self.title)}", "", "| field | value |", "|---|---|"]
         out += [f"| {_md_cell(k)} | {_md_cell(v)} |" for k, v in self.header]
         for name, body in self.sections.items():
             out += ["", f"## {name.replace('_', ' ').capitalize()}", "", body.strip() or "_TODO_"]
@@ -1298,7 +1298,7 @@ class PostMortemDocument:
 
 
 def _md_cell(v: Any) -> str:
-    return str(v).replace("|", "\\|").replace("\n", " ")
+    return html.escape(str(v), quote=False).replace("|", "\\|").replace("\n", " ")
 
 
 def _md(text: Any) -> str:
@@ -1352,7 +1352,7 @@ def _doc_from_log(inc: dict, design, template: list[str]) -> PostMortemDocument:
               ("status", "resolved" if pd.notna(inc["resolved"]) else "unresolved"),
               ("source", SHORT_CITATION)]
     s: dict[str, str] = {}
-    s["summary"] = (f"{inc['provider']} reported **{inc['title']}** ({impact_name} impact) on {comps}, "
+    s["summary"] = (f"{inc['provider']} reported **{_md_cell(inc['title'])}** ({impact_name} impact) on {comps}, "
                     f"first posted {stamp(first) if first else 'at an unknown time'}; time to resolve {_fmt_min(ttr)}.")
     s["impact"] = (f"Impact level {impact_name} on {comps}. Users of a product depending on these components "
                    f"would have been on the fallback chain for {_fmt_min(ttr)}"
@@ -1398,7 +1398,7 @@ def _doc_from_log(inc: dict, design, template: list[str]) -> PostMortemDocument:
         if pd.notna(inc[st]):
             desc = _text(inc.get(f"{st}_description"))
             desc = desc if len(desc) <= 200 else desc[:197] + "…"
-            tl.append(f"| {stamp(st)} | {st} | {_md_cell(html.escape(desc, quote=False))} |")
+            tl.append(f"| {stamp(st)} | {st} | {_md_cell(desc)} |")
     s["timeline"] = "\n".join(tl)
     return PostMortemDocument(f"{inc['title']} ({inc['id']})", header, {k: s[k] for k in template if k in s})
 
