@@ -14,7 +14,7 @@ test) can check the numbers behind the picture.
 
 from __future__ import annotations
 
-from .incidents import DURATIONS, NO_COMPONENT, IncidentLog
+from .incidents import NO_COMPONENT, IncidentLog
 
 STAGE_METRICS = ["time_to_identify", "time_to_repair", "time_to_verify"]
 
@@ -96,4 +96,4 @@ def incidents_per_week(log: IncidentLog):
 
 
 __all__ = ["ttr_ecdf", "ttr_ecdf_data", "stage_breakdown", "stage_breakdown_data",
-           "incidents_per_week", "incidents_per_week_data", "DURATIONS"]
+           "incidents_per_week", "incidents_per_week_data"]

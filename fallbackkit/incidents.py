@@ -953,8 +953,9 @@ def _utc(t):
 
 def _week_start(stamps):
     """Monday 00:00 UTC of each stamp's ISO week."""
+    import pandas as pd
     s = stamps.dt.tz_convert("UTC").dt.floor("D")
-    return s - __import__("pandas").to_timedelta(s.dt.day_of_week, unit="D")
+    return s - pd.to_timedelta(s.dt.day_of_week, unit="D")
 
 
 def bundled_path() -> str:
@@ -974,7 +975,7 @@ class WeeklyReview:
     @property
     def incidents(self) -> list[dict]:
         d = self.this.durations()
-        return [{"id": rid, "provider": r["provider"], "impact": IMPACT_NAMES.get(int(r["impact"]), "") if r["impact"] is not None and r["impact"] == r["impact"] else "",
+        return [{"id": rid, "provider": r["provider"], "impact": _impact_name(r["impact"]),
                  "category": r["category"], "components": ", ".join(r["components"]) or NO_COMPONENT,
                  "start": r["start"].strftime("%Y-%m-%d %H:%M"), "time_to_resolve": _num(d.loc[rid, "time_to_resolve"]),
                  "postmortem": "published" if r["postmortem"] == r["postmortem"] else "", "title": r["title"]}
@@ -984,7 +985,7 @@ class WeeklyReview:
         """Items due this week, and open items already overdue at the week's end."""
         if self.loop is None:
             return []
-        first, last = self.start.date(), (self.end - __import__("pandas").Timedelta(days=1)).date()
+        first, last = self.start.date(), (self.end - dt.timedelta(days=1)).date()
         out = []
         for a in self.loop.action_items:
             open_ = _val(a.status) in ("open", "in_progress")
@@ -1020,7 +1021,7 @@ class WeeklyReview:
         import pandas as pd
         out = []
         for rid, r in self.this.frame.iterrows():
-            if r["impact"] is None or r["impact"] != r["impact"] or int(r["impact"]) not in (2, 3):
+            if _impact_int(r["impact"]) not in (2, 3):
                 continue
             due = (r["resolved"] + pd.Timedelta(days=days)).date().isoformat() if pd.notna(r["resolved"]) else "unresolved"
             pub = r["postmortem"].date().isoformat() if pd.notna(r["postmortem"]) else ""
@@ -1035,7 +1036,7 @@ class WeeklyReview:
                 "postmortems_due": self.postmortems_due()}
 
     def _heading(self) -> str:
-        last = (self.end - __import__("pandas").Timedelta(days=1)).date()
+        last = (self.end - dt.timedelta(days=1)).date()
         day = f", reviewed on {self.loop.cadence.weekly_review}" if self.loop is not None else ""
         return f"Weekly review {self.start.date()} – {last} (UTC){day}: {len(self.this)} incidents"
 
@@ -1067,6 +1068,17 @@ def _get(table: MetricTable, metric: str) -> MetricStats | None:
         return table.get("all", metric)
     except KeyError:
         return None
+
+
+def _impact_int(v) -> int | None:
+    """An impact cell as int, None when missing (pandas gives NA, which has no truth value)."""
+    import pandas as pd
+    return None if v is None or pd.isna(v) else int(v)
+
+
+def _impact_name(v) -> str:
+    i = _impact_int(v)
+    return "" if i is None else IMPACT_NAMES.get(i, str(i))
 
 
 def _num(v) -> float | None:
@@ -1341,7 +1353,8 @@ def _doc_from_log(inc: dict, design, template: list[str]) -> PostMortemDocument:
     import pandas as pd
     comps = ", ".join(inc["components"]) or "not stated"
     imp = inc["impact"]
-    impact_name = IMPACT_NAMES.get(int(imp), str(imp)) if imp is not None and imp == imp else "unknown"
+    imp = _impact_int(imp)
+    impact_name = _impact_name(imp) or "unknown"
     modes = _matching_modes(design, inc["category"])
     ttr = inc.get("time_to_resolve")
     stamp = lambda s: inc[s].strftime("%Y-%m-%d %H:%M UTC") if pd.notna(inc[s]) else None

@@ -14,7 +14,7 @@ import pytest
 
 import fallbackkit as fk
 from fallbackkit.cli import main
-from fallbackkit.incidents import (ActionTracker, IncidentLog, TaxonomyFeedback, bundled_path, categorize,
+from fallbackkit.incidents import (ActionTracker, IncidentLog, bundled_path, categorize,
                                    postmortem_document, recovery_band)
 from fallbackkit.postmortem import PostMortemLoop
 from fallbackkit.problems import DesignError
@@ -288,6 +288,17 @@ def test_postmortem_document_from_log_incident(tiny):
     assert "within the loop's median target of 60 min" in md
     md_b = tiny.postmortem("C", d).to_markdown()
     assert "time to resolve missing" in md_b
+
+
+def test_incident_without_impact_or_components(tmp_path):
+    p = tmp_path / "t.csv"
+    p.write_text("id,provider,investigating,resolved\nQ,p9,2024-03-04T10:00:00Z,2024-03-04T10:05:00Z\n")
+    log = IncidentLog.read(p)
+    assert log.metrics(by="impact").get("unknown", "time_to_resolve").median == 5
+    assert log.weekly_review().incidents[0]["impact"] == "" and log.weekly_review().postmortems_due() == []
+    md = log.postmortem("Q").to_markdown()
+    assert "| impact | unknown |" in md and "not stated" in md
+    assert log.quality.no_component == ["Q"]
 
 
 def test_postmortem_document_from_design_record():
