@@ -537,6 +537,7 @@ class IncidentLog:
         self.quality = quality
         self.source = source
         self.out_of_order = out_of_order
+        self.citation = ""  # where the data comes from, shown with every view of it
         self._durations = None
 
     # -- loading ---------------------------------------------------------------------------
@@ -576,7 +577,9 @@ class IncidentLog:
     @classmethod
     def bundled(cls) -> "IncidentLog":
         """The shipped compact copy of the public dataset (542 incidents; see SOURCE_CITATION)."""
-        return cls.read(bundled_path())
+        log = cls.read(bundled_path())
+        log.citation = SOURCE_CITATION
+        return log
 
     @classmethod
     def _build(cls, recs: list[_Raw], source: str, problems: list[Problem], out_of_order: str) -> "IncidentLog":
@@ -717,7 +720,9 @@ class IncidentLog:
             df = df[df["start"] >= _utc(since)]
         if until is not None:
             df = df[df["start"] < _utc(until)]
-        return IncidentLog(df, self.quality, self.source, self.out_of_order)
+        sub = IncidentLog(df, self.quality, self.source, self.out_of_order)
+        sub.citation = self.citation
+        return sub
 
     def durations(self):
         """One row per incident: the five stage durations in minutes (NaN when a stage is
@@ -901,7 +906,7 @@ class IncidentLog:
 
     def summary(self) -> dict:
         starts = self.frame["start"].dropna()
-        return {"source": self.source, "incidents": len(self), "providers": self.providers,
+        return {"source": self.source, "citation": self.citation, "incidents": len(self), "providers": self.providers,
                 "first": starts.min().isoformat() if len(starts) else None,
                 "last": starts.max().isoformat() if len(starts) else None,
                 "quality_findings": self.quality.findings}
@@ -917,7 +922,7 @@ class IncidentLog:
         s = self.summary()
         head = (f"Incident log — {s['incidents']} incidents from {self.source}\n"
                 f"providers: {', '.join(f'{k} {v}' for k, v in s['providers'].items())}; "
-                f"first {s['first']}, last {s['last']}")
+                f"first {s['first']}, last {s['last']}" + (f"\n{self.citation}" if self.citation else ""))
         return "\n\n".join([head, self.quality.to_text(), self.metrics(by, window).to_text(), self.recovery_bands().to_text()])
 
     def to_html(self) -> str:
@@ -925,7 +930,7 @@ class IncidentLog:
         from . import display
         head = display.bullets([f"{s['incidents']} incidents from {self.source}",
                                 "providers: " + ", ".join(f"{k} {v}" for k, v in s["providers"].items()),
-                                f"first {s['first']}, last {s['last']}"])
+                                f"first {s['first']}, last {s['last']}"] + ([self.citation] if self.citation else []))
         return (display.section("Incident log", head) + self.metrics().to_html()
                 + self.recovery_bands().to_html() + self.quality.to_html())
 

@@ -335,6 +335,7 @@ def test_cli_incidents(tmp_path, capsys):
     assert main(["incidents", "bundled", "--by", "provider", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["summary"]["incidents"] == 542 and out["summary"]["providers"]["openai"] == 365
+    assert "ICPE 2025" in out["summary"]["citation"]
     row = next(r for r in out["metrics"] if r["group"] == "openai" and r["metric"] == "time_to_resolve")
     assert row["median"] == 77 and row["count"] == 329
     p = tmp_path / "tiny.csv"
