@@ -19,7 +19,8 @@ from fallbackkit.incidents import (ActionTracker, IncidentLog, bundled_path, cat
 from fallbackkit.postmortem import PostMortemLoop
 from fallbackkit.problems import DesignError
 
-SHARED_CSV = Path(__file__).resolve().parents[3] / "shared/data/llm-incidents/incident_stages.csv"
+# shared/ sits beside the repository (as in CI, where a copy is laid next to the clone)
+SHARED_CSV = Path(__file__).resolve().parents[2] / "shared/data/llm-incidents/incident_stages.csv"
 
 # Eight rows, six incidents (all times UTC unless said):
 #  A  X;Y  inv 10:00 ident 10:10 mon 10:40 res 11:00 (Jan 1), postmortem Jan 3 11:00
