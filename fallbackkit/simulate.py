@@ -749,36 +749,37 @@ class SimulationResult:
         for p, decl in zip(self.paths, self.design.matrix.paths):
             rows.append({
                 "path": p.id,
-                "serves % [simulated]": 100 * p.share,
-                "hit rate % [simulated]": 100 * p.hit_rate if math.isfinite(p.hit_rate) else None,
-                "coverage % [declared]": decl.coverage_pct,
-                "p50 ms [simulated]": p.p50, "p99 ms [simulated]": p.p99, "p99.9 ms [simulated]": p.p999,
-                "p50 ms [declared]": decl.latency.typical_ms, "p99 ms [declared]": decl.latency.tail_ms,
-                "timeout ms [declared]": decl.timeout_ms,
-                "calls/req [simulated]": p.calls_per_request,
-                "cost/1M calls $ [declared]": decl.cost_per_1m_usd,
-                "cost/1M req $ [simulated]": p.cost_per_1m_usd,
-                "error rate [declared]": decl.error_rate,
+                "serves % [sim]": 100 * p.share,
+                "hit rate % [sim]": 100 * p.hit_rate if math.isfinite(p.hit_rate) else None,
+                "coverage % [decl]": decl.coverage_pct,
+                "p50 ms [sim]": p.p50, "p99 ms [sim]": p.p99, "p99.9 ms [sim]": p.p999,
+                "p50 ms [decl]": decl.latency.typical_ms, "p99 ms [decl]": decl.latency.tail_ms,
+                "timeout ms [decl]": decl.timeout_ms,
+                "calls/req [sim]": p.calls_per_request,
+                "cost/1M calls $ [decl]": decl.cost_per_1m_usd,
+                "cost/1M req $ [sim]": p.cost_per_1m_usd,
+                "error rate [decl]": decl.error_rate,
             })
         return MatrixView(rows, self.summary_lines())
 
 
 class MatrixView:
-    """The matrix filled from a simulation; column names say [simulated] or [declared]."""
+    """The matrix filled from a simulation; column names say [sim] (simulated) or [decl] (declared)."""
 
     def __init__(self, rows: list[dict], notes: list[str]):
         self.rows, self.notes = rows, notes
 
     def to_text(self) -> str:
         from . import display
-        return "Latency-budget matrix (simulated vs declared)\n" + display.text_table(self.rows, list(self.rows[0]))
+        return ("Latency-budget matrix ([sim] = simulated by the kit, [decl] = declared in the design)\n"
+                + display.text_table(self.rows, list(self.rows[0])))
 
     def to_html(self) -> str:
         from . import display
         cols = list(self.rows[0])
-        head = "".join(f"<th class='{'sim' if '[simulated]' in c else 'decl'}'>{_html.escape(c)}</th>" for c in cols)
+        head = "".join(f"<th class='{'sim' if '[sim]' in c else 'decl'}'>{_html.escape(c)}</th>" for c in cols)
         body = "".join("<tr>" + "".join(
-            f"<td style='background:{'#e8f5e9' if '[simulated]' in c else '#fff8e1'}'>{_html.escape(display.fmt(r[c]))}</td>"
+            f"<td style='background:{'#e8f5e9' if '[sim]' in c else '#fff8e1'}'>{_html.escape(display.fmt(r[c]))}</td>"
             for c in cols) + "</tr>" for r in self.rows)
         legend = "<p><span style='background:#e8f5e9'>simulated</span> = derived by the kit; " \
                  "<span style='background:#fff8e1'>declared</span> = typed in the design</p>"
@@ -878,3 +879,18 @@ def sweep_coverage(design, path: str, coverages: Sequence[float], **kwargs) -> l
                     "p99.9_ms": r.percentiles["p99.9"], "slo_attainment": r.slo_attainment,
                     "unserved": r.unserved, "share": r.path(path).share})
     return out
+
+
+# `import fallbackkit.simulate` makes the package attribute `fallbackkit.simulate` this module
+# (the import system does that), shadowing the lazily exposed function; making the module
+# callable keeps `fk.simulate(design, ...)` working either way.
+import sys as _sys  # noqa: E402
+import types as _types  # noqa: E402
+
+
+class _CallableModule(_types.ModuleType):
+    def __call__(self, *args, **kwargs):
+        return simulate(*args, **kwargs)
+
+
+_sys.modules[__name__].__class__ = _CallableModule
