@@ -657,6 +657,18 @@ class SimulationResult:
             x, cum = x[keep], cum[keep]
         return x, cum
 
+    def tail_shares(self, q: float = 0.99) -> dict[str, float]:
+        """Who the slowest ``1 − q`` of requests were served by ('unserved' included); sums to 1.
+
+        The tail is every request in or above the latency bin holding the overall ``q`` quantile.
+        """
+        cum = np.cumsum(self.all_hist)
+        b = int(np.searchsorted(cum, q * cum[-1], side="left"))
+        counts = self.hist[:, b:].sum(axis=1)
+        total = counts.sum()
+        names = ["unserved"] + [p.id for p in self.paths]
+        return {name: float(c / total) for name, c in zip(names, counts)} if total else {}
+
     def timeline(self) -> list[dict]:
         """Per timeline bin (default 60 s): requests, SLO attainment, unserved and per-path shares."""
         out = []

@@ -305,3 +305,28 @@ def test_cli_simulate(write_design, default_data):
     assert bad.returncode == 2 and "taxonomy.modes[0].occurrence" in bad.stderr and "Traceback" not in bad.stderr
     bad = run_cli("simulate", str(path), "--outage", "nowhere:1m:2m")
     assert bad.returncode == 2 and "unknown fallback path 'nowhere'" in bad.stderr
+
+
+def test_charts_render_offline(default_data):
+    from fallbackkit import charts
+    d = Design.from_dict(default_data)
+    r = simulate(d, 30_000, seed=1)
+    cdf = charts.latency_cdf(r).to_dict()
+    rule = [layer for layer in cdf["layer"] if layer["mark"]["type"] == "rule"]
+    assert any(v.get("threshold_ms") == 150 for layer in rule for v in layer["data"]["values"])
+    paths = {v["path"] for v in cdf["layer"][0]["data"]["values"]}
+    assert paths == {"all requests", "primary", "cache", "rule_engine", "static"}
+    text = charts.svg(charts.latency_cdf(r))
+    assert text.startswith("<svg") and "http" not in text.replace("http://www.w3.org", "")
+    # the tail: who serves the slowest 1% — shares sum to 1; primary answers within 85 ms, never in the tail
+    shares = r.tail_shares(0.99)
+    assert sum(shares.values()) == pytest.approx(1.0)
+    assert shares["primary"] == 0.0 and shares["rule_engine"] > 0.5
+    bars = charts.tail_share(r).to_dict()
+    assert {v["path"] for v in bars["data"]["values"]} <= set(shares)
+    rows = fk.simulate.sweep_coverage(d, "cache", [0, 100], n_requests=20_000, seed=1)
+    # a miss costs a cache call too, so a full cache saves the rule-engine calls and their time
+    assert rows[0]["share"] == 0 and rows[1]["cost_per_1m_usd"] < rows[0]["cost_per_1m_usd"]
+    assert rows[1]["p99.9_ms"] < rows[0]["p99.9_ms"]
+    cc = charts.cost_vs_coverage(rows, "cache").to_dict()
+    assert len(cc["hconcat"]) == 2
