@@ -57,6 +57,7 @@ from __future__ import annotations
 
 import html as _html
 import math
+import os
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
@@ -170,7 +171,8 @@ def plan_problems(design, n_requests: Any = 1, outages: Sequence[Outage] = (), r
                   bucket_s: float = 1.0, chunk_size: int = DEFAULT_CHUNK) -> list[Problem]:
     """Everything that stops a design from being simulated, as Problems (empty when fine)."""
     out: list[Problem] = []
-    if isinstance(n_requests, bool) or not isinstance(n_requests, (int, np.integer)) or n_requests <= 0:
+    if (isinstance(n_requests, bool) or not isinstance(n_requests, (int, np.integer, float)) or not n_requests > 0
+            or (isinstance(n_requests, float) and not n_requests.is_integer())):
         out.append(Problem("n_requests", f"is {n_requests!r}; expected a whole number of requests > 0"))
     if rps is not None and not (rps > 0):
         out.append(Problem("rps", f"is {rps!r}; expected requests per second > 0"))
@@ -503,12 +505,16 @@ def simulate(design, n_requests: int = 100_000, seed: int = 0, *, outages: Seque
     True for a tqdm bar, or a callable receiving the number of requests done per chunk.
     Raises :class:`DesignError` listing every problem (N ≤ 0, a mode no path can serve, …).
     """
+    if isinstance(design, (str, os.PathLike)):
+        from .design import Design
+        design = Design.load(design)
     outages = [Outage.parse(o) if isinstance(o, str) else o for o in outages]
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise DesignError([Problem("seed", f"is {seed!r}; expected a whole number ≥ 0")])
     probs = plan_problems(design, n_requests, outages, rps, bucket_s, chunk_size)
     if probs:
         raise DesignError(probs)
+    n_requests = int(n_requests)   # 1e6 is fine
     plan = _compile(design, outages, rps, bucket_s)
     acc = _Acc(plan, timeline_s)
     breakers: dict[int, _Breaker] = {}
@@ -758,10 +764,12 @@ class SimulationResult:
     def matrix_view(self) -> "MatrixView":
         """The latency-budget matrix filled from this run; each number marked simulated or declared."""
         rows = []
+        budget = {b.id: b for b in self.design.budget().rows}
         for p, decl in zip(self.paths, self.design.matrix.paths):
             rows.append({
                 "path": p.id,
                 "serves % [sim]": 100 * p.share,
+                "serves % [decl]": 100 * budget[p.id].share,
                 "hit rate % [sim]": 100 * p.hit_rate if math.isfinite(p.hit_rate) else None,
                 "coverage % [decl]": decl.coverage_pct,
                 "p50 ms [sim]": p.p50, "p99 ms [sim]": p.p99, "p99.9 ms [sim]": p.p999,
@@ -772,7 +780,10 @@ class SimulationResult:
                 "cost/1M req $ [sim]": p.cost_per_1m_usd,
                 "error rate [decl]": decl.error_rate,
             })
-        return MatrixView(rows, self.summary_lines())
+        notes = ["[decl] numbers are typed in the design; 'serves % [decl]' is the budget's arithmetic over them",
+                 "[sim] numbers are derived by this simulation; latencies are as the user sees them "
+                 "(time spent on earlier paths included)"]
+        return MatrixView(rows, notes + self.summary_lines())
 
 
 class MatrixView:
@@ -835,8 +846,10 @@ class Comparison:
 def _change_phrase(a: SimulationResult, b: SimulationResult, labels) -> str:
     ia = {p.id: p for p in a.design.matrix.paths}
     ib = {p.id: p for p in b.design.matrix.paths}
-    added = [ib[i].name.lower() if False else f"the {ib[i].kind.replace('_', ' ')} ({i})" for i in ib if i not in ia]
-    removed = [f"the {ia[i].kind.replace('_', ' ')} ({i})" for i in ia if i not in ib]
+    def called(p):
+        return "the " + p.name[:1].lower() + p.name[1:]
+    added = [called(ib[i]) for i in ib if i not in ia]
+    removed = [called(ia[i]) for i in ia if i not in ib]
     if added and not removed:
         return "adding " + " and ".join(added)
     if removed and not added:

@@ -236,7 +236,7 @@ def test_compare_states_the_risk_reduction(default_data):
     without = Design.from_dict(data)
     c = compare(without, with_cache, labels=("no cache", "cache"), n_requests=50_000, seed=1)
     first = c.statements[0]
-    assert first.startswith("Adding the cache (cache) moves p99.9 from")
+    assert first.startswith("Adding the semantic response cache moves p99.9 from")
     assert "per 1M calls" in first
     a, b = c.a, c.b
     assert f"{a.percentiles['p99.9']:,.1f} ms to {b.percentiles['p99.9']:,.1f} ms" in first
@@ -245,7 +245,8 @@ def test_compare_states_the_risk_reduction(default_data):
 
 def test_bad_inputs_are_problems(default_data):
     d = Design.from_dict(default_data)
-    for n in (0, -5, 1.5):
+    assert simulate(d, 1e3).n_requests == 1000
+    for n in (0, -5, 1.5, "many"):
         with pytest.raises(DesignError) as err:
             simulate(d, n)
         assert err.value.problems[0].path == "n_requests"
