@@ -129,6 +129,8 @@ latency-budget matrix, recovery workflow and post-mortem loop.
   fallbackkit validate support_chat.yaml check every rule; one line per problem
   fallbackkit show support_chat.yaml --artifact budget
                                         the latency budget held against the SLO
+  fallbackkit simulate support_chat.yaml --requests 1e6 --seed 7
+                                        derive shares, p99.9, cost and SLO attainment
 """
 
 EPILOG = "Exit codes: 0 ok, 1 findings (critique), 2 invalid input, 3 internal error."

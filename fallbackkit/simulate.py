@@ -180,7 +180,10 @@ def plan_problems(design, n_requests: Any = 1, outages: Sequence[Outage] = (), r
         out.append(Problem("bucket_s", f"is {bucket_s!r}; expected seconds > 0"))
     if not (isinstance(chunk_size, (int, np.integer)) and chunk_size > 0):
         out.append(Problem("chunk_size", f"is {chunk_size!r}; expected a whole number > 0"))
-    out += design.problems()
+    # only what simulation needs: a sound matrix and references that land (every mode routed
+    # by the workflow, every mitigation path known); a design unfinished elsewhere still runs
+    out += [Problem(f"matrix.{p.path}" if p.path else "matrix", p.message) for p in design.matrix.problems()]
+    out += design.reference_problems()
     m = design.matrix
     order = {p.id: i for i, p in enumerate(m.paths)}
     if not m.paths:
