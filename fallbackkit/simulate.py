@@ -323,7 +323,7 @@ class _Acc:
         self.timeline: dict[int, np.ndarray] = {}  # bin → counts [n, good, unserved, served by each path, calls by each path]
 
 
-def _attempt_round(cp: _Path, rng, L, pre, t_start):
+def _attempt_round(cp: _Path, rng, L, pre):
     """One round on a path (a first attempt or a retry, plus its hedges).
 
     ``pre``: cause decided before the call (0, MISS, ERROR, OUTAGE or a mode code).
@@ -426,7 +426,7 @@ def _run_chunk(plan: _Plan, acc: _Acc, breakers: dict, lo: int, hi: int, rng) ->
             if hits.size:
                 acc.mode_hits += np.bincount(hits, minlength=len(plan.modes))
         L = cp.sampler.sample(rng, idx.size)
-        spent, cause, calls = _attempt_round(cp, rng, L, pre, t)
+        spent, cause, calls = _attempt_round(cp, rng, L, pre)
         # circuit breaker: decided per bucket from first attempts of earlier buckets
         if cp.breaker is not None:
             br = breakers.setdefault(k, _Breaker(cp.breaker, plan.bucket_s))
@@ -464,7 +464,7 @@ def _run_chunk(plan: _Plan, acc: _Acc, breakers: dict, lo: int, hi: int, rng) ->
             wait = rng.random(cur.size) * d if cp.jitter else np.full(cur.size, d)
             pre_r = _pre_causes(cp, rng, cur.size, False, keep=persistent[cur], t=t[cur])
             L = cp.sampler.sample(rng, cur.size)
-            s2, c2, k2 = _attempt_round(cp, rng, L, pre_r, t[cur])
+            s2, c2, k2 = _attempt_round(cp, rng, L, pre_r)
             spent[cur] += wait + s2
             cause[cur] = c2
             total_calls += int(k2.sum())
@@ -580,6 +580,7 @@ class PathResult:
     skipped: float          # share of requests that found its breaker open
     calls_per_request: float  # calls to this path per request (retries and hedges included)
     retries: float          # retries per request
+    hedges: float           # hedged calls per request
     cost_per_1m_usd: float  # its part of the cost per 1M requests
     p50: float
     p95: float
@@ -616,6 +617,7 @@ class SimulationResult:
             self.paths.append(PathResult(
                 id=cp.id, name=cp.name, kind=cp.kind, reach=acc.reach[k] / n, share=acc.served[k] / n,
                 skipped=acc.skipped[k] / n, calls_per_request=acc.calls[k] / n, retries=acc.retries[k] / n,
+                hedges=acc.hedges[k] / n,
                 cost_per_1m_usd=acc.calls[k] / n * cp.cost,
                 **{name.replace(".", ""): _hist_quantile(row, q) for name, q in QUANTILES},
                 breaker_trips=len(br.trips) if br else 0))

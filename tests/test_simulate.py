@@ -164,6 +164,7 @@ def test_hedging_matches_the_min_of_two_draws(default_data):
         assert r.cdf(x) == pytest.approx(exact, abs=binom_tol(exact, 300_000) + 1e-3)
     # the hedge is sent for the share still waiting at 50 ms, and paid
     assert r.path("primary").calls_per_request == pytest.approx(2 - F(50), abs=0.003)
+    assert r.path("primary").hedges == pytest.approx(1 - F(50), abs=0.003)
 
 
 def test_outage_window_and_circuit_breaker(default_data):
