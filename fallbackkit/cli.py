@@ -138,6 +138,61 @@ def cmd_interview(args) -> int:
     return EXIT_OK
 
 
+def cmd_incidents(args) -> int:
+    import json
+    from .incidents import IncidentLog
+    if args.file == "bundled":
+        log = IncidentLog.bundled()
+    else:
+        log = IncidentLog.read(args.file)
+    if args.json:
+        print(json.dumps(log.report(args.by, args.window), indent=2, default=str))
+    else:
+        print(log.to_text(by=args.by, window=args.window))
+    return EXIT_OK
+
+
+def _count(text: str) -> int:
+    """A request count: 1000000, 1_000_000 or 1e6."""
+    try:
+        value = float(text.replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number; expected e.g. 100000 or 1e6") from None
+    if value != int(value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of requests")
+    return int(value)
+
+
+def cmd_simulate(args) -> int:
+    import json
+
+    from .artifact import _locate
+    from .design import Design
+    from .files import read_document
+    from .simulate import Outage, simulate
+    if args.requests <= 0:
+        raise UsageError(f"--requests is {args.requests}; expected a whole number of requests > 0")
+    if args.seed < 0:
+        raise UsageError(f"--seed is {args.seed}; expected a whole number ≥ 0")
+    d = Design.load(args.file)
+    outages = [Outage.parse(o) for o in args.outage]
+    show_bar = not args.no_progress and args.requests >= 1_000_000
+    try:
+        r = simulate(d, args.requests, args.seed, outages=outages, rps=args.rps, progress=True if show_bar else None)
+    except DesignError as exc:
+        _, lines = read_document(args.file)
+        raise DesignError([p.located("command line") if p.path.startswith(("outage", "n_requests", "rps"))
+                           else _locate(p, args.file, lines)
+                           for p in exc.problems]) from None
+    if args.json:
+        print(json.dumps(r.to_dict(), indent=2))
+    else:
+        print(r.to_text())
+        print()
+        print(r.matrix_view().to_text())
+    return EXIT_OK
+
+
 def _slug(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", name.strip()).strip("_") or "design"
 
@@ -155,6 +210,8 @@ latency-budget matrix, recovery workflow and post-mortem loop.
   fallbackkit validate support_chat.yaml check every rule; one line per problem
   fallbackkit show support_chat.yaml --artifact budget
                                         the latency budget held against the SLO
+  fallbackkit simulate support_chat.yaml --requests 1e6 --seed 7
+                                        derive shares, p99.9, cost and SLO attainment
 """
 
 EPILOG = "Exit codes: 0 ok, 1 findings (critique), 2 invalid input, 3 internal error."
@@ -211,7 +268,7 @@ Exit 0 when no finding is blocking, 1 when one is, 2 when the file cannot be rea
     s.add_argument("file", help="design file (.yaml, .yml or .json); rule violations are critiqued, not refused")
     s.add_argument("--format", choices=["text", "md", "json"], default="text",
                    help="text for the terminal (default), md for a review, json for tools")
-    s.add_argument("--simulate", type=int, metavar="N", default=None,
+    s.add_argument("--simulate", type=_count, metavar="N", default=None,
                    help="simulate N requests and critique with the simulated numbers instead of the declared arithmetic")
     s.add_argument("--seed", type=int, default=0, help="seed of the simulation (default 0)")
     s.set_defaults(func=cmd_critique)
@@ -238,6 +295,54 @@ with a scorecard in Markdown.
     s.add_argument("--list", action="store_true", help="print the question ids and texts, then exit")
     s.add_argument("--out", help="write the scorecard here (.md, or .json) instead of printing it")
     s.set_defaults(func=cmd_interview)
+
+    s = sub.add_parser(
+        "incidents", help="measure a real incident history (Statuspage lifecycle)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="""\
+Read incidents (investigating -> identified -> monitoring -> resolved -> postmortem,
+one timestamp per stage) from CSV or JSON and print the data-quality report, time to
+identify / repair / verify / post-mortem / resolve and time between failures (count,
+missing, mean, median, p90 in minutes, with a warning when a long tail skews the mean),
+and a DORA-style recovery band per component. A missing stage is missing, never zero.
+
+FILE may be the word `bundled`: the shipped copy of 542 public incidents of OpenAI,
+Anthropic and Character.AI (2021-2024; ICPE 2025 dataset). Write ./bundled for a file
+of that name.
+
+  fallbackkit incidents bundled --by provider
+  fallbackkit incidents my_incidents.csv --by component --json""")
+    s.add_argument("file", help="incident file (.csv, .csv.gz, .json) or `bundled`")
+    s.add_argument("--by", choices=["component", "provider", "impact", "window"], default=None,
+                   help="group the metrics (default: all incidents together)")
+    s.add_argument("--window", default="Q", choices=["W", "M", "Q", "Y"],
+                   help="with --by window: calendar period of the incident start (default Q)")
+    s.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    s.set_defaults(func=cmd_incidents)
+
+    s = sub.add_parser(
+        "simulate", help="simulate the recovery workflow over N requests; derive shares, percentiles, cost",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="""\
+Simulate N requests through the design's fallback chain (timeouts, injected failure
+modes, retries, hedging, circuit breakers, outage windows) and print what it derives:
+each path's share, p50/p95/p99/p99.9 as the user sees it, cost per 1M requests, SLO
+attainment and error-budget burn. Same seed, same numbers.
+
+  fallbackkit simulate design.yaml --requests 1e6 --seed 7
+  fallbackkit simulate design.yaml --outage primary:60m:20m     # provider down 20 min
+  fallbackkit simulate design.yaml --json > result.json""")
+    s.add_argument("file", help="design file")
+    s.add_argument("--requests", "-n", type=_count, default=100_000, metavar="N",
+                   help="number of requests (default 100000; 1e6 works)")
+    s.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    s.add_argument("--json", action="store_true", help="print the results as JSON")
+    s.add_argument("--outage", action="append", default=[], metavar="PATH:START:DURATION",
+                   help="a window when PATH fails every call, e.g. primary:60m:20m (repeatable)")
+    s.add_argument("--rps", type=float, default=None,
+                   help="arrival rate in requests/s (default: context.traffic.requests_per_day / 86400)")
+    s.add_argument("--no-progress", action="store_true", help="no progress bar (shown from 1e6 requests)")
+    s.set_defaults(func=cmd_simulate)
 
     for register in EXTRA_COMMANDS:
         register(sub)
@@ -268,6 +373,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # output piped into `head` and closed early: not an error worth a message
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
     except Exception as exc:  # noqa: BLE001 - the CLI never shows a traceback by default
         if os.environ.get("FALLBACKKIT_DEBUG"):
             raise

@@ -724,7 +724,8 @@ def _budget(d: Design, budget: Budget | None, sim: SimulatedNumbers | None, col:
                      f"{r.id} serves {_pct(sim.path_share[r.id])} of traffic simulated but {_pct(r.share)} by the declared "
                      f"arithmetic ({100 * gap:+.1f} points): the matrix's numbers do not describe the system",
                      "restate the declared latency percentiles, coverage and error rate so the arithmetic matches the "
-                     "simulation, and quote the simulated figure in the interview")
+                     "simulation (which also injects the taxonomy's failure modes at their occurrence rates), and quote "
+                     "the simulated figure in the interview")
     if sim is not None and sim.slo_attainment is not None:
         target = slo.percentile / 100
         ok = sim.slo_attainment >= target
@@ -1045,3 +1046,18 @@ def _label_timeouts(label: str) -> list[float]:
             v = float(whole.replace(",", "") + (f".{frac}" if frac else ""))
             out.append(v * 1000 if unit.lower() == "s" else v)
     return out
+
+
+# `fk.critique(design)` and `import fallbackkit.critique` name the same thing: importing the
+# submodule rebinds `fallbackkit.critique` to the module, so the module itself is callable
+# (the simulator does the same).
+import sys as _sys  # noqa: E402
+import types as _types  # noqa: E402
+
+
+class _CallableModule(_types.ModuleType):
+    def __call__(self, *args, **kwargs):
+        return critique(*args, **kwargs)
+
+
+_sys.modules[__name__].__class__ = _CallableModule

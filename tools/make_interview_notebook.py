@@ -33,10 +33,10 @@ headless = True               # True: answer from scripted_answers; False: answe
 scorecard_path = None         # e.g. "scorecard.md" to export the scorecard
 scripted_answers = {
     "matrix.rule-engine-vs-llm": "At that point only 35 ms of the 150 ms deadline are left. The rule engine "
-        "answers at p99 20 ms for $5 per 1M calls; a second LLM call has a p99 of hundreds of ms and costs "
-        "about $1,200 per 1M, so it cannot fit. We pay 0.25 in quality on 2% of traffic.",
-    "matrix.primary-timeout": "The 85 ms cut sits between p50 70 ms and p95 110 ms, so at least 5% of calls are "
-        "cut; 6.9% of requests fall through, the cache answers 70% of those within 30 ms, and the worst case is 142 ms.",
+        "answers at p99 20 ms for $5 per 1M calls; a second LLM call has a p99 of 250 ms and costs "
+        "about $1,200 per 1M, so it cannot fit. We pay 0.25 in quality on under 1% of traffic.",
+    "matrix.primary-timeout": "The 85 ms cut sits between p95 75 ms and p99 250 ms, so at least 1% of calls are "
+        "cut; 3% of requests fall through, the cache answers 70% of those within 30 ms, and the worst case is 142 ms.",
     "matrix.slo": "99.9% of time to first token under 150 ms at the API gateway over 28 days: 2,000 requests a day may miss.",
     "workflow.breaker": "It skips the primary for 30 s once half of 20+ calls in 10 s fail; worst case is 57 ms.",
     "postmortem.median-not-mean": "Median 73 min and p90 1,880 min; the mean of 672 min is dragged by one incident.",
