@@ -366,6 +366,8 @@ class MockInterview:
     # -- flow -----------------------------------------------------------------------------
     def start(self) -> Question | None:
         """Start (or resume) the clock of the current session; returns its question."""
+        while self.session is not None and not self.session.questions:
+            self._index += 1  # nothing to ask about this artifact
         s = self.session
         if s is not None and s.started_at is None:
             s.started_at = self.clock()

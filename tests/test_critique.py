@@ -631,3 +631,10 @@ def test_public_names():
     import fallbackkit.critique  # noqa: F401 - rebinds fk.critique to the module, which stays callable
     assert fk.critique(fk.default_design()).passed
     assert fk.Critique is not None and fk.MockInterview(fk.default_design()).questions()
+
+
+def test_a_session_without_questions_is_passed_over():
+    iv = MockInterview(fk.default_design(), artifacts=["taxonomy", "matrix"])
+    iv.sessions[0].questions = []
+    card = iv.run_scripted({"*": "5 ms"})
+    assert iv.finished and [r["answered"] for r in card.session_rows()] == [0, 4]
