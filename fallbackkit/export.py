@@ -542,7 +542,7 @@ def workflow_svg(design: "Design") -> str:
                 back_k += 1
                 gx = LEFT + CELL_W * len(lanes) + 7 * back_k
                 pts = [(sx + half_w(nid), sy), (gx, sy), (gx, ty), (tx + half_w(e.target), ty)]
-                lab = (gx - 3, (sy + ty) / 2, "end")
+                lab = (gx - 3, (sy + ty) / 2, "end", 2)
             elif src_kind in ("fork", "join") or (not blocked and tc == sc and not bottom_used) or src_kind not in ("decision", "merge"):
                 # out of the bottom (a bar: straight above the target where the bar reaches)
                 x0 = min(max(tx, sx - 55), sx + 55) if src_kind in ("fork", "join") else sx
@@ -557,7 +557,7 @@ def workflow_svg(design: "Design") -> str:
                     gx = gutter(tc, "right")
                     yt = ty - ROW_H / 2 + 4
                     pts = [(x0, y0), (x0, mid), (gx, mid), (gx, yt), (tx, yt), (tx, y_top)]
-                lab = (x0 + 5, y0 + 10, "start")
+                lab = (x0 + 5, y0 + 10, "start", 2)
             else:
                 # out of a side of the diamond
                 if tc != sc:
@@ -566,8 +566,8 @@ def workflow_svg(design: "Design") -> str:
                     side = "right" if sides["right"] <= sides["left"] else "left"
                 k = sides[side]
                 sides[side] += 1
-                dy = min(8 * k, 12)
-                px = sx + (13 - dy) * (1 if side == "right" else -1)
+                dy = (0, 9, -9, 12, -12)[min(k, 4)]  # each exit leaves the diamond at its own height
+                px = sx + (13 - abs(dy)) * (1 if side == "right" else -1)
                 py = sy + dy
                 if tc != sc and not blocked:
                     pts = [(px, py), (tx, py), (tx, y_top)]
@@ -575,13 +575,13 @@ def workflow_svg(design: "Design") -> str:
                     gx = gutter(tc, side if tc == sc else ("left" if side == "right" else "right"))
                     yt = ty - ROW_H / 2 + 4
                     pts = [(px, py), (gx, py), (gx, yt), (tx, yt), (tx, y_top)]
-                lab = (px + (4 if side == "right" else -4), py - 3, "start" if side == "right" else "end")
+                lab = (px + (4 if side == "right" else -4), py - 2, "start" if side == "right" else "end", 1)
             d = " ".join(f"{'M' if k == 0 else 'L'}{x:.1f},{y:.1f}" for k, (x, y) in enumerate(pts))
             parts.append(f'<path d="{d}" fill="none" stroke="#37474f" stroke-width="1.1" marker-end="url(#arrow)"/>')
             if label and lab:
-                lx, ly, anchor = lab
-                for k2, line in enumerate(_wrap(label, 34, 2)):
-                    parts.append(f'<text x="{lx:.1f}" y="{ly + 10 * k2:.1f}" text-anchor="{anchor}" font-size="9" '
+                lx, ly, anchor, n_lines = lab  # side exits get one line; the routing table has it all
+                for k2, line in enumerate(_wrap(label, 34 if n_lines > 1 else 40, n_lines)):
+                    parts.append(f'<text x="{lx:.1f}" y="{ly + 10 * k2:.1f}" text-anchor="{anchor}" font-size="8.5" '
                                  f'fill="#0d47a1" class="guard" stroke="#fff" stroke-width="2.5" paint-order="stroke">'
                                  f'{esc(line)}</text>')
     # nodes
