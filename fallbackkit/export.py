@@ -735,6 +735,9 @@ def export(design: "Design", out: str | os.PathLike, force: bool = False) -> Exp
             raise OutputExists(f"{out}: exists and is not a folder; choose another --out")
         if not force:
             raise OutputExists(f"{out}: already exists; pass --force to replace it")
+        here = Path.cwd().resolve()
+        if out.resolve() == here or out.resolve() in here.parents:
+            raise OutputExists(f"{out}: is the current folder or contains it; choose another --out")
     files = render(design)  # before touching the disk: a rendering error writes nothing
     parent = out.absolute().parent
     parent.mkdir(parents=True, exist_ok=True)

@@ -242,6 +242,15 @@ def test_existing_file_is_never_replaced(tmp_path):
     assert out.read_text() == "a file"
 
 
+def test_force_never_replaces_the_current_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "keep.txt").write_text("mine")
+    for out in (".", str(tmp_path), ".."):
+        with pytest.raises(export.OutputExists, match="current folder"):
+            export.export(fk.default_design(), out, force=True)
+    assert listing(tmp_path) == ["keep.txt"]
+
+
 def test_invalid_design_is_not_exported(tmp_path, default_data, write_design):
     default_data["workflow"]["edges"][2]["handles"] = []  # provider-outage is no longer routed
     f = write_design(default_data)

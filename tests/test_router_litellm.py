@@ -32,6 +32,8 @@ litellm = pytest.importorskip(
 from litellm import Router  # noqa: E402
 
 DESIGN = Path(__file__).parent / "data" / "router_design.yaml"
+# litellm leaves its logging coroutines pending when asyncio.run closes the loop; harmless here.
+pytestmark = pytest.mark.filterwarnings("ignore:coroutine .* was never awaited:RuntimeWarning")
 
 #: What each failure category looks like to litellm: deployment params that make a call fail so.
 MOCKS = {
