@@ -207,9 +207,11 @@ def test_csv_values_equal_the_designs_numbers(default_export):
         assert num(row["serves_pct"]) == pytest.approx(100 * b.share, rel=1e-12)
         assert num(row["blended_cost_per_1m_usd"]) == pytest.approx(b.cost_per_1m_usd, rel=1e-12)
         assert row["verdict"] == b.verdict
-    # hand-checked: 70% of the 6.9% that reach the cache (2% errors + 5% cut by the 85 ms timeout)
-    assert float(rows[1]["reach_pct"]) == pytest.approx(6.9)
-    assert float(rows[1]["serves_pct"]) == pytest.approx(6.9 * 0.7 * 0.999)
+    # by hand: the primary errs on 2% and its 85 ms timeout, between its p95 (75) and p99
+    # (250), cuts at least 1%: 1 - 0.98 × 0.99 = 2.98% reach the cache, which answers 70%
+    # of them (less its 0.1% errors)
+    assert float(rows[1]["reach_pct"]) == pytest.approx(2.98)
+    assert float(rows[1]["serves_pct"]) == pytest.approx(2.98 * 0.7 * 0.999)
 
 
 def test_matrix_page_states_cost_and_verdict(default_export):
