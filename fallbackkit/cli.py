@@ -193,6 +193,42 @@ def cmd_simulate(args) -> int:
     return EXIT_OK
 
 
+def cmd_export(args) -> int:
+    from . import export
+    from .design import Design
+    d = Design.load(args.file)
+    try:
+        result = export.export(d, args.out, force=args.force)
+    except export.OutputExists as exc:
+        raise UsageError(str(exc)) from None
+    print(f"{result}: " + ", ".join(result.files))
+    print(f"open {Path(result.out) / 'index.html'} in a browser (works offline; prints cleanly)")
+    for router, dropped in result.dropped.items():
+        if dropped:
+            print(f"{router} config: {len(dropped)} part(s) of the design dropped (listed in index.html)")
+    return EXIT_OK
+
+
+def cmd_router(args) -> int:
+    from . import routers
+    from .design import Design
+    d = Design.load(args.file)
+    result = routers.router_config(d, args.to)
+    text = result.to_text()
+    if args.out:
+        from .files import atomic_write_text
+        target = Path(args.out)
+        if target.exists() and not args.force:
+            raise UsageError(f"{target}: already exists; pass --force to overwrite it")
+        atomic_write_text(target, text)
+        print(f"wrote {target}")
+    else:
+        sys.stdout.write(text)
+    # What was dropped goes to stderr, so stdout stays a valid config.
+    print(result.dropped_text(), file=sys.stderr)
+    return EXIT_OK
+
+
 def _slug(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", name.strip()).strip("_") or "design"
 
@@ -212,6 +248,10 @@ latency-budget matrix, recovery workflow and post-mortem loop.
                                         the latency budget held against the SLO
   fallbackkit simulate support_chat.yaml --requests 1e6 --seed 7
                                         derive shares, p99.9, cost and SLO attainment
+  fallbackkit export support_chat.yaml --out review/
+                                        one standalone deliverable per artifact
+  fallbackkit router support_chat.yaml --to litellm
+                                        the workflow as a LiteLLM router config
 """
 
 EPILOG = "Exit codes: 0 ok, 1 findings (critique), 2 invalid input, 3 internal error."
@@ -343,6 +383,36 @@ attainment and error-budget burn. Same seed, same numbers.
                    help="arrival rate in requests/s (default: context.traffic.requests_per_day / 86400)")
     s.add_argument("--no-progress", action="store_true", help="no progress bar (shown from 1e6 requests)")
     s.set_defaults(func=cmd_simulate)
+
+    s = sub.add_parser(
+        "export", help="write each artifact as a standalone deliverable (HTML, Markdown, CSV, SVG)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Write one folder with a standalone deliverable per artifact, for the team that reviews it:\n"
+                    "taxonomy (incident response), matrix (SRE, product; with CSV and an SVG chart),\n"
+                    "workflow (SRE, on-call; Mermaid and an SVG UML diagram), post-mortem loop (SRE lead),\n"
+                    "router configs, and an index. HTML opens offline and prints cleanly.\n\n"
+                    "  fallbackkit export support_chat.yaml --out review/\n\n"
+                    "An invalid design is not exported; an existing folder is replaced only with --force;\n"
+                    "an error leaves no partial folder behind.")
+    s.add_argument("file", help="design file")
+    s.add_argument("--out", required=True, help="folder to create, e.g. review/")
+    s.add_argument("--force", action="store_true", help="replace the folder if it exists")
+    s.set_defaults(func=cmd_export)
+
+    s = sub.add_parser(
+        "router", help="turn the recovery workflow into a LiteLLM or Portkey config",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Print the recovery workflow as a router config: LiteLLM Router/proxy YAML\n"
+                    "(model_list + router_settings: fallbacks, context_window_fallbacks,\n"
+                    "content_policy_fallbacks, retry policies, timeouts, cooldowns) or a Portkey\n"
+                    "gateway JSON (fallback strategy, targets, retries, timeouts). What the router\n"
+                    "cannot express (hedging, rule engines, static answers, ...) is listed on stderr.\n\n"
+                    "  fallbackkit router support_chat.yaml --to litellm > litellm_config.yaml")
+    s.add_argument("file", help="design file")
+    s.add_argument("--to", required=True, choices=["litellm", "portkey"], help="which router")
+    s.add_argument("--out", help="write to this file instead of stdout")
+    s.add_argument("--force", action="store_true", help="overwrite --out if it exists")
+    s.set_defaults(func=cmd_router)
 
     for register in EXTRA_COMMANDS:
         register(sub)
