@@ -849,11 +849,12 @@ def _notation_fix(message: str) -> str:
 # -- fault tolerance ----------------------------------------------------------------------
 def _fault_tolerance(d: Design, budget: Budget | None, sim: SimulatedNumbers | None, col: _Collector, cap: int):
     paths = d.matrix.paths
-    calls = 0
+    chain_calls = sum(_calls(p) for p in paths)
+    routed = _worst_route(d)
+    # The workflow says which paths one request can meet; without a usable one, assume the whole chain.
+    calls, route = routed if routed is not None else (chain_calls, [p.id for p in paths if _calls(p)])
     for i, p in enumerate(paths):
         loc = f"matrix.paths[{i}]"
-        if p.kind in PROVIDER_KINDS:
-            calls += (1 + (p.retry.max_retries if p.retry else 0)) * (1 + (p.hedge.max_hedges if p.hedge else 0))
         if p.retry:
             bad = sorted(set(map(_val, p.retry.on)) & NON_RETRYABLE)
             if bad:
@@ -872,10 +873,13 @@ def _fault_tolerance(d: Design, budget: Budget | None, sim: SimulatedNumbers | N
             col.find("no-circuit-breaker", f"{loc}.circuit_breaker",
                      f"primary {p.id!r} has no circuit breaker: in an outage every request pays the full timeout first",
                      "add circuit_breaker: {failure_rate_threshold: 0.5, window_s: 10, min_requests: 20, cooldown_s: 30}")
-    col.ev("fault_tolerance", calls <= cap, f"at most {calls} provider call(s) per request (cap {cap})", "matrix.paths[*].retry")
+    via = f" via {' → '.join(route)}" if route else ""
+    col.ev("fault_tolerance", calls <= cap, f"at most {calls} provider call(s) per request{via} (cap {cap})",
+           "matrix.paths[*].retry")
     if calls > cap:
         col.find("retry-storm", "matrix.paths",
-                 f"one request can cause {calls} provider calls (retries × hedges × fallbacks); an outage multiplies load {calls}×",
+                 f"one request can cause {calls} provider calls{via} (retries × hedges × fallbacks); an outage "
+                 f"multiplies load {calls}×",
                  f"cap the total at {cap}: fewer max_retries, retry only on 429/5xx, and let the fallbacks absorb the rest")
     if budget is not None:
         share = sim.retry_share if sim is not None and sim.retry_share is not None else budget.retry_share
@@ -916,6 +920,46 @@ def _fault_tolerance(d: Design, budget: Budget | None, sim: SimulatedNumbers | N
         jit = [p for p in retried if p.retry.jitter]
         col.ev("fault_tolerance", len(jit) == len(retried), f"{len(jit)}/{len(retried)} retry policies use backoff with jitter",
                "matrix.paths[*].retry")
+
+
+def _calls(p) -> int:
+    """Worst-case provider calls one visit to path ``p`` makes: attempts × (1 + hedges)."""
+    if p.kind not in PROVIDER_KINDS:
+        return 0
+    return (1 + (p.retry.max_retries if p.retry else 0)) * (1 + (p.hedge.max_hedges if p.hedge else 0))
+
+
+def _worst_route(d: Design) -> tuple[int, list[str]] | None:
+    """The most provider calls along one route of the workflow (loops cut at their back edge).
+
+    A request meets only the paths on its route: a decision that sends policy violations to
+    one provider and overflows to another does not add the two. None if there is no route.
+    """
+    wf = d.workflow
+    start = wf.initial
+    if start is None:
+        return None
+    by_path = {p.id: p for p in d.matrix.paths}
+    weight = {n.id: (_calls(by_path[n.path]) if n.path in by_path else 0) for n in wf.nodes}
+    label = {n.id: n.path for n in wf.nodes}
+    out = wf.outgoing()
+    best: dict[str, tuple[int, list[str]]] = {}
+    state = {start.id: 1}
+    stack = [(start.id, iter(out[start.id]))]
+    while stack:  # iterative DFS; post-order fills best[] from the successors
+        nid, it = stack[-1]
+        e = next(it, None)
+        if e is None:
+            stack.pop()
+            state[nid] = 2
+            tails = [best[x.target] for x in out[nid] if state.get(x.target) == 2 and x.target in best]
+            tail = max(tails, key=lambda t: t[0]) if tails else (0, [])
+            w = weight.get(nid, 0)
+            best[nid] = (w + tail[0], ([label[nid]] if w else []) + tail[1])
+        elif e.target not in state and e.target in weight:
+            state[e.target] = 1
+            stack.append((e.target, iter(out[e.target])))
+    return best.get(start.id)
 
 
 # -- learning loop ------------------------------------------------------------------------
@@ -994,13 +1038,14 @@ def _consistency(d: Design, budget, sim, col: _Collector, _cap):
         col.find("dangling-reference", p.path, p.message, "point the reference at an existing id, or add what it names")
     col.ev("consistency", not refs, f"{len(refs)} cross-artifact references that land nowhere", "(references)")
     order = [pid for pid in d.workflow.path_order() if pid in d.matrix.ids]
-    chain = [pid for pid in d.matrix.ids if pid in order]
-    same = order == chain
-    col.ev("consistency", same, f"workflow meets paths in the matrix's chain order ({' → '.join(order) or 'none'})", "matrix.paths")
-    if not same:
+    inverted = _forced_inversions(d)
+    col.ev("consistency", not inverted,
+           f"workflow meets paths in the matrix's chain order ({' → '.join(order) or 'none'})", "matrix.paths")
+    if inverted:
+        pairs = ", ".join(f"{b} before {a}" for a, b in inverted)
         col.find("order-mismatch", "matrix.paths",
-                 f"the matrix lists {' → '.join(chain)} but the workflow tries {' → '.join(order)}: the budget arithmetic "
-                 "follows the wrong chain",
+                 f"the matrix lists {' → '.join(d.matrix.ids)} but the workflow always tries {pairs}: the budget "
+                 "arithmetic follows the wrong chain",
                  f"list matrix.paths in the workflow's order: {', '.join(order)}")
     invoked = d.workflow.invoked_paths
     for i, p in enumerate(d.matrix.paths):
@@ -1036,6 +1081,41 @@ def _consistency(d: Design, budget, sim, col: _Collector, _cap):
 _NUM = r"(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?"
 _LABEL_TIMEOUT = [re.compile(_NUM + r"\s*(ms|s)\s+timeout", re.IGNORECASE),
                   re.compile(r"timeout\s+(?:of\s+)?" + _NUM + r"\s*(ms|s)\b", re.IGNORECASE)]
+
+
+def _forced_inversions(d: Design) -> list[tuple[str, str]]:
+    """Pairs (a, b) the matrix lists a-then-b but the workflow can only meet b-then-a.
+
+    Paths on sibling branches of a decision (policy violations to one provider, overflows to
+    another) have no order between them, so only a flow that leads from b to a and never
+    from a to b counts.
+    """
+    wf = d.workflow
+    out = wf.outgoing()
+    nodes_of: dict[str, set[str]] = {}
+    for n in wf.nodes:
+        if n.path:
+            nodes_of.setdefault(n.path, set()).add(n.id)
+
+    def reach(sources: set[str]) -> set[str]:
+        seen, todo = set(), [t.target for s_ in sources for t in out[s_]]
+        while todo:
+            x = todo.pop()
+            if x not in seen:
+                seen.add(x)
+                todo += [t.target for t in out[x]]
+        return seen
+
+    ids = [pid for pid in d.matrix.ids if pid in nodes_of]
+    reached = {pid: reach(nodes_of[pid]) for pid in ids}
+    out_pairs = []
+    for i, a in enumerate(ids):
+        for b in ids[i + 1:]:
+            b_to_a = bool(reached[b] & nodes_of[a])
+            a_to_b = bool(reached[a] & nodes_of[b])
+            if b_to_a and not a_to_b:
+                out_pairs.append((a, b))
+    return out_pairs
 
 
 def _label_timeouts(label: str) -> list[float]:

@@ -638,3 +638,22 @@ def test_a_session_without_questions_is_passed_over():
     iv.sessions[0].questions = []
     card = iv.run_scripted({"*": "5 ms"})
     assert iv.finished and [r["answered"] for r in card.session_rows()] == [0, 4]
+
+
+def test_sibling_branches_have_no_order_and_calls_follow_one_route():
+    """A decision routing policy violations, overflows and errors to different providers: a request
+    meets one of them, so neither their matrix order nor the sum of their calls is held against it."""
+    f = ROOT / "tests" / "data" / "router_design.yaml"
+    if not f.exists():
+        pytest.skip("router test design not present")
+    c = critique(fk.load(f))
+    assert not c.by_check("order-mismatch")
+    [storm] = c.by_check("retry-storm")
+    # primary: 3 attempts × 2 (hedged) = 6, then backup: 2 attempts; the other branches are not on that route
+    assert "one request can cause 8 provider calls via primary → backup" in storm.message
+
+
+def test_retry_storm_names_its_route(default_data):
+    loose_slo_and(lambda d: path(d, "primary").update(retry={"max_retries": 4, "on": ["dependency_failure"]}))(default_data)
+    [f] = critique(design_of(default_data)).by_check("retry-storm")
+    assert f.message.startswith("one request can cause 5 provider calls via primary ")
