@@ -103,6 +103,30 @@ def cmd_run_all(args) -> int:
     return EXIT_FINDINGS if failed else EXIT_OK
 
 
+def cmd_exercises(args) -> int:
+    from . import exercises
+    try:
+        if args.action == "build":
+            changed = exercises.build(args.solutions, args.exercises, check_only=args.check)
+            if args.check:
+                if changed:
+                    print(f"{args.exercises} is stale: " + ", ".join(str(p) for p in changed)
+                          + "; run `fallbackkit exercises build`", file=sys.stderr)
+                    return EXIT_FINDINGS
+                print(f"{args.exercises} is up to date with {args.solutions}")
+                return EXIT_OK
+            print(f"wrote {len(changed)} exercise notebook{'s' if len(changed) != 1 else ''}"
+                  + (": " + ", ".join(str(p) for p in changed) if changed else " (all up to date)"))
+            return EXIT_OK
+        if not args.notebook:
+            raise UsageError("exercises check: expected a NOTEBOOK to grade")
+        grade = exercises.check(args.notebook, solutions_dir=args.solutions)
+    except exercises.ExerciseError as exc:
+        raise UsageError(str(exc)) from None
+    print(grade.to_text())
+    return EXIT_OK if grade.score == grade.total else EXIT_FINDINGS
+
+
 def cmd_scenarios(args) -> int:
     from . import scenarios
     print(scenarios.catalog_text())
@@ -192,6 +216,21 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", required=True, help="directory for executed notebooks and the summary")
     s.add_argument("--no-progress", action="store_true", help="no progress bar")
     s.set_defaults(func=cmd_run_all)
+
+    s = sub.add_parser(
+        "exercises", help="build exercises from solutions, or grade a learner's notebook",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Solutions are the single source of the exercises (nbgrader markers).\n\n"
+                    "  fallbackkit exercises build            write exercises/ from solutions/\n"
+                    "  fallbackkit exercises build --check    exit 1 when exercises/ is stale\n"
+                    "  fallbackkit exercises check exercises/ex1_failure_taxonomy.ipynb\n"
+                    "                                         run visible and hidden tests; score and feedback per question")
+    s.add_argument("action", choices=["build", "check"])
+    s.add_argument("notebook", nargs="?", help="with check: the learner's notebook to grade")
+    s.add_argument("--check", action="store_true", help="with build: only report whether exercises/ is stale")
+    s.add_argument("--solutions", default="solutions", help="solutions directory (default: solutions)")
+    s.add_argument("--exercises", default="exercises", help="exercises directory (default: exercises)")
+    s.set_defaults(func=cmd_exercises)
 
     for register in EXTRA_COMMANDS:
         register(sub)

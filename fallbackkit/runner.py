@@ -236,13 +236,13 @@ def prepare(notebook: str | os.PathLike, scenario: str | None = None,
 
 
 def execute(notebook: str | os.PathLike, output: str | os.PathLike, parameters: dict[str, Any],
-            *, timeout: int = 300) -> RunResult:
+            *, timeout: int = 300, label: str | None = None) -> RunResult:
     """Run one prepared notebook with papermill; a failure is a RunResult, not an exception."""
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
     Path(output).parent.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
-    scenario = parameters.get("scenario")
+    scenario = parameters.get("scenario", label)
     try:
         nb = pm.execute_notebook(str(notebook), str(output), parameters=parameters, kernel_name="python3",
                                  progress_bar=False, request_save_on_cell_execute=False,
@@ -262,10 +262,11 @@ def run(notebook: str | os.PathLike, scenario: str | None = None, params: dict[s
         output: str | os.PathLike | None = None) -> RunResult:
     """Validate, then execute one notebook. Raises RunError before executing on bad input."""
     typed = prepare(notebook, scenario, params)
+    default = parameters_of(notebook).get("scenario")
+    tag = typed.get("scenario") or (default.default if default else None)
     if output is None:
-        tag = typed.get("scenario") or "default"
-        output = Path("runs") / f"{Path(notebook).stem}__{tag}.ipynb"
-    return execute(notebook, output, typed)
+        output = Path("runs") / f"{Path(notebook).stem}__{tag or 'default'}.ipynb"
+    return execute(notebook, output, typed, label=tag)
 
 
 def discover(patterns: list[str] | None = None) -> list[str]:
