@@ -248,13 +248,14 @@ def check(path: str | os.PathLike, *, solutions_dir: str | os.PathLike | None = 
         note = f"the notebook stopped running: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
 
     errors = [_error_of(c) for c in run.cells]
-    results, answer_errors = {}, []
+    results, answer_errors, unanswered = {}, [], False
     for (role, qid), err, cell in zip(roles, errors, run.cells):
         if role == "answer" and err:
             answer_errors.append(err)
+            unanswered = unanswered or err.startswith("NotImplementedError")
         elif role == "test-visible":
             results[qid] = {"visible": err if cell.get("execution_count") is not None else "not run",
-                            "answers": list(answer_errors)}
+                            "answers": list(answer_errors), "unanswered_above": unanswered}
             answer_errors = []
         elif role == "test-hidden":
             results[qid]["hidden"] = err
@@ -282,6 +283,10 @@ def _feedback(r: dict, ran: bool) -> str:
         return "not answered yet: the answer cell above still raises NotImplementedError; replace that line with your code"
     if answers and (visible or hidden):
         return f"a cell above the tests raised {answers[0]}; fix it, then rerun the tests"
+    failure = visible or hidden or ""
+    if r.get("unanswered_above") and failure.startswith("NameError"):
+        return (f"not answered yet: {failure.split(': ', 1)[-1]}; it is defined by an answer cell above that "
+                "still raises NotImplementedError")
     if visible == "not run" or (visible is None and hidden is None and not r):
         return "the tests did not run (the notebook stopped earlier)"
     if visible:
