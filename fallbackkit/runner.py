@@ -165,6 +165,8 @@ _BAD = object()
 
 
 def _convert(text: Any, types: tuple[type, ...], yaml) -> Any:
+    if isinstance(text, str) and text.strip().lower() in ("none", "null", "~"):
+        return None if type(None) in types else (text if str in types else _BAD)
     if not isinstance(text, str):
         value = text
     else:
@@ -172,8 +174,6 @@ def _convert(text: Any, types: tuple[type, ...], yaml) -> Any:
             value = yaml.safe_load(text) if text.strip() else text
         except yaml.YAMLError:
             value = text
-    if value is None and text not in (None, "") and str(text).strip().lower() in ("none", "null", "~"):
-        return None if type(None) in types else _BAD
     if value is None:
         return None if type(None) in types else _BAD
     if isinstance(value, bool):
