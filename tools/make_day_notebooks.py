@@ -219,7 +219,7 @@ slo = design.context.slo
 for r in budget.rows:
     cut = f"cut at {r.timeout_ms:g} ms" if r.timeout_ms else "no timeout"
     print(f"{r.id}: reached by {r.reach:.3%}, answers {r.share:.3%} of all requests, {cut}; "
-          f"{r.deadline_left_ms:,.0f} ms of {slo.threshold_ms:g} left when it starts -> {r.verdict}")
+          f"{r.deadline_left_ms:,.0f} ms of {slo.threshold_ms:,.0f} left when it starts -> {r.verdict}")
 """),
 ("md", """
 ### Check the arithmetic by sampling
@@ -264,7 +264,7 @@ print("with a budget per path:   ", budget.verdict)
 ("code", """
 fallbacks = budget.rows[1:]
 best = max(fallbacks, key=lambda r: r.share)
-print("vague:  The cache improves latency.")
+print(f"vague:  The {best.id} path improves latency.")
 print(f"better: {best.id} answers {best.share:.2%} of all requests within {best.served_tail_ms:g} ms, "
       f"{-best.over_by_ms:,.0f} ms inside the {slo.threshold_ms:g} ms SLO, for ${best.cost_per_1m_usd:,.2f} per 1M calls.")
 """),
@@ -305,16 +305,21 @@ chosen over a second-stage LLM. Put the LLM in the rule engine's place and compa
 per_year = design.context.traffic.requests_per_day * 365 / 1e6
 print(f"chain: ${budget.blended_cost_per_1m_usd:,.2f} per 1M calls = ${budget.blended_cost_per_1m_usd * per_year:,.0f} a year "
       f"(ceiling ${design.context.cost_ceiling_per_1m_usd:,.0f} per 1M)")
-swap = design.matrix.model_copy(deep=True)
-kinds = [p.kind for p in swap.paths]
-i = kinds.index("rule_engine") if "rule_engine" in kinds else 1   # the cheap deterministic path, else the first fallback
-llm = swap.paths[i].model_copy(update={"id": "second_llm", "name": "Second-stage LLM", "kind": "alternate_model",
-                                        "latency": fk.LatencySpec(p50_ms=180, p95_ms=260, p99_ms=300),
-                                        "timeout_ms": 300, "cost_per_1m_usd": 600, "coverage_pct": 100})
-swap.paths[i] = llm
-sb = swap.budget(slo)
-print(f"with a second LLM instead of {design.matrix.paths[i].id}: {sb.verdict}; "
-      f"${sb.blended_cost_per_1m_usd:,.2f} per 1M (+${(sb.blended_cost_per_1m_usd - budget.blended_cost_per_1m_usd) * per_year:,.0f} a year)")
+kinds = [p.kind for p in design.matrix.paths]
+cheap = "rule_engine" if "rule_engine" in kinds else ("cache" if "cache" in kinds else None)
+if cheap is None:
+    print("no deterministic path (rule engine or cache) in this chain to compare with a second LLM")
+else:
+    i = kinds.index(cheap)
+    swap = design.matrix.model_copy(deep=True)
+    swap.paths[i] = swap.paths[i].model_copy(update={
+        "id": "second_llm", "name": "Second-stage LLM", "kind": "alternate_model",
+        "latency": fk.LatencySpec(p50_ms=180, p95_ms=260, p99_ms=300), "timeout_ms": 300,
+        "cost_per_1m_usd": 600, "coverage_pct": 100})
+    sb = swap.budget(slo)
+    delta = (sb.blended_cost_per_1m_usd - budget.blended_cost_per_1m_usd) * per_year
+    print(f"with a second LLM instead of {design.matrix.paths[i].id}: {sb.verdict}; "
+          f"${sb.blended_cost_per_1m_usd:,.2f} per 1M ({'+' if delta >= 0 else '-'}${abs(delta):,.0f} a year)")
 """),
 ("md", """
 ## Present it aloud (about 90 seconds)
@@ -652,12 +657,13 @@ pm = design.postmortem
 done = [a for a in pm.action_items if a.status == "done"]
 print(f"The loop is owned by the {pm.owner}. A post-mortem is due within {pm.cadence.per_incident_within_days} days "
       f"of resolution, triggered by: {'; '.join(pm.triggers)}. We review every {pm.cadence.weekly_review}.")
-print(f"Over {len(pm.incidents)} incidents, time to detect was {m.metrics[0].median:,.0f} min at the median and "
-      f"{m.metrics[0].p90:,.0f} min at p90; time to resolve {ttr.median:,.0f} and {ttr.p90:,.0f} min.")
+ttd = next(s for s in m.metrics if s.name == "time_to_detect")
+print(f"Over {len(pm.incidents)} incidents, time to detect was {ttd.median:,.0f} min at the median and "
+      f"{ttd.p90:,.0f} min at p90; time to resolve {ttr.median:,.0f} and {ttr.p90:,.0f} min.")
 print(f"{len(pm.action_items)} action items, {len(done)} done: " + "; ".join(a.title for a in done) + ".")
 """),
 ("code", """
-record(scenario=scenario, ttd_median_min=m.metrics[0].median, ttd_p90_min=m.metrics[0].p90,
+record(scenario=scenario, ttd_median_min=ttd.median, ttd_p90_min=ttd.p90,
        ttr_median_min=ttr.median, ttr_p90_min=ttr.p90, checks_passed=sum(checks.values()), checks=len(checks),
        artifacts_complete=progress.completed)
 """),
