@@ -247,7 +247,9 @@ def check(path: str | os.PathLike, *, solutions_dir: str | os.PathLike | None = 
     except Exception as exc:  # noqa: BLE001 - a dead kernel fails the rest, with a reason
         note = f"the notebook stopped running: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
 
-    errors = [_error_of(c) for c in run.cells]
+    # nbclient interrupts a cell that runs past the timeout: say so instead of "KeyboardInterrupt"
+    errors = [f"TimeoutError: stopped after {timeout} s (an endless loop, or a long computation?)"
+              if e and e.startswith("KeyboardInterrupt") else e for e in (_error_of(c) for c in run.cells)]
     results, answer_errors, unanswered = {}, [], False
     for (role, qid), err, cell in zip(roles, errors, run.cells):
         if role == "answer" and err:

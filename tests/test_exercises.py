@@ -129,3 +129,17 @@ def test_check_cli_exit_codes(tmp_path, capsys):
                       .replace("ex1_failure_taxonomy", "ex9_nothing"))
     assert main(["exercises", "check", str(orphan), "--solutions", str(tmp_path)]) == 2
     assert "cannot find its solution 'ex9_nothing.ipynb'" in capsys.readouterr().err
+
+
+def test_a_hanging_answer_stops_grading_with_a_reason(tmp_path):
+    ex = nbformat.read(str(ROOT / "exercises" / "ex3_recovery_workflow.ipynb"), as_version=4)
+    _answer(ex, "import time\ntime.sleep(30)")
+    path = tmp_path / "ex3_recovery_workflow.ipynb"
+    nbformat.write(ex, str(path))
+    g = exercises.check(path, solutions_dir=ROOT / "solutions", timeout=3)
+    assert g.note.startswith("the notebook stopped running: CellTimeoutError")
+    assert g.score == 0
+    assert [q.feedback for q in g.questions] == [
+        "a cell above the tests raised TimeoutError: stopped after 3 s (an endless loop, or a long computation?); "
+        "fix it, then rerun the tests",
+        "the tests did not run (the notebook stopped earlier)"]
