@@ -44,7 +44,7 @@ class Scenario:
 SCENARIOS: dict[str, Scenario] = {s.name: s for s in [
     Scenario("support-chat", "99.9% TTFT < 150 ms: a cache answers most fallback traffic"),
     Scenario("code-assistant", "streaming; the SLO is time to first token, 99% < 1 s"),
-    Scenario("voice-assistant", "250 ms to first token: no retry fits, only canned and edge answers"),
+    Scenario("voice-assistant", "400 ms to first token on an API with a 350 ms p99: no retry fits"),
     Scenario("rag-search", "the retrieval dependency fails too: fallbacks must not read the vector store"),
     Scenario("regulated-claims", "policy violations go to a licensed human; a human case costs $4"),
     Scenario("batch-summarisation", "a loose 60 s SLO: retries are affordable and cost per call dominates"),

@@ -68,7 +68,7 @@ def test_run_records_key_results(tmp_path):
     nb = tiny_notebook(tmp_path / "t.ipynb")
     res = runner.run(nb, "voice-assistant", {"seed": "3"}, tmp_path / "out.ipynb")
     assert res.status == "ok" and res.scenario == "voice-assistant"
-    assert res.results == {"worst_case_ms": 235.0, "seed": 3, "fits": True}
+    assert res.results == {"worst_case_ms": 385.0, "seed": 3, "fits": True}
     res = runner.run(nb, None, {"slo_threshold_ms": "120"}, tmp_path / "out2.ipynb")
     assert res.scenario == "support-chat" and res.results["fits"] is False
 

@@ -13,7 +13,7 @@ from fallbackkit.postmortem import ActionItem
 EXPECTED = {
     "support-chat": (142, 150, 1201.48),
     "code-assistant": (905, 1000, 13514.10),
-    "voice-assistant": (235, 250, 551.61),
+    "voice-assistant": (385, 400, 552.71),
     "rag-search": (2355, 2500, 853.20),
     "regulated-claims": (1855, 2000, 38243.31),
     "batch-summarisation": (42200, 60000, 321.92),
@@ -81,7 +81,10 @@ def test_each_scenario_has_its_constraint():
     code = scenarios.load("code-assistant")
     assert code.context.slo.metric == "time_to_first_token"
     voice = scenarios.load("voice-assistant")
-    assert voice.context.slo.threshold_ms <= 250 and all(p.retry is None for p in voice.matrix.paths)
+    assert voice.context.slo.threshold_ms == 400 and all(p.retry is None for p in voice.matrix.paths)
+    # the primary declares groq 70B's TTFT as LLMPerf measured it (p50 222, p95 304, p99 350 ms)
+    lat = voice.matrix.primary.latency
+    assert (lat.p50_ms, lat.p95_ms, lat.p99_ms) == (222, 304, 350)
     rag = scenarios.load("rag-search")
     store = rag.taxonomy.mode("vector-store-down")
     assert store.category == "dependency_failure" and store.mitigation.path != rag.matrix.primary.id
@@ -121,7 +124,7 @@ def test_bad_override_and_unknown_name_are_clear():
 
 def test_catalog_rows_are_computed():
     rows = {r["scenario"]: r for r in scenarios.catalog()}
-    assert rows["voice-assistant"]["worst-case ms"] == 235
+    assert rows["voice-assistant"]["worst-case ms"] == 385
     assert rows["regulated-claims"]["blended $/1M"] == 38243.31
     assert "batch-summarisation" in scenarios.catalog_text()
 
