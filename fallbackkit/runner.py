@@ -96,8 +96,13 @@ def parameters_of(path: str | os.PathLike) -> dict[str, Parameter]:
         raise RunError(f"{path}: no such notebook") from None
     except Exception as exc:  # noqa: BLE001 - a corrupt file is bad input, not a crash
         raise RunError(f"{path}: not a readable notebook ({type(exc).__name__}: {exc})") from None
-    _, cell = parameters_cell(nb)
-    return parse_parameters(cell.source)
+    try:
+        _, cell = parameters_cell(nb)
+        return parse_parameters(cell.source)
+    except RunError as exc:
+        raise RunError(f"{path}: {exc}") from None
+    except SyntaxError as exc:
+        raise RunError(f"{path}: the parameters cell is not valid Python ({exc.msg}, line {exc.lineno})") from None
 
 
 def parse_parameters(source: str) -> dict[str, Parameter]:

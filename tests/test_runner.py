@@ -86,6 +86,11 @@ def test_bad_requests_fail_before_executing(tmp_path, capsys):
     assert not out.exists()
     assert main(["run", str(tmp_path / "missing.ipynb")]) == 2
     assert "missing.ipynb: no such notebook" in capsys.readouterr().err
+    untagged = nbformat.read(str(nb), as_version=4)
+    untagged.cells[0].metadata["tags"] = []
+    nbformat.write(untagged, str(tmp_path / "untagged.ipynb"))
+    assert main(["run", str(tmp_path / "untagged.ipynb")]) == 2
+    assert "untagged.ipynb: expected exactly one cell tagged 'parameters', found 0" in capsys.readouterr().err
     assert main(["run-all", "--scenarios", "support-chat,atlantis", "--notebooks", str(nb), "--out", str(tmp_path / "r")]) == 2
     assert "unknown scenario 'atlantis'; expected 'all' or a comma-separated list of:" in capsys.readouterr().err
     assert not (tmp_path / "r").exists()
