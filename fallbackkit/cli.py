@@ -120,11 +120,14 @@ def cmd_exercises(args) -> int:
             return EXIT_OK
         if not args.notebook:
             raise UsageError("exercises check: expected a NOTEBOOK to grade")
-        grade = exercises.check(args.notebook, solutions_dir=args.solutions)
+        grades = [exercises.check(nb, solutions_dir=args.solutions) for nb in args.notebook]
     except exercises.ExerciseError as exc:
         raise UsageError(str(exc)) from None
-    print(grade.to_text())
-    return EXIT_OK if grade.score == grade.total else EXIT_FINDINGS
+    for grade in grades:
+        print(grade.to_text())
+    if len(grades) > 1:
+        print(f"{sum(g.score == g.total for g in grades)} of {len(grades)} notebooks at full marks")
+    return EXIT_OK if all(g.score == g.total for g in grades) else EXIT_FINDINGS
 
 
 def cmd_scenarios(args) -> int:
@@ -224,9 +227,10 @@ def build_parser() -> argparse.ArgumentParser:
                     "  fallbackkit exercises build            write exercises/ from solutions/\n"
                     "  fallbackkit exercises build --check    exit 1 when exercises/ is stale\n"
                     "  fallbackkit exercises check exercises/ex1_failure_taxonomy.ipynb\n"
-                    "                                         run visible and hidden tests; score and feedback per question")
+                    "                                         run visible and hidden tests; score and feedback per question\n"
+                    "  fallbackkit exercises check submissions/*.ipynb   grade a batch (exit 1 unless all at full marks)")
     s.add_argument("action", choices=["build", "check"])
-    s.add_argument("notebook", nargs="?", help="with check: the learner's notebook to grade")
+    s.add_argument("notebook", nargs="*", help="with check: the learner notebook(s) to grade")
     s.add_argument("--check", action="store_true", help="with build: only report whether exercises/ is stale")
     s.add_argument("--solutions", default="solutions", help="solutions directory (default: solutions)")
     s.add_argument("--exercises", default="exercises", help="exercises directory (default: exercises)")

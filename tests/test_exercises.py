@@ -143,3 +143,11 @@ def test_a_hanging_answer_stops_grading_with_a_reason(tmp_path):
         "a cell above the tests raised TimeoutError: stopped after 3 s (an endless loop, or a long computation?); "
         "fix it, then rerun the tests",
         "the tests did not run (the notebook stopped earlier)"]
+
+
+def test_check_grades_a_batch(capsys):
+    sol, ex = ROOT / "solutions" / "ex3_recovery_workflow.ipynb", ROOT / "exercises" / "ex3_recovery_workflow.ipynb"
+    assert main(["exercises", "check", str(sol), str(ex)]) == 1
+    out = capsys.readouterr().out
+    assert "ex3_recovery_workflow.ipynb: 5/5 points" in out and "ex3_recovery_workflow.ipynb: 0/5 points" in out
+    assert out.rstrip().endswith("1 of 2 notebooks at full marks")
