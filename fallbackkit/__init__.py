@@ -18,6 +18,22 @@ from .workflow import Edge, Node, RecoveryWorkflow
 
 __version__ = "0.1.0"
 
+#: analysis entry points loaded on first use, so `import fallbackkit` never imports numpy
+_LAZY = {"simulate": ("simulate", "simulate"), "compare": ("simulate", "compare"),
+         "SimulationResult": ("simulate", "SimulationResult"), "Outage": ("simulate", "Outage"),
+         "latency": ("latency", None)}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+        module, attr = _LAZY[name]
+        mod = importlib.import_module(f".{module}", __name__)
+        value = mod if attr is None else getattr(mod, attr)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'fallbackkit' has no attribute {name!r}")
+
 __all__ = [
     "SLO", "ProductContext", "Traffic", "Design", "default_design", "default_design_path", "load",
     "Budget", "FallbackPath", "LatencyBudgetMatrix", "LatencySpec", "PathKind",

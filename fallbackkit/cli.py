@@ -133,6 +133,94 @@ def cmd_exercises(args) -> int:
 def cmd_scenarios(args) -> int:
     from . import scenarios
     print(scenarios.catalog_text())
+def cmd_incidents(args) -> int:
+    import json
+    from .incidents import IncidentLog
+    if args.file == "bundled":
+        log = IncidentLog.bundled()
+    else:
+        log = IncidentLog.read(args.file)
+    if args.json:
+        print(json.dumps(log.report(args.by, args.window), indent=2, default=str))
+    else:
+        print(log.to_text(by=args.by, window=args.window))
+    return EXIT_OK
+
+
+def _count(text: str) -> int:
+    """A request count: 1000000, 1_000_000 or 1e6."""
+    try:
+        value = float(text.replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number; expected e.g. 100000 or 1e6") from None
+    if value != int(value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of requests")
+    return int(value)
+
+
+def cmd_simulate(args) -> int:
+    import json
+
+    from .artifact import _locate
+    from .design import Design
+    from .files import read_document
+    from .simulate import Outage, simulate
+    if args.requests <= 0:
+        raise UsageError(f"--requests is {args.requests}; expected a whole number of requests > 0")
+    if args.seed < 0:
+        raise UsageError(f"--seed is {args.seed}; expected a whole number ≥ 0")
+    d = Design.load(args.file)
+    outages = [Outage.parse(o) for o in args.outage]
+    show_bar = not args.no_progress and args.requests >= 1_000_000
+    try:
+        r = simulate(d, args.requests, args.seed, outages=outages, rps=args.rps, progress=True if show_bar else None)
+    except DesignError as exc:
+        _, lines = read_document(args.file)
+        raise DesignError([p.located("command line") if p.path.startswith(("outage", "n_requests", "rps"))
+                           else _locate(p, args.file, lines)
+                           for p in exc.problems]) from None
+    if args.json:
+        print(json.dumps(r.to_dict(), indent=2))
+    else:
+        print(r.to_text())
+        print()
+        print(r.matrix_view().to_text())
+    return EXIT_OK
+
+
+def cmd_export(args) -> int:
+    from . import export
+    from .design import Design
+    d = Design.load(args.file)
+    try:
+        result = export.export(d, args.out, force=args.force)
+    except export.OutputExists as exc:
+        raise UsageError(str(exc)) from None
+    print(f"{result}: " + ", ".join(result.files))
+    print(f"open {Path(result.out) / 'index.html'} in a browser (works offline; prints cleanly)")
+    for router, dropped in result.dropped.items():
+        if dropped:
+            print(f"{router} config: {len(dropped)} part(s) of the design dropped (listed in index.html)")
+    return EXIT_OK
+
+
+def cmd_router(args) -> int:
+    from . import routers
+    from .design import Design
+    d = Design.load(args.file)
+    result = routers.router_config(d, args.to)
+    text = result.to_text()
+    if args.out:
+        from .files import atomic_write_text
+        target = Path(args.out)
+        if target.exists() and not args.force:
+            raise UsageError(f"{target}: already exists; pass --force to overwrite it")
+        atomic_write_text(target, text)
+        print(f"wrote {target}")
+    else:
+        sys.stdout.write(text)
+    # What was dropped goes to stderr, so stdout stays a valid config.
+    print(result.dropped_text(), file=sys.stderr)
     return EXIT_OK
 
 
@@ -153,6 +241,12 @@ latency-budget matrix, recovery workflow and post-mortem loop.
   fallbackkit validate support_chat.yaml check every rule; one line per problem
   fallbackkit show support_chat.yaml --artifact budget
                                         the latency budget held against the SLO
+  fallbackkit simulate support_chat.yaml --requests 1e6 --seed 7
+                                        derive shares, p99.9, cost and SLO attainment
+  fallbackkit export support_chat.yaml --out review/
+                                        one standalone deliverable per artifact
+  fallbackkit router support_chat.yaml --to litellm
+                                        the workflow as a LiteLLM router config
 """
 
 EPILOG = "Exit codes: 0 ok, 1 findings (critique), 2 invalid input, 3 internal error."
@@ -235,6 +329,83 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--solutions", default="solutions", help="solutions directory (default: solutions)")
     s.add_argument("--exercises", default="exercises", help="exercises directory (default: exercises)")
     s.set_defaults(func=cmd_exercises)
+    s = sub.add_parser(
+        "incidents", help="measure a real incident history (Statuspage lifecycle)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="""\
+Read incidents (investigating -> identified -> monitoring -> resolved -> postmortem,
+one timestamp per stage) from CSV or JSON and print the data-quality report, time to
+identify / repair / verify / post-mortem / resolve and time between failures (count,
+missing, mean, median, p90 in minutes, with a warning when a long tail skews the mean),
+and a DORA-style recovery band per component. A missing stage is missing, never zero.
+
+FILE may be the word `bundled`: the shipped copy of 542 public incidents of OpenAI,
+Anthropic and Character.AI (2021-2024; ICPE 2025 dataset). Write ./bundled for a file
+of that name.
+
+  fallbackkit incidents bundled --by provider
+  fallbackkit incidents my_incidents.csv --by component --json""")
+    s.add_argument("file", help="incident file (.csv, .csv.gz, .json) or `bundled`")
+    s.add_argument("--by", choices=["component", "provider", "impact", "window"], default=None,
+                   help="group the metrics (default: all incidents together)")
+    s.add_argument("--window", default="Q", choices=["W", "M", "Q", "Y"],
+                   help="with --by window: calendar period of the incident start (default Q)")
+    s.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    s.set_defaults(func=cmd_incidents)
+
+    s = sub.add_parser(
+        "simulate", help="simulate the recovery workflow over N requests; derive shares, percentiles, cost",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="""\
+Simulate N requests through the design's fallback chain (timeouts, injected failure
+modes, retries, hedging, circuit breakers, outage windows) and print what it derives:
+each path's share, p50/p95/p99/p99.9 as the user sees it, cost per 1M requests, SLO
+attainment and error-budget burn. Same seed, same numbers.
+
+  fallbackkit simulate design.yaml --requests 1e6 --seed 7
+  fallbackkit simulate design.yaml --outage primary:60m:20m     # provider down 20 min
+  fallbackkit simulate design.yaml --json > result.json""")
+    s.add_argument("file", help="design file")
+    s.add_argument("--requests", "-n", type=_count, default=100_000, metavar="N",
+                   help="number of requests (default 100000; 1e6 works)")
+    s.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    s.add_argument("--json", action="store_true", help="print the results as JSON")
+    s.add_argument("--outage", action="append", default=[], metavar="PATH:START:DURATION",
+                   help="a window when PATH fails every call, e.g. primary:60m:20m (repeatable)")
+    s.add_argument("--rps", type=float, default=None,
+                   help="arrival rate in requests/s (default: context.traffic.requests_per_day / 86400)")
+    s.add_argument("--no-progress", action="store_true", help="no progress bar (shown from 1e6 requests)")
+    s.set_defaults(func=cmd_simulate)
+
+    s = sub.add_parser(
+        "export", help="write each artifact as a standalone deliverable (HTML, Markdown, CSV, SVG)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Write one folder with a standalone deliverable per artifact, for the team that reviews it:\n"
+                    "taxonomy (incident response), matrix (SRE, product; with CSV and an SVG chart),\n"
+                    "workflow (SRE, on-call; Mermaid and an SVG UML diagram), post-mortem loop (SRE lead),\n"
+                    "router configs, and an index. HTML opens offline and prints cleanly.\n\n"
+                    "  fallbackkit export support_chat.yaml --out review/\n\n"
+                    "An invalid design is not exported; an existing folder is replaced only with --force;\n"
+                    "an error leaves no partial folder behind.")
+    s.add_argument("file", help="design file")
+    s.add_argument("--out", required=True, help="folder to create, e.g. review/")
+    s.add_argument("--force", action="store_true", help="replace the folder if it exists")
+    s.set_defaults(func=cmd_export)
+
+    s = sub.add_parser(
+        "router", help="turn the recovery workflow into a LiteLLM or Portkey config",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Print the recovery workflow as a router config: LiteLLM Router/proxy YAML\n"
+                    "(model_list + router_settings: fallbacks, context_window_fallbacks,\n"
+                    "content_policy_fallbacks, retry policies, timeouts, cooldowns) or a Portkey\n"
+                    "gateway JSON (fallback strategy, targets, retries, timeouts). What the router\n"
+                    "cannot express (hedging, rule engines, static answers, ...) is listed on stderr.\n\n"
+                    "  fallbackkit router support_chat.yaml --to litellm > litellm_config.yaml")
+    s.add_argument("file", help="design file")
+    s.add_argument("--to", required=True, choices=["litellm", "portkey"], help="which router")
+    s.add_argument("--out", help="write to this file instead of stdout")
+    s.add_argument("--force", action="store_true", help="overwrite --out if it exists")
+    s.set_defaults(func=cmd_router)
 
     for register in EXTRA_COMMANDS:
         register(sub)
@@ -265,6 +436,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # output piped into `head` and closed early: not an error worth a message
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
     except Exception as exc:  # noqa: BLE001 - the CLI never shows a traceback by default
         if os.environ.get("FALLBACKKIT_DEBUG"):
             raise

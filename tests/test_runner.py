@@ -125,6 +125,7 @@ def test_guided_notebook_runs_for_another_scenario(tmp_path):
                      {"n_requests": "2000"}, tmp_path / "02.ipynb")
     assert res.status == "ok", res.error
     assert res.results["worst_case_ms"] == 42200.0
-    assert res.results["blended_cost_per_1m_usd"] == 321.92
-    assert abs(res.results["cost_per_year_usd"] - 321.92 * 5_000_000 * 365 / 1e6) < 10
+    assert res.results["blended_cost_per_1m_usd"] == 315.63
+    assert abs(res.results["cost_per_year_usd"] - 315.63 * 5_000_000 * 365 / 1e6) < 10
+    assert res.results["simulated_attainment_pct"] == 100.0
     assert json.loads(json.dumps(res.results))["within_budget"] is True

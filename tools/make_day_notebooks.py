@@ -245,6 +245,28 @@ for r in budget.rows:
     print(f"{r.id:14s} {r.share:9.2%} {served[r.id] / n_requests:9.2%}")
 """),
 ("md", """
+### Simulate it: declared vs simulated
+The budget is arithmetic over *declared* numbers and ignores the failure modes. The simulator
+draws every request's latency from each path's percentiles, injects every failure mode of the
+taxonomy at its `occurrence` and routes it to its mitigation, applies timeouts, retries and
+breakers, and reports what a user would see. Same seed, same numbers.
+"""),
+("code", """
+# NBVAL_CHECK_OUTPUT
+sim = fk.simulate(design, n_requests=n_requests, seed=seed)
+for line in sim.summary_lines():
+    print(line)
+print(f"{'path':14s} {'serves (declared)':>18s} {'serves (simulated)':>19s}")
+for r, p in zip(budget.rows, sim.paths):
+    print(f"{r.id:14s} {r.share:18.2%} {p.share:19.2%}")
+"""),
+("code", "sim.matrix_view()"),
+("md", """
+Where declared and simulated shares differ, the difference is the taxonomy: the budget counts
+only each path's own error rate and timeout, the simulation also injects every failure mode and
+sends it to its mitigation. Quote the simulated numbers; fix the declared ones that drift.
+"""),
+("md", """
 ## Classic mistakes, side by side with the better version
 
 ### 1 · No latency budget vs a budget per path
@@ -344,6 +366,8 @@ print(cadence.track(taxonomy=design.taxonomy, matrix=design.matrix, context=desi
 ("code", """
 record(scenario=scenario, worst_case_ms=budget.worst_case_ms, threshold_ms=slo.threshold_ms,
        within_budget=not budget.over_budget and budget.worst_case_ms <= slo.threshold_ms,
+       simulated_p99_ms=round(sim.percentiles["p99"], 1), simulated_attainment_pct=round(100 * sim.slo_attainment, 3),
+       simulated_cost_per_1m_usd=round(sim.cost_per_1m_usd, 2),
        blended_cost_per_1m_usd=round(budget.blended_cost_per_1m_usd, 2),
        cost_per_year_usd=round(budget.blended_cost_per_1m_usd * per_year))
 """),

@@ -1,0 +1,359 @@
+"""Carry the recovery workflow into the routers teams run: LiteLLM and Portkey configs.
+
+The design says *which* paths a request meets after *which* failure; a router config says
+the same thing in the router's vocabulary. The mapping, per router::
+
+    design                                    LiteLLM Router / proxy         Portkey gateway
+    ---------------------------------------   ----------------------------   -------------------------------
+    path with a `model` (provider/model id)   model_list entry (model_name   a target (provider +
+                                              = path id)                     override_params.model)
+    chain on failure: walk the workflow from  router_settings.fallbacks      strategy.mode: fallback,
+      the initial node, taking the [else]       {entry: [next models]}        targets in chain order,
+      flow out of every decision                                              on_status_codes
+    modes of category context_window:         context_window_fallbacks       — (a 400 like any other)
+      the models their edge leads to
+    modes of category policy_violation        content_policy_fallbacks       — (a 400 like any other)
+    path.retry.max_retries, per category in   model_group_retry_policy       target.retry.attempts +
+      retry.on                                  (+ retry_policy, num_retries   on_status_codes
+                                                 = 0 for everything else)
+    path.timeout_ms                           litellm_params.timeout (s);    target.request_timeout (ms)
+                                                router timeout = entry's
+    entry path's circuit_breaker              allowed_fails, cooldown_time   — (dropped)
+    a cache path placed before the first      — (configure litellm cache)    cache: {mode: semantic}
+      model
+    hedge, rule_engine, static_response,      dropped, and said so           dropped, and said so
+      human, low-confidence routing,
+      backoff timing, the SLO deadline
+
+"The chain" is derived, never typed: starting from the initial node, follow every flow,
+but out of a decision follow only its ``[else]`` flow — the flow a request takes when the
+check fails. The fallback paths met on that walk, in order, are the chain. A failure mode
+routed by an edge (``handles: [context-overflow]``) gets its own chain: the same walk,
+started at that edge's target. Retries come from each path's retry policy: a request that
+keeps failing with category ``c`` is tried ``1 + max_retries`` times on a path whose
+``retry.on`` lists ``c``, once otherwise. :func:`prescribed_attempts` states that
+prescription so a test can hold the real router to it::
+
+    export = litellm_config(design)
+    export.config        # {"model_list": [...], "router_settings": {...}}
+    export.dropped       # what LiteLLM cannot express, one line each
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from .files import dump_yaml
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .design import Design
+    from .matrix import FallbackPath
+
+ROUTERS = ("litellm", "portkey")
+
+#: LiteLLM RetryPolicy field → the design categories whose errors LiteLLM raises as that class.
+#: RetryPolicy also has InternalServerErrorRetries, but litellm 1.97 never reads it, and a
+#: model group with one deployment is retried only for the errors listed here: a 5xx goes
+#: straight to the fallback (tests/test_router_litellm.py shows it). So 5xx retries are
+#: reported as dropped rather than written where they would be ignored.
+LITELLM_RETRY_FIELDS: dict[str, tuple[str, ...]] = {
+    "TimeoutErrorRetries": ("latency_breach",),
+    "RateLimitErrorRetries": ("resource_exhaustion",),
+    "ContentPolicyViolationErrorRetries": ("policy_violation",),
+    "BadRequestErrorRetries": ("context_window",),
+    "AuthenticationErrorRetries": (),
+}
+
+#: HTTP status codes a gateway sees for each failure category (408: the gateway's own timeout).
+STATUS_CODES: dict[str, tuple[int, ...]] = {
+    "latency_breach": (408, 504),
+    "resource_exhaustion": (429,),
+    "dependency_failure": (500, 502, 503, 504),
+    "provider_outage": (502, 503, 504),
+    "context_window": (400,),
+    "policy_violation": (400,),
+    "confidence_drop": (),
+    "other": (),
+}
+
+#: Categories a router sees as an error and sends along the generic fallback list.
+GENERIC = ("latency_breach", "resource_exhaustion", "dependency_failure", "provider_outage", "other")
+
+
+@dataclass
+class RouterExport:
+    """A router config and the parts of the design it could not carry."""
+
+    router: str
+    config: dict
+    dropped: list[str] = field(default_factory=list)
+
+    def to_text(self) -> str:
+        """The config as the router reads it: YAML for LiteLLM (with a header), JSON for Portkey."""
+        if self.router == "portkey":
+            return json.dumps(self.config, indent=2) + "\n"
+        head = ["# LiteLLM Router / proxy config generated by fallbackkit from the recovery workflow.",
+                "# Load in Python: litellm.Router(model_list=c['model_list'], **c['router_settings'])"]
+        head += ["# Dropped (LiteLLM cannot express): " + d for d in self.dropped] or ["# Nothing was dropped."]
+        return "\n".join(head) + "\n" + dump_yaml(self.config)
+
+    def dropped_text(self) -> str:
+        if not self.dropped:
+            return f"{self.router}: the whole recovery workflow fits; nothing was dropped."
+        lines = [f"{self.router}: {len(self.dropped)} part(s) of the design cannot be expressed and were dropped:"]
+        return "\n".join(lines + [f"  - {d}" for d in self.dropped])
+
+
+# -- reading the workflow ----------------------------------------------------------------------
+def failure_walk(design: "Design", start: str | None = None) -> list[str]:
+    """Fallback-path ids met walking the workflow from ``start`` (default: the initial node),
+    taking only the ``[else]`` flow out of each decision and every flow out of a fork."""
+    wf = design.workflow
+    if start is None:
+        init = wf.initial
+        if init is None:
+            return []
+        start = init.id
+    out, kinds = wf.outgoing(), {n.id: n for n in wf.nodes}
+    order: list[str] = []
+    seen: set[str] = set()
+    stack = [start]
+    while stack:
+        nid = stack.pop()
+        if nid in seen or nid not in kinds:
+            continue
+        seen.add(nid)
+        node = kinds[nid]
+        if node.path and node.path not in order:
+            order.append(node.path)
+        edges = out[nid]
+        if node.kind == "decision":
+            edges = [e for e in edges if (e.guard or "").strip().strip("[] ").lower() == "else"]
+        stack.extend(e.target for e in reversed(edges))  # first flow explored first
+    return order
+
+
+def mode_chain(design: "Design", mode_id: str) -> list[str]:
+    """Paths a request meets after failure mode ``mode_id``: the walk from its routing edge."""
+    for e in design.workflow.edges:
+        if mode_id in e.handles:
+            return failure_walk(design, e.target)
+    return []
+
+
+def _model_paths(design: "Design", ids: list[str]) -> list[str]:
+    return [i for i in ids if design.matrix.path(i).model]
+
+
+def entry_path(design: "Design") -> str | None:
+    """The first path with a model on the failure walk: where callers send requests."""
+    models = _model_paths(design, failure_walk(design))
+    return models[0] if models else None
+
+
+def _occurs_on(design: "Design", mode) -> str:
+    return mode.occurs_on or design.matrix.paths[0].id
+
+
+def _retries(path: "FallbackPath", category: str) -> int:
+    if path.retry is None or category not in path.retry.on:
+        return 0
+    return path.retry.max_retries
+
+
+def prescribed_attempts(design: "Design", category: str) -> list[tuple[str, int]]:
+    """What the design prescribes when every model keeps failing with ``category``:
+    ``[(path id, attempts), ...]`` over the model paths, in the order they are tried.
+
+    The chain is the entry path followed by the chain of the first failure mode of that
+    category (the generic failure walk when no mode of that category is routed).
+    """
+    entry = entry_path(design)
+    if entry is None:
+        return []
+    modes = [m for m in design.taxonomy.modes if m.category == category and _occurs_on(design, m) == entry]
+    walk = failure_walk(design)
+    chain = mode_chain(design, modes[0].id) if modes else walk[walk.index(entry) + 1:]
+    seq = [entry] + [p for p in _model_paths(design, chain) if p != entry]
+    return [(p, 1 + _retries(design.matrix.path(p), category)) for p in seq]
+
+
+# -- what no router can take ---------------------------------------------------------------------
+def _common_drops(design: "Design", router: str, entry: str) -> list[str]:
+    drops = []
+    for p in design.matrix.paths:
+        if p.hedge is not None:
+            drops.append(f"hedge on path {p.id!r} (after {p.hedge.after_ms:g} ms, up to {p.hedge.max_hedges}): "
+                         f"{router} does not send a second request while the first is in flight")
+        if p.model is None:
+            if p.kind in ("primary", "retry", "alternate_model", "alternate_provider"):
+                drops.append(f"path {p.id!r} ({p.kind}) has no `model`; set matrix path {p.id}.model to a provider/model id")
+            elif p.kind != "cache":
+                drops.append(f"path {p.id!r} ({p.kind}) is not a model; {router} cannot call it — "
+                             "keep it in your application behind the router")
+        if p.retry is not None and p.model is not None and p.retry.max_retries and p.retry.backoff_base_ms:
+            drops.append(f"retry backoff of path {p.id!r} ({p.retry.backoff_base_ms:g}–{p.retry.backoff_max_ms:g} ms"
+                         f"{', jitter' if p.retry.jitter else ''}): {router} uses its own backoff")
+    for m in design.taxonomy.modes:
+        if m.category == "confidence_drop":
+            drops.append(f"failure mode {m.id!r} (confidence_drop): a router sees a successful answer; "
+                         "scoring confidence needs a hook in your application")
+    slo = design.context.slo
+    drops.append(f"the SLO deadline ({slo.threshold_ms:g} ms for the whole chain): {router} times each call, "
+                 "not the chain; keep the deadline in the caller")
+    return drops
+
+
+# -- LiteLLM ------------------------------------------------------------------------------------
+def _secret_ref(model: str) -> str:
+    provider = model.split("/", 1)[0] if "/" in model else "openai"
+    return f"os.environ/{provider.upper().replace('-', '_')}_API_KEY"
+
+
+def litellm_config(design: "Design") -> RouterExport:
+    """A LiteLLM Router / proxy config (``model_list`` + ``router_settings``)."""
+    mx = design.matrix
+    walk = failure_walk(design)
+    models = [p for p in mx.paths if p.model]
+    entry = entry_path(design)
+    drops: list[str] = []
+    model_list = []
+    for p in models:
+        params: dict = {"model": p.model, "api_key": _secret_ref(p.model)}
+        if p.timeout_ms is not None:
+            params["timeout"] = p.timeout_ms / 1000
+        model_list.append({"model_name": p.id, "litellm_params": params, "model_info": {"id": p.id}})
+    settings: dict = {"num_retries": 0, "retry_policy": {k: 0 for k in LITELLM_RETRY_FIELDS}}
+    if entry is not None:
+        generic = [p for p in _model_paths(design, walk[walk.index(entry) + 1:])]
+        settings["fallbacks"] = [{entry: generic}] if generic else []
+        for cat, key in (("context_window", "context_window_fallbacks"), ("policy_violation", "content_policy_fallbacks")):
+            chains = {}
+            for m in design.taxonomy.modes:
+                if m.category != cat:
+                    continue
+                if _occurs_on(design, m) != entry:
+                    drops.append(f"failure mode {m.id!r} occurs on {_occurs_on(design, m)!r}; LiteLLM routes {cat} "
+                                 f"errors per model group, and only the entry group {entry!r} is routed here")
+                    continue
+                chain = _model_paths(design, mode_chain(design, m.id))
+                non_models = [x for x in mode_chain(design, m.id) if x not in chain]
+                if not chain:
+                    drops.append(f"failure mode {m.id!r} ({cat}) routes to {non_models} — no model; "
+                                 f"LiteLLM would send it along `fallbacks` instead")
+                chains.setdefault(tuple(chain), m.id)
+            chains.pop((), None)
+            if chains:
+                first = next(iter(chains))
+                settings[key] = [{entry: list(first)}]
+                for chain, mid in list(chains.items())[1:]:
+                    drops.append(f"failure mode {mid!r} routes to {list(chain)}; LiteLLM keeps one {key} list "
+                                 f"per model group ({list(first)})")
+        for m in design.taxonomy.modes:
+            if m.category in GENERIC and _occurs_on(design, m) == entry:
+                chain = [x for x in _model_paths(design, mode_chain(design, m.id)) if x != entry]
+                if chain != generic:
+                    drops.append(f"failure mode {m.id!r} ({m.category}) routes to {chain or 'no model'}; LiteLLM sends "
+                                 f"every such error along one list: {generic}")
+        settings["model_group_retry_policy"] = {
+            p.id: {k: _retries(p, cats[0]) if cats else 0 for k, cats in LITELLM_RETRY_FIELDS.items()}
+            for p in models}
+        ep = mx.path(entry)
+        if ep.timeout_ms is not None:
+            settings["timeout"] = ep.timeout_ms / 1000
+        cb = ep.circuit_breaker
+        if cb is not None:
+            settings["allowed_fails"] = max(1, math.ceil(cb.failure_rate_threshold * cb.min_requests))
+            settings["cooldown_time"] = cb.cooldown_s
+            drops.append(f"circuit breaker of {entry!r} is approximated: LiteLLM cools a deployment down after "
+                         f"{settings['allowed_fails']} failures in a minute, not at a {cb.failure_rate_threshold:.0%} "
+                         f"failure rate over {cb.window_s:g} s")
+        for p in models:
+            if p.id != entry and p.circuit_breaker is not None:
+                drops.append(f"circuit breaker of {p.id!r}: LiteLLM's allowed_fails/cooldown_time are router-wide; "
+                             f"the entry path's ({entry!r}) are used")
+    else:
+        drops.append("no path has a `model`: LiteLLM has nothing to route")
+    for p in models:
+        cats = [c for c in ("dependency_failure", "provider_outage") if _retries(p, c)]
+        if cats:
+            drops.append(f"retries of 5xx errors ({', '.join(cats)}) on path {p.id!r} ({p.retry.max_retries}x): "
+                         "LiteLLM retries a one-deployment model group only on timeouts, 429s, content-policy, "
+                         "bad-request and auth errors; a 5xx goes straight to the next fallback")
+    cache = [p for p in mx.paths if p.kind == "cache"]
+    for p in cache:
+        drops.append(f"cache path {p.id!r}: LiteLLM's cache is looked up before the call, not after a failure; "
+                     "keep the fallback cache in your application (or enable litellm_settings.cache for cache-first)")
+    drops += _common_drops(design, "LiteLLM", entry or "")
+    return RouterExport("litellm", {"model_list": model_list, "router_settings": settings}, drops)
+
+
+# -- Portkey ------------------------------------------------------------------------------------
+def _codes(categories) -> list[int]:
+    return sorted({c for cat in categories for c in STATUS_CODES.get(cat, ())})
+
+
+def portkey_config(design: "Design") -> RouterExport:
+    """A Portkey gateway config: ``strategy`` fallback over ``targets`` with retries and timeouts."""
+    mx = design.matrix
+    walk = failure_walk(design)
+    entry = entry_path(design)
+    drops: list[str] = []
+    if entry is None:
+        drops.append("no path has a `model`: Portkey has nothing to route")
+        drops += _common_drops(design, "Portkey", "")
+        return RouterExport("portkey", {"strategy": {"mode": "fallback"}, "targets": []}, drops)
+    chain = [entry] + [p for p in _model_paths(design, walk[walk.index(entry) + 1:]) if p != entry]
+    targets = []
+    for pid in chain:
+        p = mx.path(pid)
+        provider, _, model = p.model.partition("/")
+        if not model:
+            provider, model = "openai", p.model
+        t: dict = {"name": p.id, "provider": provider, "override_params": {"model": model}}
+        if p.timeout_ms is not None:
+            t["request_timeout"] = int(round(p.timeout_ms))
+        if p.retry is not None and p.retry.max_retries:
+            t["retry"] = {"attempts": p.retry.max_retries, "on_status_codes": _codes(p.retry.on)}
+        targets.append(t)
+    routed = {m.category for m in design.taxonomy.modes if m.category in GENERIC}
+    config: dict = {"strategy": {"mode": "fallback", "on_status_codes": _codes(routed)}}
+    ep = mx.path(entry)
+    if ep.timeout_ms is not None:
+        config["request_timeout"] = int(round(ep.timeout_ms))
+    first_model = walk.index(entry)
+    for p in (mx.path(i) for i in walk):
+        if p.kind == "cache" and walk.index(p.id) < first_model:
+            config["cache"] = {"mode": "semantic"}
+        elif p.kind == "cache":
+            drops.append(f"cache path {p.id!r} is met after a failure; Portkey's cache is looked up before the "
+                         "first target, so it is left out (add cache: {mode: semantic} for cache-first)")
+    config["targets"] = targets
+    for m in design.taxonomy.modes:
+        if m.category in ("context_window", "policy_violation"):
+            mine = [x for x in _model_paths(design, mode_chain(design, m.id)) if x != entry]
+            if mine != chain[1:]:
+                drops.append(f"failure mode {m.id!r} ({m.category}) routes to {mine or 'no model'}; Portkey sees a "
+                             f"400 like any other and cannot route it apart from the main chain {chain[1:]}")
+        elif m.category in GENERIC:
+            mine = [x for x in _model_paths(design, mode_chain(design, m.id)) if x != entry]
+            if mine != chain[1:]:
+                drops.append(f"failure mode {m.id!r} ({m.category}) routes to {mine or 'no model'}; Portkey falls "
+                             f"back along one list: {chain[1:]}")
+    for p in mx.paths:
+        if p.circuit_breaker is not None and p.model:
+            drops.append(f"circuit breaker of {p.id!r}: this config has no breaker; Portkey retries and falls back per request")
+    drops += _common_drops(design, "Portkey", entry)
+    return RouterExport("portkey", config, drops)
+
+
+def router_config(design: "Design", router: str) -> RouterExport:
+    """The config for ``router`` ('litellm' or 'portkey')."""
+    if router == "litellm":
+        return litellm_config(design)
+    if router == "portkey":
+        return portkey_config(design)
+    raise ValueError(f"unknown router {router!r}; expected one of {', '.join(ROUTERS)}")
