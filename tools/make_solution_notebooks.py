@@ -520,6 +520,11 @@ assert p.model == primary_model and abs(p.cost_per_1m_usd - primary_cost_per_1m_
 assert p.price_per_call_usd is not None and abs(p.price_per_call_usd * 1e6 - p.cost_per_1m_usd) < 0.01, \\
     "price_per_call_usd x 1,000,000 should equal cost_per_1m_usd"
 assert all(r.timeout_fits for r in b.rows), "every timeout should fit the deadline left when its path starts"
+sim = fk.simulate(design, n_requests=n_requests, seed=seed)   # failure modes injected, routed to their mitigations
+assert sim.slo_attainment >= target.slo.percentile / 100, \
+    f"simulated, the design misses its SLO: " + sim.summary_lines()[2]
+assert sim.cost_per_1m_usd <= target.cost_ceiling_per_1m_usd, \
+    f"simulated, the design costs ${sim.cost_per_1m_usd:,.2f} per 1M requests, over the ceiling"
 ### END HIDDEN TESTS
 '''),
 ("code", '''
