@@ -8,11 +8,13 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: lab test install browser bench nbref clean help
+.PHONY: lab test install browser bench nbref exercises runs clean help
 help:
 	@echo "make lab    install and open JupyterLab on notebooks/00_start_here.ipynb"
 	@echo "make test   install and run every test"
 	@echo "make bench  run the benchmark scripts"
+	@echo "make exercises  regenerate exercises/ from solutions/"
+	@echo "make runs   run every guided notebook on every scenario; runs/summary.csv and .html"
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "fallbackkit needs Python >= 3.11; set PYTHON=python3.11")'
@@ -45,6 +47,12 @@ bench: install
 # Refresh the reference outputs that nbval checks (after changing a teaching result on purpose).
 nbref: install
 	$(BIN)/python tools/nbref.py notebooks/*.ipynb $(wildcard solutions/*.ipynb)
+
+exercises: install
+	$(BIN)/fallbackkit exercises build
+
+runs: install
+	$(BIN)/fallbackkit run-all --scenarios all --out runs
 
 clean:
 	rm -rf $(VENV) build *.egg-info

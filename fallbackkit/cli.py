@@ -138,6 +138,71 @@ def cmd_interview(args) -> int:
     return EXIT_OK
 
 
+def cmd_run(args) -> int:
+    from . import runner
+    try:
+        res = runner.run(args.notebook, args.scenario, runner.parse_assignments(args.param), args.out)
+    except runner.RunError as exc:
+        raise UsageError(str(exc)) from None
+    line = f"{res.status}: {res.notebook} ({res.scenario or 'no scenario'}) in {res.duration_s:.1f} s -> {res.output}"
+    print(line)
+    for k, v in res.results.items():
+        print(f"  {k}: {v}")
+    if res.error:
+        print(f"  error: {res.error}", file=sys.stderr)
+    return EXIT_OK if res.status == "ok" else EXIT_FINDINGS
+
+
+def cmd_run_all(args) -> int:
+    from . import runner
+    try:
+        notebooks = runner.discover(args.notebooks)
+        names = runner.resolve_scenarios(args.scenarios)
+        results = runner.run_all(notebooks, names, args.out, runner.parse_assignments(args.param),
+                                 progress=not args.no_progress)
+    except runner.RunError as exc:
+        raise UsageError(str(exc)) from None
+    failed = [r for r in results if r.status != "ok"]
+    print(f"{len(results) - len(failed)} of {len(results)} runs ok; summary: "
+          f"{Path(args.out) / 'summary.csv'}, {Path(args.out) / 'summary.html'}")
+    for r in failed:
+        print(f"  failed: {r.notebook} ({r.scenario or '-'}): {r.error}", file=sys.stderr)
+    return EXIT_FINDINGS if failed else EXIT_OK
+
+
+def cmd_exercises(args) -> int:
+    from . import exercises
+    try:
+        if args.action == "build":
+            changed = exercises.build(args.solutions, args.exercises, check_only=args.check)
+            if args.check:
+                if changed:
+                    print(f"{args.exercises} is stale: " + ", ".join(str(p) for p in changed)
+                          + "; run `fallbackkit exercises build`", file=sys.stderr)
+                    return EXIT_FINDINGS
+                print(f"{args.exercises} is up to date with {args.solutions}")
+                return EXIT_OK
+            print(f"wrote {len(changed)} exercise notebook{'s' if len(changed) != 1 else ''}"
+                  + (": " + ", ".join(str(p) for p in changed) if changed else " (all up to date)"))
+            return EXIT_OK
+        if not args.notebook:
+            raise UsageError("exercises check: expected a NOTEBOOK to grade")
+        grades = [exercises.check(nb, solutions_dir=args.solutions) for nb in args.notebook]
+    except exercises.ExerciseError as exc:
+        raise UsageError(str(exc)) from None
+    for grade in grades:
+        print(grade.to_text())
+    if len(grades) > 1:
+        print(f"{sum(g.score == g.total for g in grades)} of {len(grades)} notebooks at full marks")
+    return EXIT_OK if all(g.score == g.total for g in grades) else EXIT_FINDINGS
+
+
+def cmd_scenarios(args) -> int:
+    from . import scenarios
+    print(scenarios.catalog_text())
+    return EXIT_OK
+
+
 def cmd_incidents(args) -> int:
     import json
     from .incidents import IncidentLog
@@ -288,6 +353,52 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", help="write to this file instead of stdout")
     s.set_defaults(func=cmd_schema)
 
+    s = sub.add_parser("scenarios", help="list the bundled scenarios with their computed numbers",
+                       description="List the scenario library: each product's SLO, worst-case chain and blended cost.")
+    s.set_defaults(func=cmd_scenarios)
+
+    s = sub.add_parser(
+        "run", help="run one notebook with parameters (papermill)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Run a notebook with parameters. Unknown parameters, unknown scenarios and values of the\n"
+                    "wrong type fail before anything executes, listing what the notebook accepts.\n\n"
+                    "  fallbackkit run notebooks/02_day1_latency_budget_matrix.ipynb --scenario voice-assistant -p seed=3\n"
+                    "  fallbackkit run notebooks/01_day1_failure_taxonomy.ipynb -p slo_threshold_ms=120")
+    s.add_argument("notebook", help="the notebook to run")
+    s.add_argument("--scenario", help="scenario name (`fallbackkit scenarios` lists them)")
+    s.add_argument("-p", "--param", action="append", metavar="NAME=VALUE", help="set a parameter (repeatable)")
+    s.add_argument("--out", help="executed notebook to write (default: runs/<notebook>__<scenario>.ipynb)")
+    s.set_defaults(func=cmd_run)
+
+    s = sub.add_parser(
+        "run-all", help="run notebooks over scenarios; write a CSV and HTML summary",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Run every notebook for every scenario with a progress bar. A failing run is a row in the\n"
+                    "summary (exit 1), never the end of the batch. Writes DIR/summary.csv and DIR/summary.html.\n\n"
+                    "  fallbackkit run-all --scenarios all --out runs/\n"
+                    "  fallbackkit run-all --scenarios rag-search,voice-assistant --notebooks 'solutions/*.ipynb' --out runs/")
+    s.add_argument("--scenarios", default="all", help="'all' or a comma-separated list (default: all)")
+    s.add_argument("--notebooks", nargs="+", help="notebook paths or globs (default: notebooks/*.ipynb)")
+    s.add_argument("-p", "--param", action="append", metavar="NAME=VALUE", help="set a parameter for every run")
+    s.add_argument("--out", required=True, help="directory for executed notebooks and the summary")
+    s.add_argument("--no-progress", action="store_true", help="no progress bar")
+    s.set_defaults(func=cmd_run_all)
+
+    s = sub.add_parser(
+        "exercises", help="build exercises from solutions, or grade a learner's notebook",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Solutions are the single source of the exercises (nbgrader markers).\n\n"
+                    "  fallbackkit exercises build            write exercises/ from solutions/\n"
+                    "  fallbackkit exercises build --check    exit 1 when exercises/ is stale\n"
+                    "  fallbackkit exercises check exercises/ex1_failure_taxonomy.ipynb\n"
+                    "                                         run visible and hidden tests; score and feedback per question\n"
+                    "  fallbackkit exercises check submissions/*.ipynb   grade a batch (exit 1 unless all at full marks)")
+    s.add_argument("action", choices=["build", "check"])
+    s.add_argument("notebook", nargs="*", help="with check: the learner notebook(s) to grade")
+    s.add_argument("--check", action="store_true", help="with build: only report whether exercises/ is stale")
+    s.add_argument("--solutions", default="solutions", help="solutions directory (default: solutions)")
+    s.add_argument("--exercises", default="exercises", help="exercises directory (default: exercises)")
+    s.set_defaults(func=cmd_exercises)
     s = sub.add_parser(
         "critique", help="score a design the way a hiring committee would",
         formatter_class=argparse.RawDescriptionHelpFormatter,

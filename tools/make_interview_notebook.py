@@ -24,8 +24,13 @@ interviewer switches to their own view to see the hints and mark each answer 1â€
 Headless runs (papermill, CI) answer from `scripted_answers`.
 """),
 ("code", """
-# Parameters (papermill can override these).
-design_path = None            # None: the bundled worked example; or a path to your design YAML
+# Parameters: papermill overrides these (`fallbackkit run NOTEBOOK --scenario X -p name=value`).
+design_path = None                      # None: a bundled scenario; or a path to your design YAML
+scenario = "support-chat"               # a bundled scenario (the scripted answers fit support-chat)
+seed = 7                                # seed of every sampled number
+n_requests = 20000                      # requests sampled where the notebook samples
+slo_threshold_ms: float | None = None   # override the scenario's SLO threshold (ms)
+slo_percentile: float | None = None     # override the scenario's SLO percentile
 mode = "solo"                 # "solo" shows hints; "interviewer" hides them from the candidate
 minutes_per_artifact = 10     # the time box of each artifact's session
 questions_per_artifact = 4
@@ -46,10 +51,12 @@ scripted_answers = {
 """),
 ("code", """
 import fallbackkit as fk
+from fallbackkit import scenarios
 from fallbackkit.critique import critique
 from fallbackkit.interview import MockInterview
 
-design = fk.load(design_path) if design_path else fk.default_design()
+design = (fk.load(design_path) if design_path
+          else scenarios.load(scenario, slo_threshold_ms=slo_threshold_ms, slo_percentile=slo_percentile))
 review = critique(design)
 review
 """),

@@ -28,13 +28,20 @@ You answer with **four standalone artifacts**, each reviewable by a different te
 This notebook tours the bundled worked example. Every number below is *computed* from the design file.
 """),
 ("code", """
-# Parameters (papermill can override these).
-design_path = None  # None: the bundled worked example; or a path to your design YAML
+# Parameters: papermill overrides these (`fallbackkit run NOTEBOOK --scenario X -p name=value`).
+design_path = None                      # None: a bundled scenario; or a path to your design YAML
+scenario = "support-chat"               # a bundled scenario (support-chat is the worked example)
+seed = 7                                # seed of every sampled number
+n_requests = 20000                      # requests sampled where a notebook samples
+slo_threshold_ms: float | None = None   # override the scenario's SLO threshold (ms)
+slo_percentile: float | None = None     # override the scenario's SLO percentile
 """),
 ("code", """
 import fallbackkit as fk
+from fallbackkit import cadence, scenarios
 
-design = fk.load(design_path) if design_path else fk.default_design()
+design = (fk.load(design_path) if design_path
+          else scenarios.load(scenario, slo_threshold_ms=slo_threshold_ms, slo_percentile=slo_percentile))
 design.context
 """),
 ("md", """
@@ -96,10 +103,36 @@ except fk.DesignError as err:
     print(err)
 """),
 ("md", """
+## 6 · Six products, six constraints
+The same four artifacts, for products whose constraints pull the design in different
+directions. Each is a complete reference design; set `scenario` in the parameters cell (or
+`fallbackkit run NOTEBOOK --scenario NAME`) to run any notebook on it. Every number below is
+computed from the scenario's file.
+"""),
+("code", """
+# NBVAL_CHECK_OUTPUT
+print(scenarios.catalog_text())
+"""),
+("md", """
+## 7 · The three-day plan
+Day 1: failure taxonomy (`01_day1_failure_taxonomy`) and latency-budget matrix
+(`02_day1_latency_budget_matrix`). Day 2: recovery workflow (`03_day2_recovery_workflow`).
+Day 3: post-mortem loop, polish and critique (`04_day3_postmortem_loop_and_critique`).
+Each day has an exercise in `exercises/` (graded by `fallbackkit exercises check NOTEBOOK`),
+and `ex5_capstone` asks for a full design for a product you have not seen. The tracker
+counts artifacts completed per day, which is how progress is measured:
+"""),
+("code", """
+# NBVAL_CHECK_OUTPUT
+print(cadence.track(design, day=3).to_text())
+"""),
+("md", """
 ## Next
 - `fallbackkit new "My product"` writes your own design file from this example;
   `fallbackkit validate my_product.yaml` checks it.
 - Each artifact saves on its own: `design.taxonomy.save("taxonomy.yaml")`.
+- `fallbackkit run-all --scenarios all --out runs/` runs every guided notebook on every scenario
+  and writes `runs/summary.csv` and `runs/summary.html`.
 """),
 ]
 write(notebook(cells, tags={1: ["parameters"]}), "notebooks/00_start_here.ipynb")

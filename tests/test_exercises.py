@@ -1,0 +1,153 @@
+"""Exercises come from the solutions (never hand-edited) and the grader scores them:
+every solution passes, every untouched exercise fails with a message, not a crash."""
+
+import copy
+import json
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from fallbackkit import exercises
+from fallbackkit.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+SOLUTIONS = sorted((ROOT / "solutions").glob("*.ipynb"))
+POINTS = {"ex1_failure_taxonomy": 7, "ex2_latency_budget_matrix": 7, "ex3_recovery_workflow": 5,
+          "ex4_postmortem_loop": 6, "ex5_capstone": 8}
+
+
+def test_exercises_are_generated_from_solutions():
+    stale = exercises.build(ROOT / "solutions", ROOT / "exercises", check_only=True)
+    assert stale == [], "exercises/ is stale: run `fallbackkit exercises build`"
+    assert sorted(p.stem for p in SOLUTIONS) == sorted(POINTS)
+
+
+@pytest.mark.parametrize("sol", SOLUTIONS, ids=[p.stem for p in SOLUTIONS])
+def test_exercise_hides_solution_and_hidden_tests(sol):
+    ex = json.loads((ROOT / "exercises" / sol.name).read_text())
+    text = "\n".join("".join(c["source"]) for c in ex["cells"])
+    for marker in ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS", "NBVAL_CHECK_OUTPUT"):
+        assert marker not in text
+    src = nbformat.read(str(sol), as_version=4)
+    n_answers = sum(exercises.BEGIN_SOLUTION in c.source for c in src.cells)
+    assert text.count(exercises.STUB) == n_answers >= 2
+    assert text.count(exercises.HIDDEN_NOTE) == sum(exercises.BEGIN_HIDDEN in c.source for c in src.cells)
+    assert ex["metadata"]["fallbackkit"]["generated_from"] == f"solutions/{sol.name}"
+    # the parameters cell survives, so papermill can run exercises too
+    assert sum("parameters" in c["metadata"].get("tags", []) for c in ex["cells"]) == 1
+
+
+def test_build_writes_and_reports_stale(tmp_path):
+    sol, ex = tmp_path / "solutions", tmp_path / "exercises"
+    sol.mkdir()
+    for p in SOLUTIONS[:2]:
+        (sol / p.name).write_text(p.read_text())
+    assert [p.name for p in exercises.build(sol, ex)] == [p.name for p in SOLUTIONS[:2]]
+    assert exercises.build(sol, ex, check_only=True) == []
+    (ex / "stray.ipynb").write_text((ex / SOLUTIONS[0].name).read_text())
+    nb = nbformat.read(str(sol / SOLUTIONS[0].name), as_version=4)
+    nb.cells[0].source += "\nEdited."
+    nbformat.write(nb, str(sol / SOLUTIONS[0].name))
+    stale = exercises.build(sol, ex, check_only=True)
+    assert sorted(p.name for p in stale) == sorted([SOLUTIONS[0].name, "stray.ipynb"])
+    assert main(["exercises", "build", "--check", "--solutions", str(sol), "--exercises", str(ex)]) == 1
+    assert main(["exercises", "build", "--solutions", str(sol), "--exercises", str(ex)]) == 0
+    assert main(["exercises", "build", "--check", "--solutions", str(sol), "--exercises", str(ex)]) == 0
+
+
+def test_malformed_markers_are_named():
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("x = 1\n### BEGIN SOLUTION\nx = 2")]
+    with pytest.raises(exercises.ExerciseError, match="cell 0: '### BEGIN SOLUTION' is never closed"):
+        exercises.exercise_from_solution(nb, "bad.ipynb")
+    nb.cells = [nbformat.v4.new_code_cell("x = 1")]
+    with pytest.raises(exercises.ExerciseError, match="no test cell"):
+        exercises.exercise_from_solution(nb, "bad.ipynb")
+    nb.cells = [nbformat.v4.new_code_cell("# TEST q1 (1 point)\nassert 1"), nbformat.v4.new_code_cell("# TEST q1 (2 points)\nassert 1")]
+    with pytest.raises(exercises.ExerciseError, match="question 'q1' has two test cells"):
+        exercises.exercise_from_solution(nb, "bad.ipynb")
+
+
+@pytest.mark.parametrize("sol", SOLUTIONS, ids=[p.stem for p in SOLUTIONS])
+def test_every_solution_passes_and_every_untouched_exercise_fails_helpfully(sol):
+    good = exercises.check(sol, solutions_dir=ROOT / "solutions")
+    assert (good.score, good.total) == (POINTS[sol.stem], POINTS[sol.stem]), good.to_text()
+    bad = exercises.check(ROOT / "exercises" / sol.name, solutions_dir=ROOT / "solutions")
+    assert (bad.score, bad.total) == (0, POINTS[sol.stem]), bad.to_text()
+    assert all(q.feedback.startswith("not answered yet") for q in bad.questions), bad.to_text()
+
+
+def _answer(nb, source):
+    """Put ``source`` into the exercise's first unanswered cell."""
+    cell = next(c for c in nb.cells if exercises.STUB in c.source)
+    cell.source = cell.source.replace(exercises.STUB, source)
+
+
+def test_partial_answers_get_points_and_feedback_per_question(tmp_path):
+    ex = nbformat.read(str(ROOT / "exercises" / "ex4_postmortem_loop.ipynb"), as_version=4)
+    # q1 right (the percentile the kit uses), q2 wrong type, q3 wrong value
+    _answer(ex, "from fallbackkit.postmortem import percentile\n"
+                         "v = [i.minutes('time_to_resolve') for i in loop.incidents]\n"
+                         "ttr_median_min, ttr_p90_min = percentile(v, 50), percentile(v, 90)")
+    _answer(ex, "import datetime\nnew_item = fk.ActionItem(id='AI-9', type='prevent', title='t', owner='me', "
+                         "due=datetime.date(2027, 1, 1))")
+    _answer(ex, "mean_over_median = 1.0")
+    # a learner who deletes the asserts of a test cell does not pass it: tests come from the solution
+    for c in ex.cells:
+        if c.source.startswith("# TEST q3-mean-over-median"):
+            c.source = "# TEST q3-mean-over-median (1 point)\npass"
+    path = tmp_path / "ex4_postmortem_loop.ipynb"
+    nbformat.write(ex, str(path))
+    g = exercises.check(path, solutions_dir=ROOT / "solutions")
+    got = {q.qid: (q.earned, q.feedback) for q in g.questions}
+    assert got["q1-time-to-resolve"] == (3, "passed")
+    assert got["q2-action-item"] == (0, "visible test failed: AssertionError: type is 'prevent'; "
+                                        "a slow detection calls for a 'detect' item")
+    assert got["q3-mean-over-median"] == (0, "visible tests pass; a hidden test failed: "
+                                             "AssertionError: mean / median of time to detect")
+    assert g.score == 3 and g.total == 6
+    assert "3/6 points" in g.to_text()
+
+
+def test_broken_answer_cell_is_reported(tmp_path):
+    ex = nbformat.read(str(ROOT / "exercises" / "ex2_latency_budget_matrix.ipynb"), as_version=4)
+    _answer(ex, "deadline_left_ms = slo.threshold_ms - primary.timeout")
+    path = tmp_path / "ex2_latency_budget_matrix.ipynb"
+    nbformat.write(ex, str(path))
+    g = exercises.check(path, solutions_dir=ROOT / "solutions")
+    q1 = g.questions[0]
+    assert q1.earned == 0
+    assert q1.feedback.startswith("a cell above the tests raised AttributeError")
+
+
+def test_check_cli_exit_codes(tmp_path, capsys):
+    assert main(["exercises", "check", str(tmp_path / "missing.ipynb")]) == 2
+    assert "missing.ipynb: no such notebook" in capsys.readouterr().err
+    orphan = tmp_path / "orphan.ipynb"
+    orphan.write_text((ROOT / "exercises" / "ex1_failure_taxonomy.ipynb").read_text()
+                      .replace("ex1_failure_taxonomy", "ex9_nothing"))
+    assert main(["exercises", "check", str(orphan), "--solutions", str(tmp_path)]) == 2
+    assert "cannot find its solution 'ex9_nothing.ipynb'" in capsys.readouterr().err
+
+
+def test_a_hanging_answer_stops_grading_with_a_reason(tmp_path):
+    ex = nbformat.read(str(ROOT / "exercises" / "ex3_recovery_workflow.ipynb"), as_version=4)
+    _answer(ex, "import time\ntime.sleep(30)")
+    path = tmp_path / "ex3_recovery_workflow.ipynb"
+    nbformat.write(ex, str(path))
+    g = exercises.check(path, solutions_dir=ROOT / "solutions", timeout=3)
+    assert g.note.startswith("the notebook stopped running: CellTimeoutError")
+    assert g.score == 0
+    assert [q.feedback for q in g.questions] == [
+        "a cell above the tests raised TimeoutError: stopped after 3 s (an endless loop, or a long computation?); "
+        "fix it, then rerun the tests",
+        "the tests did not run (the notebook stopped earlier)"]
+
+
+def test_check_grades_a_batch(capsys):
+    sol, ex = ROOT / "solutions" / "ex3_recovery_workflow.ipynb", ROOT / "exercises" / "ex3_recovery_workflow.ipynb"
+    assert main(["exercises", "check", str(sol), str(ex)]) == 1
+    out = capsys.readouterr().out
+    assert "ex3_recovery_workflow.ipynb: 5/5 points" in out and "ex3_recovery_workflow.ipynb: 0/5 points" in out
+    assert out.rstrip().endswith("1 of 2 notebooks at full marks")

@@ -1,0 +1,189 @@
+"""The scenario library: every reference design valid, within its SLO and ceiling, with the
+numbers each one is built around; and the cadence tracker over them."""
+
+import re
+
+import pytest
+
+import fallbackkit as fk
+from fallbackkit import cadence, scenarios
+from fallbackkit.postmortem import ActionItem
+
+# scenario -> (worst-case chain ms, SLO threshold ms, blended $ per 1M calls)
+EXPECTED = {
+    "support-chat": (142, 150, 1200.64),
+    "code-assistant": (905, 1000, 13507.55),
+    "voice-assistant": (385, 400, 552.45),
+    "rag-search": (2355, 2500, 850.49),
+    "regulated-claims": (1855, 2000, 11622.40),
+    "batch-summarisation": (42200, 60000, 315.63),
+}
+VAGUE = re.compile(r"\b(improv\w*|better|robust\w*|reliab\w*|seamless\w*|low cost)\b", re.I)
+
+
+@pytest.fixture(scope="module", params=scenarios.names())
+def loaded(request):
+    return request.param, scenarios.load(request.param)
+
+
+def test_library_has_the_six_products():
+    assert scenarios.names() == list(EXPECTED)
+    assert scenarios.CAPSTONE in scenarios.names()
+
+
+def test_reference_design_is_valid_and_within_slo_and_ceiling(loaded):
+    name, d = loaded
+    assert d.problems() == []
+    b = d.budget()
+    worst, threshold, cost = EXPECTED[name]
+    assert b.worst_case_ms == pytest.approx(worst)
+    assert d.context.slo.threshold_ms == threshold
+    assert b.blended_cost_per_1m_usd == pytest.approx(cost, abs=0.01)
+    assert b.blended_cost_per_1m_usd <= d.context.cost_ceiling_per_1m_usd
+    assert not b.over_budget
+    assert all(r.timeout_fits for r in b.rows)
+    assert b.unserved < 1e-9
+    assert b.retry_share <= b.retry_budget
+
+
+def test_simulated_design_meets_its_slo_and_ceiling(loaded):
+    # the simulator injects every failure mode at its occurrence and routes it to its mitigation
+    name, d = loaded
+    r = fk.simulate(d, n_requests=100_000, seed=7)
+    assert r.slo_attainment >= d.context.slo.percentile / 100, name
+    assert r.cost_per_1m_usd <= d.context.cost_ceiling_per_1m_usd, name
+    assert r.unserved == 0
+    assert r.retry_share <= r.retry_budget
+
+
+def test_numbers_are_consistent(loaded):
+    name, d = loaded
+    for p in d.matrix.paths:
+        if p.price_per_call_usd is not None:
+            assert p.price_per_call_usd * 1e6 == pytest.approx(p.cost_per_1m_usd), p.id
+        if p.timeout_ms is not None and p.latency.p50_ms is not None:
+            assert p.timeout_ms >= p.latency.p50_ms, f"{p.id}: a timeout under p50 cuts half the traffic"
+    assert d.workflow.path_order() == d.matrix.ids
+    assert set(d.matrix.ids) == d.workflow.invoked_paths
+    assert d.taxonomy.modes and all(m.id in d.workflow.handled_modes for m in d.taxonomy.modes)
+
+
+def test_severities_metric_defined_and_free_text_quantified(loaded):
+    _, d = loaded
+    assert sorted(d.taxonomy.severity_levels) == ["P0", "P1", "P2", "P3"]
+    for level, s in d.taxonomy.severity_levels.items():
+        assert re.search(r"\d", s.criterion), level
+    texts = [d.context.description] + [p.effort for p in d.matrix.paths] \
+        + [m.user_effect for m in d.taxonomy.modes] + [m.mitigation.note for m in d.taxonomy.modes]
+    assert [t for t in texts if VAGUE.search(t or "")] == []
+
+
+def test_loop_measures_time_to_resolve_as_median_and_p90(loaded):
+    _, d = loaded
+    ttr = next(m for m in d.postmortem.metrics if m.name == "time_to_resolve")
+    assert {"median", "p90"} <= set(ttr.statistics)
+    s = next(x for x in d.postmortem.measure().metrics if x.name == "time_to_resolve")
+    assert s.count >= 5 and s.median <= s.p90
+    assert cadence.track(d, day=3).completed == 5
+
+
+def test_each_scenario_has_its_constraint():
+    code = scenarios.load("code-assistant")
+    assert code.context.slo.metric == "time_to_first_token"
+    voice = scenarios.load("voice-assistant")
+    assert voice.context.slo.threshold_ms == 400 and all(p.retry is None for p in voice.matrix.paths)
+    # the primary declares groq 70B's TTFT as LLMPerf measured it (p50 222, p95 304, p99 350 ms)
+    lat = voice.matrix.primary.latency
+    assert (lat.p50_ms, lat.p95_ms, lat.p99_ms) == (222, 304, 350)
+    rag = scenarios.load("rag-search")
+    store = rag.taxonomy.mode("vector-store-down")
+    assert store.category == "dependency_failure" and store.mitigation.path != rag.matrix.primary.id
+    reg = scenarios.load("regulated-claims")
+    human = [p for p in reg.matrix.paths if p.kind == "human"]
+    assert len(human) == 1
+    for m in reg.taxonomy.modes:
+        if m.category == "policy_violation":
+            assert m.mitigation.path == human[0].id
+    # the description states the declared and the simulated cost; keep the prose true
+    assert f"${reg.budget().blended_cost_per_1m_usd:,.0f}" in reg.context.description
+    sim = fk.simulate(reg, n_requests=200_000, seed=7)
+    assert f"${sim.cost_per_1m_usd:,.0f}" in reg.context.description
+    assert f"{100 * sim.path('licensed_agent').share:.1f}% of requests" in reg.context.description
+    batch = scenarios.load("batch-summarisation")
+    b = batch.budget()
+    assert batch.matrix.primary.retry.max_retries == 2
+    assert b.retry_share == pytest.approx(0.002 + 0.002 ** 2, abs=1e-9)
+    # cost dominates: the chain costs 6% of what a large model ($5,250 per 1M) would
+    assert b.blended_cost_per_1m_usd / 5250 == pytest.approx(0.0601, abs=1e-4)
+
+
+def test_slo_override_replaces_only_the_context_slo():
+    d = scenarios.load("support-chat", slo_threshold_ms=120)
+    assert d.context.slo.threshold_ms == 120 and d.context.slo.percentile == 99.9
+    assert d.budget().verdict == "over budget: worst-case chain 142 ms vs 120 ms (by 22 ms)"
+    assert scenarios.load("support-chat").context.slo.threshold_ms == 150
+    d = scenarios.load("rag-search", slo_percentile=99.5)
+    assert d.context.slo.percentile == 99.5
+
+
+def test_bad_override_and_unknown_name_are_clear():
+    with pytest.raises(fk.DesignError) as err:
+        scenarios.load("support-chat", slo_percentile=150)
+    assert "context.slo.percentile" in str(err.value) and "less than 100" in str(err.value)
+    with pytest.raises(scenarios.UnknownScenarioError) as err:
+        scenarios.load("support_chat")
+    assert "unknown scenario 'support_chat'; expected one of: support-chat, code-assistant" in str(err.value)
+
+
+def test_catalog_rows_are_computed():
+    rows = {r["scenario"]: r for r in scenarios.catalog()}
+    assert rows["voice-assistant"]["worst-case ms"] == 385
+    assert rows["regulated-claims"]["blended $/1M"] == 11622.4
+    assert "batch-summarisation" in scenarios.catalog_text()
+
+
+# -- cadence tracker --------------------------------------------------------------------------
+def test_cadence_partial_day_one():
+    d = fk.default_design()
+    r = cadence.track(taxonomy=d.taxonomy, day=1)
+    assert [(i.artifact, i.status) for i in r.items] == [
+        ("taxonomy", "complete"), ("matrix", "missing"), ("workflow", "missing"),
+        ("postmortem", "missing"), ("design", "missing")]
+    assert r.per_day() == {1: (1, 2), 2: (0, 1), 3: (0, 2)}
+    assert r.on_track is False and [i.artifact for i in r.due] == ["matrix"]
+    assert r.summary().endswith("behind on day 1: matrix")
+
+
+def test_cadence_names_the_gap():
+    d = fk.default_design()
+    slow = d.matrix.model_copy(deep=True)
+    slow.paths[0].timeout_ms = 140
+    r = cadence.track(taxonomy=d.taxonomy, matrix=slow, context=d.context, day=1)
+    m = r.item("matrix")
+    assert m.status == "incomplete"
+    assert m.reasons[0] == "over budget: worst-case chain 197 ms vs 150 ms (by 47 ms)"
+    assert "cache: timeout 30 ms exceeds the 10 ms left" in m.reasons
+    assert r.complete_on(1) is False
+    # a matrix with no SLO anywhere cannot be judged
+    assert cadence.track(matrix=d.matrix).item("matrix").reasons == [
+        "no SLO to hold the budget against: set matrix.slo or pass the context"]
+
+
+def test_cadence_postmortem_bar_and_joins():
+    d = fk.default_design()
+    loop = d.postmortem.model_copy(deep=True)
+    loop.metrics = [m for m in loop.metrics if m.name != "time_to_detect"]
+    loop.metrics[-1].statistics = ["mean"]
+    loop.action_items = []
+    r = cadence.track(postmortem=loop)
+    assert r.item("postmortem").reasons == [
+        "no time_to_detect metric; measure it as median and p90",
+        "time_to_resolve reports ['mean']; expected median and p90 (a mean hides the tail)",
+        "no action items; a loop that produces none closes nothing"]
+    whole = cadence.track(d.model_copy(update={"postmortem": loop}), day=3)
+    assert whole.item("design").status == "incomplete"
+    assert whole.item("design").reasons[0] == "finish the other artifacts first"
+    assert whole.per_day() == {1: (2, 2), 2: (1, 1), 3: (0, 2)}
+    with pytest.raises(ValueError):
+        cadence.track(d, day=4)
+    assert isinstance(d.postmortem.action_items[0], ActionItem)
