@@ -106,8 +106,9 @@ class TaxonomyEditor(FkWidget):
         self._filling = True
         try:
             self.selector.options = [(f"{m.id} · {m.severity} · {m.name}", m.id) for m in self.design.taxonomy.modes]
-            if keep in self.design.taxonomy.ids:
-                self.selector.value = keep
+            ids = self.design.taxonomy.ids
+            # ipywidgets 8 leaves a Dropdown empty when its options change; keep a mode picked
+            self.selector.value = keep if keep in ids else (ids[0] if ids else None)
             self.fields["mitigation.path"].options = self.design.matrix.ids
             self.route.options = [(label, i) for i, label in edits.routing_edges(self.design)]
         finally:
@@ -174,6 +175,8 @@ class TaxonomyEditor(FkWidget):
 
     def _candidate(self, design: Design) -> Design:
         mode = self.mode_picker.value
+        if mode != "add" and self.selector.value is None:
+            raise DesignError([Problem("taxonomy.modes", "no failure mode picked; pick one in the list")])
         if mode == "delete":
             return edits.delete_mode(design, self.selector.value, self.path)
         if mode == "add":

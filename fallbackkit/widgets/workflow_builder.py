@@ -66,7 +66,8 @@ class WorkflowBuilder(FkWidget):
         self.message.add_class("fbk-message")
         self.problem_view = W.HTML("")
         self.problem_view.add_class("fbk-problems-view")
-        self.diagram = W.Output(layout=W.Layout(border="1px solid #ddd", min_height="200px"))
+        self.diagram = W.Output(layout=W.Layout(border="1px solid #ddd", min_height="200px",
+                                                 max_height="640px", overflow="auto"))
         self.diagram.add_class("fbk-diagram")
 
         node_box = W.VBox([W.HTML("<b>Nodes</b>"), self.node_list, self.node_id, self.node_kind, self.node_label,
