@@ -21,17 +21,17 @@ from ..design import Design
 from ..matrix import Budget
 from ..problems import DesignError
 from . import edits
-from ._base import CSS, FkWidget, as_design, chart_view, error_problems, problems_html, set_chart, svg_view
+from ._base import CSS, FkWidget, as_design, chart_view, error_problems, problems_html
 
-#: requests per simulated evaluation: small enough for a ≤ 150 ms update, seeded so a
-#: slider moved back gives back the same numbers.
-SIMULATE_REQUESTS = 20_000
+#: requests per simulated evaluation: enough for a p99.9 from 50 tail requests, small
+#: enough for a ≤ 150 ms update; seeded, so a slider moved back gives back the same numbers.
+SIMULATE_REQUESTS = 50_000
 SIMULATE_SEED = 7
 
 
 @dataclass
 class Evaluation:
-    """What one evaluation of a design says: the budget, and a simulation when available."""
+    """What one evaluation of a design says: the declared budget, and a simulation when available."""
 
     design: Design
     budget: Budget
@@ -39,57 +39,82 @@ class Evaluation:
     simulate_error: str | None = None
 
     @property
-    def verdict(self) -> str:
+    def declared_verdict(self) -> str:
         return self.budget.verdict
 
     @property
-    def within(self) -> bool:
+    def declared_within(self) -> bool:
         worst = self.budget.worst_case_ms
         return worst is not None and worst <= self.budget.slo.threshold_ms
 
+    @property
+    def meets_slo(self) -> bool:
+        """Simulated attainment against the SLO when simulated, else the declared worst case."""
+        if self.simulated is not None:
+            return self.simulated.slo_attainment >= self.budget.slo.percentile / 100
+        return self.declared_within
+
+    @property
+    def verdict(self) -> str:
+        """The headline: simulated SLO attainment when the kit can simulate, else the budget's verdict."""
+        r, slo = self.simulated, self.budget.slo
+        if r is None:
+            return self.declared_verdict
+        word = "SLO met" if self.meets_slo else "SLO missed"
+        return (f"{word} (simulated): {100 * r.slo_attainment:.3f}% of requests < {slo.threshold_ms:g} ms "
+                f"vs a {slo.percentile:g}% target; p99.9 {r.percentiles['p99.9']:,.0f} ms")
+
     def lines(self) -> list[str]:
         ceiling = self.design.context.cost_ceiling_per_1m_usd
-        cost = self.budget.blended_cost_per_1m_usd
-        out = [f"declared: {self.verdict}",
-               f"served {100 * self.budget.served:.3f}% · unserved {100 * self.budget.unserved:.3f}%",
-               f"blended cost ${cost:,.2f} per 1M calls"
-               + (f" (ceiling ${ceiling:,.0f}: {'over' if cost > ceiling else 'within'})" if ceiling else ""),
-               f"retry share {100 * self.budget.retry_share:.2f}% (budget {100 * self.budget.retry_budget:g}%)"]
-        out += [f"{r.id}: timeout {r.timeout_ms:g} ms exceeds the {r.deadline_left_ms:,.0f} ms left"
-                for r in self.budget.rows if not r.timeout_fits]
-        if self.simulated is not None:
-            out.append(f"simulated ({SIMULATE_REQUESTS:,} requests, seed {SIMULATE_SEED}): {_sim_summary(self.simulated)}")
+        b, r = self.budget, self.simulated
+        out = [self.verdict]
+        if r is not None:
+            out.append(f"declared: {self.declared_verdict}")
+            out.append(f"simulated: served {100 * r.served:.3f}%, cost ${r.cost_per_1m_usd:,.2f} per 1M requests, "
+                       f"retries {100 * r.retry_share:.2f}%, error-budget burn {r.error_budget_burn:,.2f}× "
+                       f"({r.n_requests:,} requests, seed {r.seed})")
+        cost = b.blended_cost_per_1m_usd
+        out += [f"declared: served {100 * b.served:.3f}% · unserved {100 * b.unserved:.3f}%",
+                f"declared: blended cost ${cost:,.2f} per 1M calls"
+                + (f" (ceiling ${ceiling:,.0f}: {'over' if cost > ceiling else 'within'})" if ceiling else ""),
+                f"declared: retry share {100 * b.retry_share:.2f}% (budget {100 * b.retry_budget:g}%)"]
+        out += [f"{x.id}: timeout {x.timeout_ms:g} ms exceeds the {x.deadline_left_ms:,.0f} ms left of the deadline"
+                for x in b.rows if not x.timeout_fits]
+        if self.simulate_error:
+            out.append(f"simulation unavailable: {self.simulate_error}")
         return out
 
 
 def _simulator():
     """fallbackkit.simulate.simulate when that module exists, else None."""
     try:
-        from ..simulate import simulate  # type: ignore[import-not-found]
+        from ..simulate import simulate
     except ImportError:
         return None
     return simulate
 
 
-def _sim_summary(result: Any) -> str:
-    for name in ("verdict", "summary"):
-        v = getattr(result, name, None)
-        if v is not None:
-            return str(v() if callable(v) else v).splitlines()[0]
-    att = getattr(result, "slo_attainment", None)
-    return f"SLO attainment {att:.4%}" if isinstance(att, float) else str(result).splitlines()[0]
-
-
 def evaluate(design: Design, simulate: bool | None = None) -> Evaluation:
-    """The single place the explorer asks what a design's numbers are."""
+    """The single place the explorer asks what a design's numbers are.
+
+    The declared budget always; a seeded simulation too when the kit has a simulator
+    (``simulate=False`` skips it). A design the simulator refuses keeps its budget and
+    says why.
+    """
     ev = Evaluation(design, design.budget())
     sim = _simulator() if simulate is not False else None
     if sim is not None:
         try:
             ev.simulated = sim(design, SIMULATE_REQUESTS, SIMULATE_SEED)
-        except Exception as exc:  # the simulator is optional here; the budget still stands
-            ev.simulate_error = f"{type(exc).__name__}: {exc}"
+        except DesignError as exc:
+            ev.simulate_error = "; ".join(f"{p.path}: {p.message}" for p in exc.problems[:3])
     return ev
+
+
+# -- charts: built once with Altair, then only their data change ------------------------------
+# Re-running Altair's to_dict on every slider move costs 35–130 ms here; a Vega-Lite spec
+# whose data are named datasets costs nothing to refill, so a change swaps the datasets.
+_TEMPLATES: dict[str, dict] = {}
 
 
 def chain_rows(budget: Budget) -> list[dict]:
@@ -104,25 +129,62 @@ def chain_rows(budget: Budget) -> list[dict]:
     return rows
 
 
-def chain_chart(budget: Budget):
-    """The fallback chain against the SLO threshold (Altair, data inline)."""
+def _chain_template():
     import altair as alt
-    rows = chain_rows(budget)
-    slo = budget.slo.threshold_ms
-    top = max([slo] + [r["end_ms"] for r in rows if r["end_ms"] == r["end_ms"]]) * 1.1
-    bars = alt.Chart(alt.Data(values=rows)).mark_bar(height=18).encode(
+    bars = alt.Chart(alt.Data(name="chain")).mark_bar(height=18).encode(
         y=alt.Y("path:N", sort=alt.SortField("order"), title=None),
-        x=alt.X("start_ms:Q", title="ms since the request arrived (worst case)", scale=alt.Scale(domain=[0, top])),
+        x=alt.X("start_ms:Q", title="ms since the request arrived (declared worst case)"),
         x2="end_ms:Q",
         color=alt.Color("verdict:N", scale=alt.Scale(domain=["within budget", "over budget"], range=["#2e7d32", "#c62828"]),
                         legend=alt.Legend(orient="bottom", title=None)),
         tooltip=["path:N", "start_ms:Q", "end_ms:Q", "serves_pct:Q"])
-    rule = alt.Chart(alt.Data(values=[{"slo_ms": slo, "label": f"SLO {slo:g} ms"}])).mark_rule(
-        color="black", strokeDash=[4, 3]).encode(x="slo_ms:Q")
-    label = alt.Chart(alt.Data(values=[{"slo_ms": slo, "label": f"SLO {slo:g} ms"}])).mark_text(
-        align="left", dx=3, dy=-4, baseline="bottom").encode(x="slo_ms:Q", y=alt.value(0), text="label:N")
-    return (bars + rule + label).properties(width=460, height=30 * max(1, len(rows)),
-                                           title="Worst case per path: reached at … answered by")
+    rule = alt.Chart(alt.Data(name="slo")).mark_rule(color="black", strokeDash=[4, 3]).encode(x="slo_ms:Q")
+    label = alt.Chart(alt.Data(name="slo")).mark_text(align="left", dx=3, dy=-4, baseline="bottom").encode(
+        x="slo_ms:Q", y=alt.value(0), text="label:N")
+    return (bars + rule + label).properties(width=420, height=150, title="Declared: each path's worst case vs the SLO")
+
+
+def _cdf_template():
+    import altair as alt
+    line = alt.Chart(alt.Data(name="cdf")).mark_line(interpolate="step-after").encode(
+        x=alt.X("latency_ms:Q", scale=alt.Scale(type="log"), title="latency as the user sees it (ms, log)"),
+        y=alt.Y("share:Q", title="share of requests at or below", scale=alt.Scale(domain=[0, 1])),
+        color=alt.Color("path:N", title="served by", legend=alt.Legend(orient="bottom")),
+        tooltip=["path:N", alt.Tooltip("latency_ms:Q", format=",.1f"), alt.Tooltip("share:Q", format=".4f")])
+    rule = alt.Chart(alt.Data(name="slo")).mark_rule(color="#b00020", strokeWidth=2).encode(x="slo_ms:Q")
+    target = alt.Chart(alt.Data(name="slo")).mark_rule(color="#b00020", strokeDash=[4, 4]).encode(y="target:Q")
+    return (line + rule + target).properties(width=420, height=150, title="Simulated: latency CDF per path vs the SLO")
+
+
+def template(name: str):
+    """(altair chart, its Vega-Lite dict) for ``'chain'`` or ``'cdf'``; built once per process."""
+    if name not in _TEMPLATES:
+        chart = {"chain": _chain_template, "cdf": _cdf_template}[name]()
+        _TEMPLATES[name] = (chart, chart.to_dict())
+    return _TEMPLATES[name]
+
+
+def _slo_rows(budget: Budget) -> list[dict]:
+    slo = budget.slo
+    return [{"slo_ms": slo.threshold_ms, "target": slo.percentile / 100, "label": f"SLO {slo.threshold_ms:g} ms"}]
+
+
+def chain_spec(budget: Budget) -> dict:
+    return {**template("chain")[1], "datasets": {"chain": chain_rows(budget), "slo": _slo_rows(budget)}}
+
+
+def cdf_rows(result, max_points: int = 120) -> list[dict]:
+    rows: list[dict] = []
+    series = [("all requests", None)] + [(p.id, p.id) for p in result.paths if p.share > 0]
+    for label, pid in series:
+        x, y = result.cdf_points(pid, max_points=max_points)
+        rows += [{"latency_ms": max(float(a), 0.01), "share": round(float(b), 6), "path": label} for a, b in zip(x, y)]
+    return rows
+
+
+def cdf_spec(ev: Evaluation) -> dict:
+    rows = cdf_rows(ev.simulated) if ev.simulated is not None else []
+    return {**template("cdf")[1], "datasets": {"cdf": rows, "slo": _slo_rows(ev.budget)}}
 
 
 class MatrixExplorer(FkWidget):
@@ -145,14 +207,17 @@ class MatrixExplorer(FkWidget):
         self.problems = W.HTML("")
         self.timing = W.HTML("")
         self.timing.add_class("fbk-timing")
-        chart_obj = chain_chart(self.evaluation.budget)
-        self.chart = svg_view(chart_obj) if chart == "svg" else chart_view(chart_obj)
+        self.chart_mode = chart
+        self.chart = self._chart_view("chain")
+        self.cdf_chart = self._chart_view("cdf")
+        if _simulator() is None or simulate is False:
+            self.cdf_chart.layout.display = "none"
         self.table = W.HTML("")
         self.reset = W.Button(description="Reset", icon="undo")
         self.reset.on_click(lambda _b: self.set_design(self.original))
         self.children = [W.HTML(CSS + f"<b>Latency-budget matrix explorer</b> — SLO: {html.escape(str(self.design.context.slo))}"),
                          self._grid(), W.HBox([self.reset, self.timing]), self.verdict, self.problems,
-                         self.chart, self.table]
+                         W.HBox([self.chart, self.cdf_chart]), self.table]
         self._show(self.evaluation)
 
     # -- controls ---------------------------------------------------------------------------
@@ -168,7 +233,7 @@ class MatrixExplorer(FkWidget):
                                 disabled=p99 is None, readout_format=".0f", layout=W.Layout(width="220px"))
             tmo = W.FloatSlider(value=p.timeout_ms or 0, min=1, max=top, step=1, continuous_update=False,
                                 disabled=p.timeout_ms is None, readout_format=".0f", layout=W.Layout(width="220px"),
-                                description_tooltip="no timeout stated" if p.timeout_ms is None else "")
+                                tooltip="no timeout stated" if p.timeout_ms is None else "")
             cov = W.FloatSlider(value=p.coverage_pct, min=0, max=100, step=0.5, continuous_update=False,
                                 readout_format=".1f", layout=W.Layout(width="220px"))
             cost = W.BoundedFloatText(value=p.cost_per_1m_usd, min=0, max=1e9, step=1, layout=W.Layout(width="120px"))
@@ -222,15 +287,32 @@ class MatrixExplorer(FkWidget):
 
     def _show(self, ev: Evaluation) -> None:
         self.evaluation = ev
-        cls = "ok" if ev.within else "over"
+        cls = "ok" if ev.meets_slo else "over"
         first, *rest = ev.lines()
         items = "".join(f"<li>{html.escape(x)}</li>" for x in rest)
         self.verdict.value = (f"<div class='fbk-verdict-text {cls}' style='font-size:14px'>{html.escape(ev.verdict)}</div>"
                               f"<ul style='margin:2px 0'>{items}</ul>")
         self.problems.value = "" if ev.simulate_error is None else problems_html(error_problems(ValueError(
             f"simulation unavailable ({ev.simulate_error}); showing the declared arithmetic")))
-        set_chart(self.chart, chain_chart(ev.budget))
+        self._set_spec(self.chart, chain_spec(ev.budget))
+        if ev.simulated is not None:
+            self._set_spec(self.cdf_chart, cdf_spec(ev))
         self.table.value = ev.budget.to_html()
+
+    def _chart_view(self, name: str) -> W.Widget:
+        chart = template(name)[0]
+        if self.chart_mode == "svg":
+            view = W.HTML("")
+            view.add_class("fbk-chart")
+            return view
+        return chart_view(chart)
+
+    def _set_spec(self, view: W.Widget, spec: dict) -> None:
+        if isinstance(view, W.HTML):
+            import vl_convert as vlc
+            view.value = vlc.vegalite_to_svg(spec)
+        else:
+            view.spec = spec
 
     def to_text(self) -> str:
         return "\n".join(["MatrixExplorer", *self.evaluation.lines(), "", self.evaluation.budget.to_text()])
