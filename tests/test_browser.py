@@ -293,6 +293,9 @@ def _check_playground(page, lab) -> list[str]:
     page.wait_for_function("(b) => { const v = document.querySelector('.fbk-matrix-explorer .fbk-verdict-text');"
                            " return v && v.textContent !== b; }", arg=before, timeout=15_000)
     after = verdict.inner_text()
+    page.wait_for_function("() => /updated in/.test(document.querySelector('.fbk-matrix-explorer .fbk-timing').textContent)",
+                           timeout=15_000)
+    timing = page.locator(".fbk-matrix-explorer .fbk-timing").first.inner_text()
     assert after.startswith("SLO missed"), (before, after)
     assert "over budget" in page.locator(".fbk-matrix-explorer .fbk-verdict").first.inner_text()
     page.locator(".fbk-matrix-explorer").first.screenshot(path=str(SHOTS / "matrix_explorer.png"))
@@ -321,7 +324,7 @@ def _check_playground(page, lab) -> list[str]:
     editor.screenshot(path=str(SHOTS / "taxonomy_editor.png"))
     for cls in WIDGET_CLASSES[2:]:
         page.locator(f".{cls}").first.screenshot(path=str(SHOTS / f"{cls.removeprefix('fbk-').replace('-', '_')}.png"))
-    return [f"verdict: {before!r} -> {after!r}"]
+    return [f"verdict: {before!r} -> {after!r}; kernel callback {timing}"]
 
 
 def test_every_notebook_renders_offline(lab, offline_page):
