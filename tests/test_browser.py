@@ -225,14 +225,23 @@ def _wait_rendered(page, timeout_ms: int = 30_000) -> None:
         pass
 
 
-def _dom_problems(page) -> list[str]:
+def _expected_errors(nb: Path) -> list[int]:
+    """Indices of cells tagged ``raises-exception``: their error output is the lesson."""
+    cells = json.loads((ROOT / nb).read_text())["cells"]
+    return [i for i, c in enumerate(cells) if "raises-exception" in c.get("metadata", {}).get("tags", [])]
+
+
+def _dom_problems(page, expected_errors: list[int] = ()) -> list[str]:
     """Everything in the open notebook that did not render, as readable lines."""
     return page.evaluate(
-        """(failureText) => {
+        """([failureText, expected]) => {
             const out = [];
             const nb = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook');
-            nb.querySelectorAll('[data-mime-type="application/vnd.jupyter.error"]').forEach(
-                e => out.push('error output: ' + e.textContent.slice(0, 400)));
+            [...nb.querySelectorAll('.jp-Cell')].forEach((cell, i) => {
+                if (expected.includes(i)) return;
+                cell.querySelectorAll('[data-mime-type="application/vnd.jupyter.error"]').forEach(
+                    e => out.push(`cell ${i}: error output: ` + e.textContent.slice(0, 400)));
+            });
             nb.querySelectorAll('.jp-OutputArea-output > .jupyter-widgets').forEach(e => {
                 const r = e.getBoundingClientRect();
                 if (r.width === 0 || r.height === 0) out.push('widget view with no size: ' + e.className); });
@@ -249,7 +258,7 @@ def _dom_problems(page) -> list[str]:
             const text = nb.innerText;
             failureText.forEach(t => { if (text.includes(t)) out.push('page says: ' + t); });
             return out;
-        }""", FAILURE_TEXT)
+        }""", [FAILURE_TEXT, list(expected_errors)])
 
 
 def _counts(page) -> dict:
@@ -339,12 +348,12 @@ def test_every_notebook_renders_offline(lab, offline_page):
         _open_and_run(page, lab, nb, f"fbk-test-{i}")
         _wait_rendered(page)
         counts = _counts(page)
-        found = _dom_problems(page)
+        found = _dom_problems(page, _expected_errors(nb))
         problems += [f"{nb}: {p}" for p in found]
         if nb == PLAYGROUND:
             assert counts["widgets"] >= len(WIDGET_CLASSES), counts
             report += _check_playground(page, lab)
-            problems += [f"{nb} (after interaction): {p}" for p in _dom_problems(page)]
+            problems += [f"{nb} (after interaction): {p}" for p in _dom_problems(page, _expected_errors(nb))]
         page.screenshot(path=str(SHOTS / f"{nb.stem}.png"))
         report.append(f"{nb}: {counts} in {time.monotonic() - t:.1f} s")
     elapsed = time.monotonic() - t0
