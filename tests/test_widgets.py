@@ -297,3 +297,19 @@ def test_cadence_rechecks_the_file(design_file):
     TaxonomyEditor(design_file).select("rate-limited").set_field("severity", "P0").save()
     t.refresh()
     assert len(t.done) == 4 and "checked at" in t.message.value
+
+
+def test_dashboard_imports_a_pasted_log_all_or_nothing(design_file):
+    dash = PostmortemDashboard(design_file)
+    good = """
+- {id: INC-6, title: Cache miss storm, severity: P2, started: 2026-11-12T10:00:00Z, detected: 2026-11-12T10:06:00Z}
+- {id: INC-7, title: Rules stale, severity: P3, started: 2026-11-13T10:00:00Z, detected: 2026-11-13T10:01:00Z}
+"""
+    bad = good.replace("INC-6", "INC-8").replace("INC-7", "INC-9").replace("10:01:00Z", "09:01:00Z")
+    before = design_file.read_bytes()
+    assert not dash.import_text(bad)  # INC-9 detected before it started: neither record lands
+    assert "incidents[6].detected" in dash.message.value and design_file.read_bytes() == before
+    assert not dash.import_text("id: INC-6")
+    assert "expected a list of incident records, got dict" in dash.message.value
+    assert dash.import_text(good)
+    assert [i.id for i in fk.load(design_file).postmortem.incidents][-2:] == ["INC-6", "INC-7"]

@@ -276,6 +276,31 @@ def workflow_problems(design: Design, wf: RecoveryWorkflow) -> list[Problem]:
 # -- incidents (PostmortemDashboard) ----------------------------------------------------------------
 def add_incident(design: Design, record: dict, filename: str | None = None) -> Design:
     """The design with one more incident record (validated with the whole design)."""
+    return add_incidents(design, [record], filename)
+
+
+def add_incidents(design: Design, records: list[dict], filename: str | None = None) -> Design:
+    """The design with more incident records: all of them, or none (DesignError lists why)."""
+    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+        raise DesignError([Problem("incidents", "expected a list of incident records (mappings)", filename)])
     d = design.to_dict()
-    d["postmortem"].setdefault("incidents", []).append(_clean(record))
+    d["postmortem"].setdefault("incidents", []).extend(_clean(r) for r in records)
     return Design.from_dict(d, filename)
+
+
+def parse_incidents(text: str) -> list[dict]:
+    """Incident records from pasted YAML or JSON: a list, or a mapping with ``incidents:``."""
+    import yaml
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise DesignError([Problem("incidents", f"malformed YAML{where}: {getattr(exc, 'problem', exc)}")]) from None
+    if isinstance(data, dict) and "incidents" in data:
+        data = data["incidents"]
+    if not isinstance(data, list):
+        raise DesignError([Problem("incidents", f"expected a list of incident records, got {type(data).__name__}")])
+    # YAML reads an unquoted ISO stamp as a datetime; the model wants text or aware datetimes
+    return [{k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in r.items()} if isinstance(r, dict) else r
+            for r in data]

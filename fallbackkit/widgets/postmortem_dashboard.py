@@ -91,6 +91,10 @@ class PostmortemDashboard(FkWidget):
         self.add_button = W.Button(description="Add incident", icon="plus", button_style="primary")
         self.add_button.add_class("fbk-add-incident")
         self.add_button.on_click(lambda _b: self.add_incident())
+        self.paste = W.Textarea(placeholder="or paste a YAML/JSON list of incident records", rows=4,
+                                layout=W.Layout(width="360px"))
+        self.import_button = W.Button(description="Import records", icon="upload")
+        self.import_button.on_click(lambda _b: self.import_text(self.paste.value))
         self.message = W.HTML("")
         self.message.add_class("fbk-message")
         self.metrics = W.HTML("")
@@ -99,7 +103,7 @@ class PostmortemDashboard(FkWidget):
         self.chart = chart_view(trend_chart(self.design))
         where = f"saves to <code>{html.escape(self.path)}</code>" if self.path else "no file: incidents stay in memory"
         form = W.VBox([W.HTML("<b>Log an incident</b> (times in ISO 8601 with a zone)"), *self.inputs.values(),
-                       self.add_button, self.message])
+                       self.add_button, self.paste, self.import_button, self.message])
         self.children = [W.HTML(CSS + f"<b>Post-mortem dashboard</b> — owner {html.escape(self.design.postmortem.owner)}; {where}"),
                          W.HBox([form, W.VBox([self.metrics, self.chart])]), self.incident_log]
         self._refresh()
@@ -122,18 +126,35 @@ class PostmortemDashboard(FkWidget):
             record = {k: (w.value.strip() if isinstance(w.value, str) else w.value) for k, w in self.inputs.items()}
             if record.get("failure_mode") == NONE:
                 record["failure_mode"] = None
+        return self.add_incidents([record])
+
+    def import_text(self, text: str) -> bool:
+        """Add every record of a pasted YAML/JSON list, or none."""
         try:
-            new = edits.add_incident(self.design, record, self.path)
+            records = edits.parse_incidents(text)
+        except DesignError as exc:
+            self._refuse(exc)
+            return False
+        return self.add_incidents(records)
+
+    def add_incidents(self, records: list[dict]) -> bool:
+        """Add incident records, all or none; saved atomically when the dashboard has a file."""
+        try:
+            new = edits.add_incidents(self.design, records, self.path)
             if self.path:
                 new.save(self.path)
         except DesignError as exc:
-            self.message.value = message_html("Not added: the model refused this record.", "error") + problems_html(
-                [p.__class__(p.path.replace("postmortem.", ""), p.message) for p in error_problems(exc)])
+            self._refuse(exc)
             return False
         self.design = new
         self._refresh()
-        self.message.value = message_html(f"{stamp()} added {record.get('id')!r}" + (f" to {self.path}" if self.path else ""), "ok")
+        ids = ", ".join(repr(r.get("id")) for r in records)
+        self.message.value = message_html(f"{stamp()} added {ids}" + (f" to {self.path}" if self.path else ""), "ok")
         return True
+
+    def _refuse(self, exc: DesignError) -> None:
+        self.message.value = message_html("Not added: the model refused these records; nothing changed.", "error") + \
+            problems_html([p.__class__(p.path.replace("postmortem.", ""), p.message) for p in error_problems(exc)])
 
     def to_text(self) -> str:
         loop = self.design.postmortem
