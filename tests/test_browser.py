@@ -331,6 +331,18 @@ def _check_playground(page, lab) -> list[str]:
     assert "runbook entry has no steps" in editor.inner_text()
     assert design_file.read_text() == new_text
     editor.screenshot(path=str(SHOTS / "taxonomy_editor.png"))
+
+    # WorkflowBuilder: delete the [else] flow out of `check`; the diagram re-renders and the
+    # rules say which failure modes lost their route.
+    builder = page.locator(".fbk-workflow-builder").first
+    diagram = builder.locator(".fbk-diagram .jp-RenderedMermaid img").first
+    src_before = diagram.get_attribute("src")
+    builder.locator("select[size]").nth(1).select_option(index=7)
+    builder.locator("button:has-text('Delete flow')").click()
+    builder.locator(".fbk-problems-view:has-text('is not routed by the workflow')").wait_for(timeout=15_000)
+    page.wait_for_function(
+        "(b) => { const i = document.querySelector('.fbk-workflow-builder .fbk-diagram .jp-RenderedMermaid img');"
+        " return i && i.getAttribute('src') !== b; }", arg=src_before, timeout=15_000)
     for cls in WIDGET_CLASSES[2:]:
         page.locator(f".{cls}").first.screenshot(path=str(SHOTS / f"{cls.removeprefix('fbk-').replace('-', '_')}.png"))
     return [f"verdict: {before!r} -> {after!r}; kernel callback {timing}"]
