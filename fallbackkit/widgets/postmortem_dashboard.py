@@ -103,7 +103,8 @@ class PostmortemDashboard(FkWidget):
         self.chart = chart_view(trend_chart(self.design))
         where = f"saves to <code>{html.escape(self.path)}</code>" if self.path else "no file: incidents stay in memory"
         form = W.VBox([W.HTML("<b>Log an incident</b> (times in ISO 8601 with a zone)"), *self.inputs.values(),
-                       self.add_button, self.paste, self.import_button, self.message])
+                       self.add_button, self.paste, self.import_button, self.message],
+                      layout=W.Layout(min_width="380px", flex="0 0 380px"))
         self.children = [W.HTML(CSS + f"<b>Post-mortem dashboard</b> — owner {html.escape(self.design.postmortem.owner)}; {where}"),
                          W.HBox([form, W.VBox([self.metrics, self.chart])]), self.incident_log]
         self._refresh()
