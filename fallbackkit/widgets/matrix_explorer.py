@@ -238,6 +238,9 @@ class MatrixExplorer(FkWidget):
                                 readout_format=".1f", layout=W.Layout(width="220px"))
             cost = W.BoundedFloatText(value=p.cost_per_1m_usd, min=0, max=1e9, step=1, layout=W.Layout(width="120px"))
             for field, w in zip(edits.PATH_FIELDS, (lat, tmo, cov, cost)):
+                if w.disabled:  # nothing stated to move (no timeout, or latency only as a profile)
+                    cells.append(W.HTML(f"<small>{'no timeout' if field == 'timeout_ms' else 'from a profile'}</small>"))
+                    continue
                 w.add_class(f"fbk-{p.id}-{field.replace('_', '-')}")
                 w.add_class(f"fbk-ctl-{field.replace('_', '-')}")
                 self.controls[(p.id, field)] = w
@@ -279,7 +282,7 @@ class MatrixExplorer(FkWidget):
             for p in design.matrix.paths:
                 vals = dict(zip(edits.PATH_FIELDS, (edits.path_p99(p), p.timeout_ms, p.coverage_pct, p.cost_per_1m_usd)))
                 for field, v in vals.items():
-                    if v is not None:
+                    if v is not None and (p.id, field) in self.controls:
                         self.controls[(p.id, field)].value = v
         finally:
             self._syncing = False

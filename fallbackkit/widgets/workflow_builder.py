@@ -86,6 +86,7 @@ class WorkflowBuilder(FkWidget):
     def _refresh(self) -> None:
         wf = self.workflow
         ids = [n.id for n in wf.nodes]
+        keep_node, keep_edge = self.node_list.value, self.edge_list.value
         self.node_list.options = [(f"{n.id} · {n.kind}" + (f" · {n.label}" if n.label else ""), n.id) for n in wf.nodes]
         self.node_partition.options = [NONE] + [p.id for p in wf.partitions]
         self.node_path.options = [NONE] + self.design.matrix.ids
@@ -93,6 +94,10 @@ class WorkflowBuilder(FkWidget):
         self.edge_source.options = ids
         self.edge_target.options = ids
         self.edge_handles.options = self.design.taxonomy.ids
+        # ipywidgets 8 clears a selection when its options change: pick again, so the forms
+        # always show a node and a flow (the one edited, or the first)
+        self.node_list.value = keep_node if keep_node in ids else (ids[0] if ids else None)
+        self.edge_list.value = keep_edge if keep_edge is not None and keep_edge < len(wf.edges) else (0 if wf.edges else None)
         self.problems = edits.workflow_problems(self.design, wf)
         self.problem_view.value = problems_html(self.problems, "workflow valid: every rule holds and every failure mode is routed")
         self.diagram.outputs = mermaid_output(wf.to_mermaid(), wf.to_text())
