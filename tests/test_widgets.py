@@ -37,7 +37,11 @@ def test_importing_the_package_loads_no_widget_library():
             "[m for m in ('ipywidgets', 'altair', 'anywidget') if m in sys.modules] + [sorted(w.__all__)]))")
     out = json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                                     cwd=ROOT).stdout)
-    assert out == [["CadenceTracker", "MatrixExplorer", "PostmortemDashboard", "TaxonomyEditor", "WorkflowBuilder"]]
+    assert out == [["CadenceTracker", "InterviewWidget", "MatrixExplorer", "PostmortemDashboard", "TaxonomyEditor",
+                    "WorkflowBuilder"]]
+    from fallbackkit.widgets import InterviewWidget
+    from fallbackkit.widgets.interview import InterviewWidget as direct
+    assert InterviewWidget is direct
 
 
 def test_unknown_widget_name_is_an_attribute_error():

@@ -18,13 +18,14 @@ import importlib
 from typing import Any
 
 #: public name -> module under fallbackkit.widgets. One module per widget; a new widget
-#: (e.g. the mock-interview view in ``interview.py``) adds one line here.
+#: adds one line here.
 WIDGETS: dict[str, str] = {
     "TaxonomyEditor": "taxonomy_editor",
     "MatrixExplorer": "matrix_explorer",
     "WorkflowBuilder": "workflow_builder",
     "PostmortemDashboard": "postmortem_dashboard",
     "CadenceTracker": "cadence_tracker",
+    "InterviewWidget": "interview",
 }
 
 __all__ = sorted(WIDGETS)
