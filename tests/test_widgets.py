@@ -317,3 +317,14 @@ def test_dashboard_imports_a_pasted_log_all_or_nothing(design_file):
     assert "expected a list of incident records, got dict" in dash.message.value
     assert dash.import_text(good)
     assert [i.id for i in fk.load(design_file).postmortem.incidents][-2:] == ["INC-6", "INC-7"]
+
+
+def test_explorer_saves_the_explored_matrix_and_nothing_else(design_file):
+    explorer = MatrixExplorer(str(design_file), simulate=False)
+    TaxonomyEditor(design_file).select("low-confidence").set_field("severity", "P3").save()  # an edit it never saw
+    explorer.change("primary", "timeout_ms", 90)
+    assert explorer.save()
+    d = fk.load(design_file)
+    assert d.matrix.path("primary").timeout_ms == 90
+    assert d.taxonomy.mode("low-confidence").severity == "P3"   # not overwritten by the explorer's copy
+    assert not MatrixExplorer(fk.default_design(), simulate=False).save()

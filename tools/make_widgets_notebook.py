@@ -59,9 +59,10 @@ requests that reach it) and its cost per 1M calls. Each change re-evaluates the 
 the **declared** budget arithmetic (each path's worst case against the deadline left) and a
 seeded **simulation** of 50,000 requests (SLO attainment, p99.9, cost). The headline is the
 simulated SLO verdict; the declared one sits under it, and the two charts show both.
+*Save matrix* writes the explored numbers into the design file.
 """),
 ("code", """
-explorer = MatrixExplorer(fk.load(design_file))
+explorer = MatrixExplorer(design_file)
 explorer
 """),
 ("md", """

@@ -21,7 +21,7 @@ from ..design import Design
 from ..matrix import Budget
 from ..problems import DesignError
 from . import edits
-from ._base import CSS, FkWidget, as_design, chart_view, error_problems, problems_html
+from ._base import CSS, FkWidget, as_design, chart_view, error_problems, file_text, message_html, problems_html, stamp
 
 #: requests per simulated evaluation: enough for a p99.9 from 50 tail requests, small
 #: enough for a ≤ 150 ms update; seeded, so a slider moved back gives back the same numbers.
@@ -192,9 +192,10 @@ class MatrixExplorer(FkWidget):
 
     css_class = "fbk-matrix-explorer"
 
-    def __init__(self, design: Design | str | None = None, chart: str = "jupyter", simulate: bool | None = None):
+    def __init__(self, design: Design | str | None = None, chart: str = "jupyter", simulate: bool | None = None,
+                 path: str | None = None):
         super().__init__()
-        self.design, self.path = as_design(design, None)
+        self.design, self.path = as_design(design, path)
         self.original = self.design
         self.simulate = simulate
         self.last_update_ms: float | None = None
@@ -215,8 +216,13 @@ class MatrixExplorer(FkWidget):
         self.table = W.HTML("")
         self.reset = W.Button(description="Reset", icon="undo")
         self.reset.on_click(lambda _b: self.set_design(self.original))
+        self.save_button = W.Button(description="Save matrix", icon="save", disabled=self.path is None,
+                                    tooltip="" if self.path else "no file: pass a design file path to save")
+        self.save_button.add_class("fbk-save")
+        self.save_button.on_click(lambda _b: self.save())
+        self.message = W.HTML("")
         self.children = [W.HTML(CSS + f"<b>Latency-budget matrix explorer</b> — SLO: {html.escape(str(self.design.context.slo))}"),
-                         self._grid(), W.HBox([self.reset, self.timing]), self.verdict, self.problems,
+                         self._grid(), W.HBox([self.reset, self.save_button, self.timing]), self.message, self.verdict, self.problems,
                          W.HBox([self.chart, self.cdf_chart]), self.table]
         self._show(self.evaluation)
 
@@ -301,6 +307,21 @@ class MatrixExplorer(FkWidget):
         if ev.simulated is not None:
             self._set_spec(self.cdf_chart, cdf_spec(ev))
         self.table.value = ev.budget.to_html()
+
+    def save(self) -> bool:
+        """Write the explored matrix into the design file, atomically (the rest of the file as it is on disk)."""
+        if self.path is None:
+            self.message.value = message_html("No file to save to: pass a design file path.", "error")
+            return False
+        try:
+            base = Design.from_yaml(file_text(self.path) or "", self.path)
+            new = base.model_copy(update={"matrix": self.design.matrix})
+            new.save(self.path)
+        except DesignError as exc:
+            self.message.value = message_html("Not saved; the file is unchanged.", "error") + problems_html(exc.problems)
+            return False
+        self.message.value = message_html(f"{stamp()} saved the matrix to {self.path}", "ok")
+        return True
 
     def _chart_view(self, name: str) -> W.Widget:
         chart = template(name)[0]
