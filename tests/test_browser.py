@@ -225,6 +225,16 @@ def _wait_rendered(page, timeout_ms: int = 30_000) -> None:
         pass
 
 
+def _shutdown_kernels(lab) -> None:
+    """End every session's kernel, so notebooks run one kernel at a time (memory stays flat)."""
+    def call(method: str, path: str):
+        req = urllib.request.Request(f"{lab['base']}{path}?token={lab['token']}", method=method)
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return json.loads(r.read() or b"null")
+    for session in call("GET", "/api/sessions") or []:
+        call("DELETE", f"/api/sessions/{session['id']}")
+
+
 def _expected_errors(nb: Path) -> list[int]:
     """Indices of cells tagged ``raises-exception``: their error output is the lesson."""
     cells = json.loads((ROOT / nb).read_text())["cells"]
@@ -368,6 +378,7 @@ def test_every_notebook_renders_offline(lab, offline_page):
             problems += [f"{nb} (after interaction): {p}" for p in _dom_problems(page, _expected_errors(nb))]
         page.screenshot(path=str(SHOTS / f"{nb.stem}.png"))
         report.append(f"{nb}: {counts} in {time.monotonic() - t:.1f} s")
+        _shutdown_kernels(lab)
     elapsed = time.monotonic() - t0
     print("\n".join(report + [f"total {elapsed:.1f} s; blocked requests: {page.blocked}"]))
     assert not problems, "\n".join(problems)
