@@ -123,14 +123,8 @@ def chart_view(chart) -> W.Widget:
     return view
 
 
-def svg_view(chart) -> W.HTML:
-    """The alternative: a static SVG made by vl-convert, in an HTML widget (also offline)."""
-    view = W.HTML(chart_svg(chart))
-    view.add_class("fbk-chart")
-    return view
-
-
 def chart_svg(chart) -> str:
+    """The alternative renderer: a static SVG by vl-convert (also offline), for an HTML widget."""
     import vl_convert as vlc
     return vlc.vegalite_to_svg(chart.to_dict())
 
