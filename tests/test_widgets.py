@@ -286,21 +286,25 @@ def test_dashboard_trend_compares_older_and_newer_incidents():
 def test_cadence_counts_done_artifacts_per_day():
     d = fk.default_design()
     t = CadenceTracker(d, start=dt.date(2026, 11, 24), today=dt.date(2026, 11, 25))
-    assert t.done == ["taxonomy", "matrix", "workflow", "postmortem"]
-    assert [b.value for b in t.bars.values()] == [2, 1, 1]
+    # the widget draws the core tracker (fallbackkit.cadence): Day 3 includes the polish of the joins
+    assert t.done == ["taxonomy", "matrix", "workflow", "postmortem", "design"]
+    assert [b.value for b in t.bars.values()] == [2, 1, 2]
     broken = d.model_copy(update={"workflow": edits.delete_edge(d.workflow, 7)})
     t.update(broken)
-    assert t.done == ["matrix", "postmortem"]  # unrouted modes are the taxonomy's problem too
-    assert t.summary() == "2/4 artifacts done; today is day 2 of 3; behind on taxonomy, workflow"
-    assert [b.value for b in t.bars.values()] == [1, 0, 1]
+    assert t.done == ["taxonomy", "matrix", "postmortem"]  # a decision without [else] is the workflow's gap
+    assert t.summary() == "3/5 artifacts complete — Day 1: 2/2, Day 2: 0/1, Day 3: 1/2; behind on day 2: workflow"
+    assert [b.value for b in t.bars.values()] == [2, 0, 1]
+    assert "recovery workflow      incomplete — nodes[4]: decision 'check' has 0 [else] guards" in t.to_text()
+    late = CadenceTracker(d, start=dt.date(2026, 11, 20), today=dt.date(2026, 11, 25))
+    assert late.summary().endswith("; today is day 6, past the three-day plan")
 
 
 def test_cadence_rechecks_the_file(design_file):
     t = CadenceTracker(design_file)
-    assert len(t.done) == 4
+    assert len(t.done) == 5
     TaxonomyEditor(design_file).select("rate-limited").set_field("severity", "P0").save()
     t.refresh()
-    assert len(t.done) == 4 and "checked at" in t.message.value
+    assert len(t.done) == 5 and "checked at" in t.message.value
 
 
 def test_dashboard_imports_a_pasted_log_all_or_nothing(design_file):

@@ -20,17 +20,22 @@ The widgets edit a **copy** of the worked example in a temporary folder (or `des
 Without a browser (papermill, nbval) each widget prints its numbers as text instead.
 """),
 ("code", """
-# Parameters (papermill can override these).
-design_file = None   # None: a fresh copy of the worked example in a temporary folder
-plan_start = None    # e.g. "2026-11-24": the first day of your three-day plan
+# Parameters: papermill overrides these (`fallbackkit run NOTEBOOK --scenario X -p name=value`).
+design_file = None                      # None: a fresh copy of the scenario in a temporary folder
+scenario = "support-chat"               # a bundled scenario (support-chat is the worked example)
+seed = 7                                # seed of the explorer's simulation
+n_requests = 20000                      # requests the explorer simulates on every change
+slo_threshold_ms: float | None = None   # override the scenario's SLO threshold (ms)
+slo_percentile: float | None = None     # override the scenario's SLO percentile
+plan_start = None                       # e.g. "2026-11-24": the first day of your three-day plan
 """),
 ("code", """
 import datetime as dt
 import os
-import shutil
 import tempfile
 
 import fallbackkit as fk
+from fallbackkit import scenarios
 from fallbackkit.widgets import CadenceTracker, MatrixExplorer, PostmortemDashboard, TaxonomyEditor, WorkflowBuilder
 
 if design_file is None:
@@ -38,7 +43,7 @@ if design_file is None:
     design_file = os.environ.get("FALLBACKKIT_PLAYGROUND_FILE") or os.path.join(
         tempfile.mkdtemp(prefix="fallbackkit-"), "design.yaml")
 if not os.path.exists(design_file):
-    shutil.copy(fk.default_design_path(), design_file)
+    scenarios.load(scenario, slo_threshold_ms=slo_threshold_ms, slo_percentile=slo_percentile).save(design_file)
 print("editing", design_file)
 """),
 ("md", """
@@ -62,7 +67,7 @@ simulated SLO verdict; the declared one sits under it, and the two charts show b
 *Save matrix* writes the explored numbers into the design file.
 """),
 ("code", """
-explorer = MatrixExplorer(design_file)
+explorer = MatrixExplorer(design_file, n_requests=n_requests, seed=seed)
 explorer
 """),
 ("md", """

@@ -12,51 +12,16 @@ from __future__ import annotations
 import datetime as dt
 import html
 import os
-from dataclasses import dataclass, field
 
 import ipywidgets as W
 
 from ..design import Design
-from ..problems import DesignError, Problem
+from .. import cadence
+from ..problems import DesignError
 from ._base import CSS, FkWidget, as_design, message_html, stamp
 
-#: day -> artifacts due that day (the template's three-day cadence)
-PLAN: dict[int, tuple[str, ...]] = {1: ("taxonomy", "matrix"), 2: ("workflow",), 3: ("postmortem",)}
 TITLES = {"taxonomy": "failure taxonomy", "matrix": "latency-budget matrix",
-          "workflow": "recovery workflow", "postmortem": "post-mortem loop"}
-
-
-@dataclass
-class ArtifactStatus:
-    name: str
-    day: int
-    problems: list[Problem] = field(default_factory=list)
-
-    @property
-    def done(self) -> bool:
-        return not self.problems
-
-
-def artifact_status(design: Design) -> list[ArtifactStatus]:
-    """Done or not, per artifact, from ``design.problems()``.
-
-    The one place completeness is decided: when ``fallbackkit.cadence`` lands with its
-    own rule (``cadence.artifact_status``), it is used instead.
-    """
-    try:
-        from .. import cadence  # type: ignore[attr-defined]
-        core = getattr(cadence, "artifact_status", None)
-    except ImportError:
-        core = None
-    if core is not None:
-        return core(design)
-    probs = design.problems()
-    out = []
-    for day, names in PLAN.items():
-        for name in names:
-            mine = [p for p in probs if p.path == name or p.path.startswith(name + ".") or p.path.startswith(name + "[")]
-            out.append(ArtifactStatus(name, day, mine))
-    return out
+          "workflow": "recovery workflow", "postmortem": "post-mortem loop", "design": "polish: the joins"}
 
 
 def plan_day(start: dt.date | None, today: dt.date | None) -> int | None:
@@ -74,9 +39,9 @@ class CadenceTracker(FkWidget):
         super().__init__()
         self.design, self.path = as_design(design, path)
         self.start, self.today = start, today
-        self.status: list[ArtifactStatus] = []
+        self.report: cadence.CadenceReport | None = None
         self.bars = {day: W.IntProgress(min=0, max=len(names), description=f"Day {day}", bar_style="info")
-                     for day, names in PLAN.items()}
+                     for day, names in cadence.PLAN.items()}
         for b in self.bars.values():
             b.add_class("fbk-day-progress")
         self.board = W.HTML("")
@@ -103,38 +68,41 @@ class CadenceTracker(FkWidget):
         self.message.value = f"<small>checked at {stamp()}</small>"
 
     def update(self, design: Design) -> None:
+        """Re-check ``design`` with the core tracker (``fallbackkit.cadence.track``) and redraw."""
         self.design = design
-        self.status = artifact_status(design)
-        for day, bar in self.bars.items():
-            bar.value = sum(1 for s in self.status if s.day == day and s.done)
+        day = plan_day(self.start, self.today)
+        self.report = cadence.track(design, day=None if day is None else min(max(day, 1), 3))
+        for d, (complete, _planned) in self.report.per_day().items():
+            bar = self.bars[d]
+            bar.value = complete
             bar.bar_style = "success" if bar.value == bar.max else "warning"
         self.board.value = self._board_html()
 
     @property
     def done(self) -> list[str]:
-        return [s.name for s in self.status if s.done]
+        return [i.artifact for i in self.report.items if i.complete]
 
     def summary(self) -> str:
-        n = len(self.done)
         day = plan_day(self.start, self.today)
-        line = f"{n}/{len(self.status)} artifacts done"
-        if day is not None:
-            due = [s.name for s in self.status if s.day <= day]
-            behind = [x for x in due if x not in self.done]
-            line += f"; today is day {day} of 3" + (f"; behind on {', '.join(behind)}" if behind else "; on plan")
+        line = self.report.summary()
+        if day is not None and day > 3:
+            line += f"; today is day {day}, past the three-day plan"
         return line
 
     def _board_html(self) -> str:
         rows = []
-        for s in self.status:
-            mark = "<span class='fbk-ok'>✔ done</span>" if s.done else f"<span class='fbk-over'>✘ {len(s.problems)} problem{'s' if len(s.problems) != 1 else ''}</span>"
-            first = html.escape(f"{s.problems[0].path}: {s.problems[0].message}") if s.problems else ""
-            rows.append(f"<tr><td>Day {s.day}</td><td>{html.escape(TITLES.get(s.name, s.name))}</td><td>{mark}</td><td><small>{first}</small></td></tr>")
-        return (f"<div class='fbk'><table><thead><tr><th>day</th><th>artifact</th><th>status</th><th>first problem</th></tr></thead>"
+        for i in self.report.items:
+            mark = ("<span class='fbk-ok'>✔ complete</span>" if i.complete
+                    else f"<span class='fbk-over'>✘ {html.escape(i.status)}</span>")
+            first = html.escape(i.reasons[0]) if i.reasons else ""
+            rows.append(f"<tr><td>Day {i.day}</td><td>{html.escape(TITLES.get(i.artifact, i.artifact))}</td>"
+                        f"<td>{mark}</td><td><small>{first}</small></td></tr>")
+        return (f"<div class='fbk'><table><thead><tr><th>day</th><th>artifact</th><th>status</th><th>first gap</th></tr></thead>"
                 f"<tbody>{''.join(rows)}</tbody></table><p>{html.escape(self.summary())}</p></div>")
 
     def to_text(self) -> str:
         lines = ["CadenceTracker — " + self.summary()]
-        for s in self.status:
-            lines.append(f"  Day {s.day}  {TITLES.get(s.name, s.name):<22} {'done' if s.done else f'{len(s.problems)} problems'}")
+        for i in self.report.items:
+            gap = f" — {i.reasons[0]}" if i.reasons else ""
+            lines.append(f"  Day {i.day}  {TITLES.get(i.artifact, i.artifact):<22} {i.status}{gap}")
         return "\n".join(lines)

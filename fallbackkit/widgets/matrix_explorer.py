@@ -85,27 +85,18 @@ class Evaluation:
         return out
 
 
-def _simulator():
-    """fallbackkit.simulate.simulate when that module exists, else None."""
-    try:
-        from ..simulate import simulate
-    except ImportError:
-        return None
-    return simulate
-
-
-def evaluate(design: Design, simulate: bool | None = None) -> Evaluation:
+def evaluate(design: Design, simulate: bool | None = None,
+             n_requests: int = SIMULATE_REQUESTS, seed: int = SIMULATE_SEED) -> Evaluation:
     """The single place the explorer asks what a design's numbers are.
 
-    The declared budget always; a seeded simulation too when the kit has a simulator
-    (``simulate=False`` skips it). A design the simulator refuses keeps its budget and
-    says why.
+    The declared budget always; a seeded simulation of ``n_requests`` too unless
+    ``simulate=False``. A design the simulator refuses keeps its budget and says why.
     """
     ev = Evaluation(design, design.budget())
-    sim = _simulator() if simulate is not False else None
-    if sim is not None:
+    if simulate is not False:
+        from ..simulate import simulate as run
         try:
-            ev.simulated = sim(design, SIMULATE_REQUESTS, SIMULATE_SEED)
+            ev.simulated = run(design, n_requests, seed)
         except DesignError as exc:
             ev.simulate_error = "; ".join(f"{p.path}: {p.message}" for p in exc.problems[:3])
     return ev
@@ -193,15 +184,16 @@ class MatrixExplorer(FkWidget):
     css_class = "fbk-matrix-explorer"
 
     def __init__(self, design: Design | str | None = None, chart: str = "jupyter", simulate: bool | None = None,
-                 path: str | None = None):
+                 path: str | None = None, n_requests: int = SIMULATE_REQUESTS, seed: int = SIMULATE_SEED):
         super().__init__()
         self.design, self.path = as_design(design, path)
         self.original = self.design
         self.simulate = simulate
+        self.n_requests, self.seed = n_requests, seed
         self.last_update_ms: float | None = None
         self.updates = 0
         self.controls: dict[tuple[str, str], W.Widget] = {}
-        self.evaluation = evaluate(self.design, simulate)
+        self.evaluation = evaluate(self.design, simulate, n_requests, seed)
 
         self.verdict = W.HTML("")
         self.verdict.add_class("fbk-verdict")
@@ -211,7 +203,7 @@ class MatrixExplorer(FkWidget):
         self.chart_mode = chart
         self.chart = self._chart_view("chain")
         self.cdf_chart = self._chart_view("cdf")
-        if _simulator() is None or simulate is False:
+        if simulate is False:
             self.cdf_chart.layout.display = "none"
         self.table = W.HTML("")
         self.reset = W.Button(description="Reset", icon="undo")
@@ -274,7 +266,7 @@ class MatrixExplorer(FkWidget):
             self.problems.value = problems_html(error_problems(exc))
             return None
         self.design = new
-        ev = evaluate(new, self.simulate)
+        ev = evaluate(new, self.simulate, self.n_requests, self.seed)
         self._show(ev)
         self.last_update_ms = (time.perf_counter() - t0) * 1000
         self.updates += 1
@@ -292,7 +284,7 @@ class MatrixExplorer(FkWidget):
                         self.controls[(p.id, field)].value = v
         finally:
             self._syncing = False
-        self._show(evaluate(design, self.simulate))
+        self._show(evaluate(design, self.simulate, self.n_requests, self.seed))
 
     def _show(self, ev: Evaluation) -> None:
         self.evaluation = ev
