@@ -21,6 +21,8 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test,router]"
+	@# JupyterLab defaults for this venv: no news feed, no update checks (nothing leaves the machine)
+	@mkdir -p $(VENV)/share/jupyter/lab/settings && cp jupyter/overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
 	@touch $@
 
 install: $(STAMP)
@@ -35,8 +37,9 @@ browser:
 	  || echo "could not install chromium; browser tests will skip"; \
 	else echo "no /usr/bin/chromium and no root: browser tests will skip"; fi
 
+# The extension manager stays read-only (it would search PyPI); root (containers) is allowed.
 lab: install
-	$(BIN)/jupyter lab notebooks/00_start_here.ipynb
+	$(BIN)/jupyter lab --LabApp.extension_manager=readonly $$([ "$$(id -u)" = 0 ] && echo --allow-root) notebooks/00_start_here.ipynb
 
 test: install browser
 	$(BIN)/python -m pytest -p no:cacheprovider --nbval-lax tests notebooks solutions
