@@ -807,6 +807,13 @@ ttd = next(s for s in m.metrics if s.name == "time_to_detect")
 print(f"Over {len(pm.incidents)} incidents, time to detect was {ttd.median:,.0f} min at the median and "
       f"{ttd.p90:,.0f} min at p90; time to resolve {ttr.median:,.0f} and {ttr.p90:,.0f} min.")
 print(f"{len(pm.action_items)} action items, {len(done)} done: " + "; ".join(a.title for a in done) + ".")
+fastest, slowest = (sorted(ttr_real.stats, key=lambda st: st.median)[i] for i in (0, -1))
+print(f"For scale: over {len(log)} public incidents of three LLM providers, time to resolve was "
+      f"{fastest.median:,.0f}–{slowest.median:,.0f} min at the median and up to {max(st.p90 for st in ttr_real.stats):,.0f} min "
+      f"at p90; ours is {ttr.median:,.0f} min at the median.")
+strong = sum(sc.at_least_strong for sc in review.scores)
+print(f"The kit's critique scores {strong} of {len(review.scores)} criteria at least Strong, with "
+      f"{len(review.blocking)} blocking findings and {len(review.warnings)} warnings.")
 """),
 ("code", """
 record(scenario=scenario, ttd_median_min=ttd.median, ttd_p90_min=ttd.p90,
