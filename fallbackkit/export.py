@@ -349,7 +349,7 @@ def routing_rows(design: "Design") -> list[dict]:
     for m in design.taxonomy.modes:
         edge = next((e for e in design.workflow.edges if m.id in e.handles), None)
         guard = (edge.guard or "") if edge else ""
-        chain = routers.mode_chain(design, m.id)
+        chain = design.workflow.mode_route(m.id)
         out.append({"failure mode": m.id, "severity": m.severity, "routed at": edge.source if edge else "",
                     "guard": guard, "then tries": " → ".join(chain)})
     return out
@@ -363,7 +363,7 @@ def _node_rows(design: "Design") -> list[dict]:
 
 def workflow_html(design: "Design", svg: str) -> str:
     from . import routers
-    walk = routers.failure_walk(design)
+    walk = design.workflow.failure_walk()
     body = (f"<div class=\"figure diagram\">{svg}</div>"
             "<p>UML activity notation: filled circle = start, rounded box = action, diamond = decision or merge, "
             "black bar = fork/join, ringed circle = end of the activity, crossed circle = end of one flow; "
@@ -383,7 +383,7 @@ def workflow_md(design: "Design") -> str:
         "For SRE and on-call. UML activity diagram (Mermaid; the same diagram as SVG: [workflow.svg](workflow.svg)).", "",
         "```mermaid", design.workflow.to_mermaid(), "```", "",
         "## Routing of each failure mode", "",
-        f"When every check fails, a request meets the paths in this order: {md(' → '.join(routers.failure_walk(design)))}.", "",
+        f"When every check fails, a request meets the paths in this order: {md(' → '.join(design.workflow.failure_walk()))}.", "",
         md_table(routing_rows(design), ["failure mode", "severity", "routed at", "guard", "then tries"]), "",
         "## Nodes", "", md_table(_node_rows(design), ["id", "kind", "label", "partition", "path"]), ""])
 

@@ -108,49 +108,13 @@ class RouterExport:
 
 
 # -- reading the workflow ----------------------------------------------------------------------
-def failure_walk(design: "Design", start: str | None = None) -> list[str]:
-    """Fallback-path ids met walking the workflow from ``start`` (default: the initial node),
-    taking only the ``[else]`` flow out of each decision and every flow out of a fork."""
-    wf = design.workflow
-    if start is None:
-        init = wf.initial
-        if init is None:
-            return []
-        start = init.id
-    out, kinds = wf.outgoing(), {n.id: n for n in wf.nodes}
-    order: list[str] = []
-    seen: set[str] = set()
-    stack = [start]
-    while stack:
-        nid = stack.pop()
-        if nid in seen or nid not in kinds:
-            continue
-        seen.add(nid)
-        node = kinds[nid]
-        if node.path and node.path not in order:
-            order.append(node.path)
-        edges = out[nid]
-        if node.kind == "decision":
-            edges = [e for e in edges if (e.guard or "").strip().strip("[] ").lower() == "else"]
-        stack.extend(e.target for e in reversed(edges))  # first flow explored first
-    return order
-
-
-def mode_chain(design: "Design", mode_id: str) -> list[str]:
-    """Paths a request meets after failure mode ``mode_id``: the walk from its routing edge."""
-    for e in design.workflow.edges:
-        if mode_id in e.handles:
-            return failure_walk(design, e.target)
-    return []
-
-
 def _model_paths(design: "Design", ids: list[str]) -> list[str]:
     return [i for i in ids if design.matrix.path(i).model]
 
 
 def entry_path(design: "Design") -> str | None:
     """The first path with a model on the failure walk: where callers send requests."""
-    models = _model_paths(design, failure_walk(design))
+    models = _model_paths(design, design.workflow.failure_walk())
     return models[0] if models else None
 
 
@@ -175,8 +139,8 @@ def prescribed_attempts(design: "Design", category: str) -> list[tuple[str, int]
     if entry is None:
         return []
     modes = [m for m in design.taxonomy.modes if m.category == category and _occurs_on(design, m) == entry]
-    walk = failure_walk(design)
-    chain = mode_chain(design, modes[0].id) if modes else walk[walk.index(entry) + 1:]
+    walk = design.workflow.failure_walk()
+    chain = design.workflow.mode_route(modes[0].id) if modes else walk[walk.index(entry) + 1:]
     seq = [entry] + [p for p in _model_paths(design, chain) if p != entry]
     return [(p, 1 + _retries(design.matrix.path(p), category)) for p in seq]
 
@@ -216,7 +180,7 @@ def _secret_ref(model: str) -> str:
 def litellm_config(design: "Design") -> RouterExport:
     """A LiteLLM Router / proxy config (``model_list`` + ``router_settings``)."""
     mx = design.matrix
-    walk = failure_walk(design)
+    walk = design.workflow.failure_walk()
     models = [p for p in mx.paths if p.model]
     entry = entry_path(design)
     drops: list[str] = []
@@ -239,8 +203,8 @@ def litellm_config(design: "Design") -> RouterExport:
                     drops.append(f"failure mode {m.id!r} occurs on {_occurs_on(design, m)!r}; LiteLLM routes {cat} "
                                  f"errors per model group, and only the entry group {entry!r} is routed here")
                     continue
-                chain = _model_paths(design, mode_chain(design, m.id))
-                non_models = [x for x in mode_chain(design, m.id) if x not in chain]
+                chain = _model_paths(design, design.workflow.mode_route(m.id))
+                non_models = [x for x in design.workflow.mode_route(m.id) if x not in chain]
                 if not chain:
                     drops.append(f"failure mode {m.id!r} ({cat}) routes to {non_models} — no model; "
                                  f"LiteLLM would send it along `fallbacks` instead")
@@ -254,7 +218,7 @@ def litellm_config(design: "Design") -> RouterExport:
                                  f"per model group ({list(first)})")
         for m in design.taxonomy.modes:
             if m.category in GENERIC and _occurs_on(design, m) == entry:
-                chain = [x for x in _model_paths(design, mode_chain(design, m.id)) if x != entry]
+                chain = [x for x in _model_paths(design, design.workflow.mode_route(m.id)) if x != entry]
                 if chain != generic:
                     drops.append(f"failure mode {m.id!r} ({m.category}) routes to {chain or 'no model'}; LiteLLM sends "
                                  f"every such error along one list: {generic}")
@@ -299,7 +263,7 @@ def _codes(categories) -> list[int]:
 def portkey_config(design: "Design") -> RouterExport:
     """A Portkey gateway config: ``strategy`` fallback over ``targets`` with retries and timeouts."""
     mx = design.matrix
-    walk = failure_walk(design)
+    walk = design.workflow.failure_walk()
     entry = entry_path(design)
     drops: list[str] = []
     if entry is None:
@@ -334,12 +298,12 @@ def portkey_config(design: "Design") -> RouterExport:
     config["targets"] = targets
     for m in design.taxonomy.modes:
         if m.category in ("context_window", "policy_violation"):
-            mine = [x for x in _model_paths(design, mode_chain(design, m.id)) if x != entry]
+            mine = [x for x in _model_paths(design, design.workflow.mode_route(m.id)) if x != entry]
             if mine != chain[1:]:
                 drops.append(f"failure mode {m.id!r} ({m.category}) routes to {mine or 'no model'}; Portkey sees a "
                              f"400 like any other and cannot route it apart from the main chain {chain[1:]}")
         elif m.category in GENERIC:
-            mine = [x for x in _model_paths(design, mode_chain(design, m.id)) if x != entry]
+            mine = [x for x in _model_paths(design, design.workflow.mode_route(m.id)) if x != entry]
             if mine != chain[1:]:
                 drops.append(f"failure mode {m.id!r} ({m.category}) routes to {mine or 'no model'}; Portkey falls "
                              f"back along one list: {chain[1:]}")

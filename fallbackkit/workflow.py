@@ -34,6 +34,17 @@ FINAL_KINDS = {NodeKind.activity_final.value, NodeKind.flow_final.value}
 ELSE = "else"
 
 
+def _closure(starts: set[str], neighbours) -> set[str]:
+    """Every id reachable from ``starts`` through ``neighbours(id)`` (breadth first)."""
+    seen, queue = set(starts), deque(starts)
+    while queue:
+        for nxt in neighbours(queue.popleft()):
+            if nxt not in seen:
+                seen.add(nxt)
+                queue.append(nxt)
+    return seen
+
+
 class Partition(Model):
     id: Id
     label: Annotated[str, Field(min_length=1)]
@@ -92,25 +103,47 @@ class RecoveryWorkflow(Artifact):
         start = self.initial
         if start is None:
             return set()
-        out, seen, queue = self.outgoing(), {start.id}, deque([start.id])
-        while queue:
-            for e in out[queue.popleft()]:
-                if e.target not in seen:
-                    seen.add(e.target)
-                    queue.append(e.target)
-        return seen
+        out = self.outgoing()
+        return _closure({start.id}, lambda nid: (e.target for e in out[nid]))
 
     def can_finish(self) -> set[str]:
         """Ids from which some path reaches a final node (reverse search from finals)."""
         inc = self.incoming()
-        seen = {n.id for n in self.nodes if n.kind in FINAL_KINDS}
-        queue = deque(seen)
-        while queue:
-            for e in inc[queue.popleft()]:
-                if e.source not in seen:
-                    seen.add(e.source)
-                    queue.append(e.source)
-        return seen
+        finals = {n.id for n in self.nodes if n.kind in FINAL_KINDS}
+        return _closure(finals, lambda nid: (e.source for e in inc[nid]))
+
+    def failure_walk(self, start: str | None = None) -> list[str]:
+        """Fallback-path ids met walking from ``start`` (default: the initial node) when every
+        check fails: only the ``[else]`` flow out of each decision, every flow out of a fork."""
+        if start is None:
+            if self.initial is None:
+                return []
+            start = self.initial.id
+        out, by_id = self.outgoing(), {n.id: n for n in self.nodes}
+        order: list[str] = []
+        seen: set[str] = set()
+        stack = [start]
+        while stack:
+            nid = stack.pop()
+            if nid in seen or nid not in by_id:
+                continue
+            seen.add(nid)
+            node = by_id[nid]
+            if node.path and node.path not in order:
+                order.append(node.path)
+            edges = out[nid]
+            if node.kind == NodeKind.decision.value:
+                edges = [e for e in edges if (e.guard or "").strip().strip("[] ").lower() == ELSE]
+            stack.extend(e.target for e in reversed(edges))  # first flow explored first
+        return order
+
+    def mode_route(self, mode_id: str) -> list[str]:
+        """Paths a request meets after failure mode ``mode_id``: the failure walk from the
+        flow that handles it (empty when no flow routes the mode)."""
+        for e in self.edges:
+            if mode_id in e.handles:
+                return self.failure_walk(e.target)
+        return []
 
     def path_order(self) -> list[str]:
         """Fallback-path ids in topological order of the flow (loops cut at their back edge).

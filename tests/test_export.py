@@ -355,7 +355,7 @@ def test_cache_first_design_gets_portkey_cache(default_data):
     d = fk.Design.from_dict(default_data, "cache_first.yaml")
     cfg = routers.portkey_config(d).config
     assert cfg["cache"] == {"mode": "semantic"}
-    assert routers.failure_walk(d)[:2] == ["cache", "primary"]
+    assert d.workflow.failure_walk()[:2] == ["cache", "primary"]
 
 
 def test_router_needs_a_known_router():

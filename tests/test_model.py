@@ -140,3 +140,14 @@ def test_each_artifact_saves_and_loads_alone(design, tmp_path, name, cls):
         path = tmp_path / f"{name}.{ext}"
         art.save(path)
         assert cls.load(path) == art
+
+
+def test_failure_walk_and_mode_routes(design):
+    wf = design.workflow
+    # every check failing: the [else] flows lead primary → cache → rule engine → static
+    assert wf.failure_walk() == ["primary", "cache", "rule_engine", "static"]
+    # an unsafe answer is routed straight to the static response, skipping cache and rules
+    assert wf.mode_route("unsafe-output") == ["static"]
+    # an open breaker skips the primary
+    assert wf.mode_route("provider-outage") == ["cache", "rule_engine", "static"]
+    assert wf.mode_route("no-such-mode") == []
