@@ -19,7 +19,7 @@ def run(*args, cwd=None):
 def test_validate_default_exit_0():
     code, out, err = run("validate", fk.default_design_path())
     assert code == 0, err
-    assert "valid — 7 failure modes, 4 paths, 18 workflow nodes, 5 action items" in out
+    assert "valid — 7 failure modes, 4 paths, 18 workflow nodes, 6 action items" in out
     assert "within budget: worst-case chain 142 ms vs 150 ms" in out
 
 

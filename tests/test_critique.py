@@ -42,9 +42,10 @@ def test_worked_example_values():
     assert c.numbers == "declared"
     assert {s.id: s.score for s in c.scores} == {
         "slo": 5, "taxonomy": 5, "severity": 5, "budget": 5, "tradeoffs": 5,
-        "notation": 5, "fault_tolerance": 5, "loop": 4, "consistency": 5}
-    # INC-5 (P1, unsafe answer) has no action item: the only thing a committee would flag.
-    assert [(f.check, f.location) for f in c.findings] == [("incident-without-action", "postmortem.incidents[4]")]
+        "notation": 5, "fault_tolerance": 5, "loop": 5, "consistency": 5}
+    # every severe incident has an action item (INC-5's is AI-6, a detect item): nothing to flag
+    assert c.findings == []
+    assert c.passed and not c.warnings
     texts = [e.text for e in c.score("budget").evidence]
     assert "worst-case chain 142 ms vs 150 ms (declared)" in texts
     assert "cache: 65 ms left, serves 2.08% of traffic, within budget (35 ms to spare)" in texts
@@ -324,11 +325,13 @@ def test_label_stating_seconds_matches_the_matrix(default_data):
 
 
 # -- exports and CLI ----------------------------------------------------------------------
-def test_exports_round_trip():
+def test_exports_round_trip(default_data):
     c = critique(fk.default_design())
     data = json.loads(c.to_json())
-    assert data["passed"] is True and len(data["scores"]) == 9
-    assert data["findings"][0]["criterion"] == "loop"
+    assert data["passed"] is True and len(data["scores"]) == 9 and data["findings"] == []
+    unlink_outage_action(default_data)  # a warning to export
+    finding = json.loads(critique(design_of(default_data)).to_json())["findings"][0]
+    assert (finding["criterion"], finding["location"]) == ("loop", "postmortem.incidents[2]")
     md = c.to_markdown()
     assert "| Budget arithmetic and feasibility | **Very Strong** (5/5) |" in md
     assert "- ✓ worst-case chain 142 ms vs 150 ms (declared) (`matrix.paths`)" in md
@@ -351,7 +354,7 @@ def run(*args):
 def test_cli_default_passes_exit_0():
     code, out, err = run("critique", fk.default_design_path(), "--format", "md")
     assert code == 0, err
-    assert out.startswith("# Critique of Support chat assistant (declared numbers): passes, 1 warning")
+    assert out.startswith("# Critique of Support chat assistant (declared numbers): passes, 0 warnings")
 
 
 def test_cli_blocking_finding_exit_1(default_data, write_design):
@@ -388,7 +391,8 @@ def test_interview_asks_the_design_own_tradeoffs_with_computed_hints():
     iv = MockInterview(fk.default_design())
     qs = {q.id: q for q in iv.questions()}
     assert [s.artifact for s in iv.sessions] == ["taxonomy", "matrix", "workflow", "postmortem"]
-    assert all(len(s.questions) == 4 for s in iv.sessions)
+    # the worked example has no finding, so the loop session asks its three trade-off questions only
+    assert [len(s.questions) for s in iv.sessions] == [4, 4, 4, 3]
     q = qs["matrix.rule-engine-vs-llm"]
     assert q.text == "Why a rule engine over a second-stage LLM? Quantify."
     assert "p99 20 ms, $5.00 per 1M" in q.hint and "35 ms of the deadline left" in q.hint
@@ -396,8 +400,7 @@ def test_interview_asks_the_design_own_tradeoffs_with_computed_hints():
     assert qs["matrix.primary-timeout"].text.startswith("Why cut the primary at 85 ms when its p99 is 250 ms?")
     assert "worst case without it 57 ms vs 150 ms" in qs["workflow.breaker"].hint
     assert "median 73 min, p90 1880 min, mean 672 min" in qs["postmortem.median-not-mean"].hint
-    # the design's one finding is asked first in its session
-    assert iv.sessions[3].questions[0].source == "finding:incident-without-action"
+    assert not any(q.source.startswith("finding:") for q in qs.values())
     # every rubric criterion is probed by some question
     assert {q.criterion for q in qs.values()} == set(CRITERIA)
 
@@ -419,7 +422,7 @@ def test_scripted_interview_runs_headless_and_scores():
         "*": "I would have to check.",
     })
     assert iv.finished
-    assert card.summary() == "16/16 questions answered, 3 with a number; rubric: 9/9 criteria at least Strong"
+    assert card.summary() == "15/15 questions answered, 3 with a number; rubric: 9/9 criteria at least Strong"
     tax = iv.sessions[0]
     assert [a.seconds for a in tax.answers] == [250, 240, 60, 60]
     assert [a.late for a in tax.answers] == [False, True, True, True]
@@ -536,7 +539,7 @@ def test_notebook_runs_headless_with_papermill(tmp_path):
                                     "scripted_answers": {"*": "p99 20 ms for $5 per 1M"}},
                         cwd=str(tmp_path), progress_bar=False, kernel_name="python3")
     text = card.read_text()
-    assert "Mode: interviewer. 16/16 questions answered, 16 with a number" in text
+    assert "Mode: interviewer. 15/15 questions answered, 15 with a number" in text
 
 
 def test_critique_with_the_real_simulator():
@@ -577,9 +580,9 @@ def test_frames():
     pytest.importorskip("pandas")
     c = critique(fk.default_design())
     df = c.to_frame()
-    assert df.loc["Learning loop and metric validity", "label"] == "Strong"
-    assert df["warnings"].sum() == 1 and df["blocking"].sum() == 0
-    assert list(c.findings_frame()["check"]) == ["incident-without-action"]
+    assert df.loc["Learning loop and metric validity", "label"] == "Very Strong"
+    assert df["warnings"].sum() == 0 and df["blocking"].sum() == 0
+    assert len(c.findings_frame()) == 0
 
 
 # -- interview CLI ------------------------------------------------------------------------
@@ -587,13 +590,13 @@ def test_cli_interview_list_and_scripted(tmp_path):
     code, out, err = run("interview", fk.default_design_path(), "--list")
     assert code == 0, err
     ids = [line.split("\t")[0] for line in out.splitlines()]
-    assert len(ids) == 16 and "matrix.rule-engine-vs-llm" in ids
+    assert len(ids) == 15 and "matrix.rule-engine-vs-llm" in ids
     answers = tmp_path / "answers.yaml"
     answers.write_text(yaml.safe_dump({"matrix.rule-engine-vs-llm": "20 ms at $5 per 1M", "*": "not sure"}))
     card = tmp_path / "card.md"
     code, out, err = run("interview", fk.default_design_path(), "--answers", str(answers), "--out", str(card))
     assert code == 0, err
-    assert out.strip() == f"wrote {card}: 16/16 questions answered, 1 with a number; rubric: 9/9 criteria at least Strong"
+    assert out.strip() == f"wrote {card}: 15/15 questions answered, 1 with a number; rubric: 9/9 criteria at least Strong"
     assert "**A.** 20 ms at $5 per 1M" in card.read_text()
 
 
@@ -602,7 +605,7 @@ def test_cli_interview_reads_answers_from_stdin():
                           input="Paged within 5 min\n\nnext\n", capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert "Hint:" not in proc.stdout  # the candidate's view in interviewer mode
-    assert "Mode: interviewer. 1/16 questions answered, 1 with a number" in proc.stdout
+    assert "Mode: interviewer. 1/15 questions answered, 1 with a number" in proc.stdout
 
 
 @pytest.mark.parametrize("content,fragment", [

@@ -14,7 +14,7 @@ from fallbackkit.cli import main
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = sorted((ROOT / "solutions").glob("*.ipynb"))
 POINTS = {"ex1_failure_taxonomy": 7, "ex2_latency_budget_matrix": 7, "ex3_recovery_workflow": 5,
-          "ex4_postmortem_loop": 6, "ex5_capstone": 8}
+          "ex4_postmortem_loop": 6, "ex5_capstone": 10}
 
 
 def test_exercises_are_generated_from_solutions():
@@ -151,3 +151,22 @@ def test_check_grades_a_batch(capsys):
     out = capsys.readouterr().out
     assert "ex3_recovery_workflow.ipynb: 5/5 points" in out and "ex3_recovery_workflow.ipynb: 0/5 points" in out
     assert out.rstrip().endswith("1 of 2 notebooks at full marks")
+
+
+def test_capstone_design_with_a_blocking_finding_loses_the_committee_points(tmp_path):
+    sol = nbformat.read(str(ROOT / "solutions" / "ex5_capstone.ipynb"), as_version=4)
+    cell = next(c for c in sol.cells if "spend-over-ceiling" in c.source and "BEGIN SOLUTION" in c.source)
+    start = cell.source.index('"note": f"answer from rules')
+    end = cell.source.index("},", start)
+    cell.source = cell.source[:start] + '"note": "the rule engine is cheaper"' + cell.source[end:]
+    path = tmp_path / "ex5_capstone.ipynb"
+    nbformat.write(sol, str(path))
+    g = exercises.check(path, solutions_dir=ROOT / "solutions")
+    got = {q.qid: (q.earned, q.feedback) for q in g.questions}
+    # the design is valid, within budget and routes its own mode: only the committee's reading fails
+    assert got["q2-design-valid"][0] == 2 and got["q2-own-failure-mode"][0] == 2
+    earned, feedback = got["q2-committee-ready"]
+    assert earned == 0
+    assert feedback.startswith("visible tests pass; a hidden test failed: AssertionError: the critique has blocking findings")
+    assert "taxonomy.modes[7].mitigation.note: claim with no number: 'the rule engine is cheaper'" in feedback
+    assert (g.score, g.total) == (8, 10)

@@ -244,11 +244,11 @@ def test_action_tracker_on_the_worked_example():
     d = fk.default_design()
     t = ActionTracker(d.postmortem, today=dt.date(2026, 12, 5))
     assert t.overdue == ["AI-1", "AI-4"]                 # due Dec 4 (open) and Dec 2 (in progress)
-    assert t.completion == pytest.approx(1 / 5)
-    assert t.incidents_without_items() == ["INC-2", "INC-5"]
+    assert t.completion == pytest.approx(1 / 6)
+    assert t.incidents_without_items() == ["INC-2"]  # P2; INC-5 has AI-6
     assert t.by("owner")["LLM platform"] == {"open": 1, "overdue": 1, "closed": 1}
     t.close("AI-1")
-    assert t.overdue == ["AI-4"] and t.completion == pytest.approx(2 / 5)
+    assert t.overdue == ["AI-4"] and t.completion == pytest.approx(2 / 6)
     with pytest.raises(KeyError):
         t.close("AI-9")
 

@@ -469,11 +469,13 @@ assert not better, f"{better[0]} also fits the budget and is more capable"
 ### END HIDDEN TESTS
 '''),
 ("md", """
-## Q2 · The design (6 points)
+## Q2 · The design (8 points)
 Write `design`: a `fk.Design` with **this product's context**, the primary priced as in Q1
 (`model`, `cost_per_1m_usd` and a `price_per_call_usd` that agrees with it), every rule met,
 the worst-case chain within the SLO, the blended cost under the ceiling — and at least one
-failure mode that the worked example does not have, routed by the workflow.
+failure mode that the worked example does not have, routed by the workflow. A committee reads
+it last: the kit's critique (`fk.critique(design)`) must find nothing blocking and score every
+criterion at least Strong.
 """),
 ("code", '''
 ### BEGIN SOLUTION
@@ -538,8 +540,21 @@ for mid in new_modes:
 ### END HIDDEN TESTS
 '''),
 ("code", '''
+# TEST q2-committee-ready (2 points)
+# Graded by the kit's critique, the way a hiring committee reads the set.
+review = fk.critique(design)
+print(review.summary())
+### BEGIN HIDDEN TESTS
+assert review.passed, "the critique has blocking findings:\\n" + "\\n".join(map(str, review.blocking))
+weak = [f"{sc.name}: {sc.label}" for sc in review.scores if not sc.at_least_strong]
+assert not weak, ("every criterion should score at least Strong; below it: " + "; ".join(weak)
+                  + ". Findings: " + ("; ".join(map(str, review.findings)) or "none (read review.to_text() for the evidence)"))
+### END HIDDEN TESTS
+'''),
+("code", '''
 record(scenario=scenario, primary_model=primary_model, worst_case_ms=design.budget().worst_case_ms,
-       blended_cost_per_1m_usd=round(design.budget().blended_cost_per_1m_usd, 2), modes=len(design.taxonomy.modes))
+       blended_cost_per_1m_usd=round(design.budget().blended_cost_per_1m_usd, 2), modes=len(design.taxonomy.modes),
+       critique_passed=review.passed, critique_min_score=min(sc.score for sc in review.scores))
 '''),
 ]
 
