@@ -137,6 +137,22 @@ class RecoveryWorkflow(Artifact):
             stack.extend(e.target for e in reversed(edges))  # first flow explored first
         return order
 
+    def paths_after(self, node_id: str) -> list[str]:
+        """Fallback-path ids reachable from ``node_id`` along any flow, in breadth-first order."""
+        out, by_id = self.outgoing(), {n.id: n for n in self.nodes}
+        order: list[str] = []
+        seen, queue = {node_id}, deque([node_id])
+        while queue:
+            nid = queue.popleft()
+            node = by_id.get(nid)
+            if node is not None and node.path and node.path not in order:
+                order.append(node.path)
+            for e in out[nid]:
+                if e.target not in seen:
+                    seen.add(e.target)
+                    queue.append(e.target)
+        return order
+
     def mode_route(self, mode_id: str) -> list[str]:
         """Paths a request meets after failure mode ``mode_id``: the failure walk from the
         flow that handles it (empty when no flow routes the mode)."""

@@ -151,3 +151,12 @@ def test_failure_walk_and_mode_routes(design):
     # an open breaker skips the primary
     assert wf.mode_route("provider-outage") == ["cache", "rule_engine", "static"]
     assert wf.mode_route("no-such-mode") == []
+
+
+def test_paths_after_follows_every_flow(design):
+    wf = design.workflow
+    # from the fallback merge every branch is open: cache, then rule engine, then static
+    assert wf.paths_after("to_fallback") == ["cache", "rule_engine", "static"]
+    # from the check, the unsafe-output branch reaches static before the fallback chain
+    assert wf.paths_after("check") == ["static", "cache", "rule_engine"]
+    assert wf.paths_after("done") == []

@@ -432,24 +432,9 @@ from there, in order. The mode's declared mitigation must be among them.
 """),
 ("code", """
 # NBVAL_CHECK_OUTPUT
-from collections import deque
-
-def paths_after(workflow, node_id):
-    \"\"\"Fallback paths reachable from a node, in breadth-first order.\"\"\"
-    out, seen, order, queue = workflow.outgoing(), {node_id}, [], deque([node_id])
-    while queue:
-        n = workflow.node(queue.popleft())
-        if n.path and n.path not in order:
-            order.append(n.path)
-        for e in out[n.id]:
-            if e.target not in seen:
-                seen.add(e.target)
-                queue.append(e.target)
-    return order
-
 for m in design.taxonomy.modes:
     edge = next(e for e in design.workflow.edges if m.id in e.handles)
-    reach = paths_after(design.workflow, edge.target)
+    reach = design.workflow.paths_after(edge.target)
     print(f"{m.id:22s} [{edge.guard}] -> {' > '.join(reach)}   mitigation {m.mitigation.path!r} reachable: {m.mitigation.path in reach}")
 """),
 ("code", """

@@ -242,21 +242,6 @@ the matrix. Put both right.
 """ + HOWTO.format(path="exercises/ex3_recovery_workflow.ipynb")),
 ("code", params("regulated-claims")),
 ("code", SETUP + '''
-from collections import deque
-
-def paths_after(workflow, node_id):
-    """Fallback paths reachable from a node, in breadth-first order."""
-    out, seen, order, queue = workflow.outgoing(), {node_id}, [], deque([node_id])
-    while queue:
-        n = workflow.node(queue.popleft())
-        if n.path and n.path not in order:
-            order.append(n.path)
-        for e in out[n.id]:
-            if e.target not in seen:
-                seen.add(e.target)
-                queue.append(e.target)
-    return order
-
 policy = [m for m in design.taxonomy.modes if m.category == "policy_violation"]
 dropped = (policy or design.taxonomy.modes)[0].id
 broken = design.workflow.model_copy(deep=True)
@@ -269,14 +254,14 @@ design.model_copy(update={"workflow": broken}).workflow
 ("md", """
 ## Q1 · Route the mode again (3 points)
 Write `fixed`: a copy of `broken` in which the dropped mode is handled by an edge **from which its
-mitigation path can be reached** (look at the diagram, or use `paths_after`). Do not remove nodes.
+mitigation path can be reached** (look at the diagram, or use `workflow.paths_after(node_id)`). Do not remove nodes.
 """),
 ("code", '''
 ### BEGIN SOLUTION
 target_path = design.taxonomy.mode(dropped).mitigation.path
 fixed = broken.model_copy(deep=True)
 guarded = [e for e in fixed.edges if e.guard and e.guard != "else"]
-edge = next(e for e in guarded + fixed.edges if paths_after(fixed, e.target)[:1] == [target_path])
+edge = next(e for e in guarded + fixed.edges if fixed.paths_after(e.target)[:1] == [target_path])
 edge.handles = edge.handles + [dropped]
 ### END SOLUTION
 '''),
@@ -288,7 +273,7 @@ assert not problems, "the design with your workflow still has problems: " + "; "
 mitigation = design.taxonomy.mode(dropped).mitigation.path
 for e in fixed.edges:
     if dropped in e.handles:
-        assert mitigation in paths_after(fixed, e.target), \\
+        assert mitigation in fixed.paths_after(e.target), \\
             f"the edge {e.source} -> {e.target} routes {dropped!r}, but its mitigation path {mitigation!r} cannot be reached from there"
 assert {n.id for n in fixed.nodes} == {n.id for n in broken.nodes}, "keep every node; route the mode with an edge's `handles`"
 ### END HIDDEN TESTS
