@@ -48,6 +48,23 @@ class FkWidget(W.VBox):
         data["text/plain"] = self.to_text()  # the full text, not ipywidgets' 110-char cut
         return data
 
+    def _save_artifact(self, name: str, artifact) -> "Design | None":
+        """Write ``artifact`` into the design file at ``self.path``, atomically, keeping the
+        rest of the file as it is on disk. Returns the saved design, or None (with the
+        reasons in ``self.message``) when there is no file or the model refuses it."""
+        if self.path is None:
+            self.message.value = message_html("No file to save to: pass a design file path.", "error")
+            return None
+        try:
+            base = Design.from_yaml(file_text(self.path) or "", self.path)
+            new = base.model_copy(update={name: artifact})
+            new.save(self.path)
+        except DesignError as exc:
+            self.message.value = message_html("Not saved; the file is unchanged.", "error") + problems_html(exc.problems)
+            return None
+        self.message.value = message_html(f"{stamp()} saved the {artifact.title} to {self.path}", "ok")
+        return new
+
 
 def as_design(design: Design | str | os.PathLike | None, path: str | os.PathLike | None):
     """(design, path): a widget accepts a Design, a file path, or both."""

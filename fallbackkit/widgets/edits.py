@@ -12,7 +12,7 @@ import copy
 from typing import Any
 
 from ..design import Design
-from ..matrix import FallbackPath, LatencySpec
+from ..matrix import FallbackPath
 from ..problems import DesignError, Problem
 from ..workflow import RecoveryWorkflow
 

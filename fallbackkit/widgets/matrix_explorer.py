@@ -21,7 +21,7 @@ from ..design import Design
 from ..matrix import Budget
 from ..problems import DesignError
 from . import edits
-from ._base import CSS, FkWidget, as_design, chart_view, error_problems, file_text, message_html, problems_html, stamp
+from ._base import CSS, FkWidget, as_design, chart_view, error_problems, problems_html
 
 #: requests per simulated evaluation: enough for a p99.9 from 50 tail requests, small
 #: enough for a ≤ 150 ms update; seeded, so a slider moved back gives back the same numbers.
@@ -302,18 +302,7 @@ class MatrixExplorer(FkWidget):
 
     def save(self) -> bool:
         """Write the explored matrix into the design file, atomically (the rest of the file as it is on disk)."""
-        if self.path is None:
-            self.message.value = message_html("No file to save to: pass a design file path.", "error")
-            return False
-        try:
-            base = Design.from_yaml(file_text(self.path) or "", self.path)
-            new = base.model_copy(update={"matrix": self.design.matrix})
-            new.save(self.path)
-        except DesignError as exc:
-            self.message.value = message_html("Not saved; the file is unchanged.", "error") + problems_html(exc.problems)
-            return False
-        self.message.value = message_html(f"{stamp()} saved the matrix to {self.path}", "ok")
-        return True
+        return self._save_artifact("matrix", self.design.matrix) is not None
 
     def _chart_view(self, name: str) -> W.Widget:
         chart = template(name)[0]

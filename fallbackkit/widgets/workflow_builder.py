@@ -21,7 +21,7 @@ from ..design import Design
 from ..problems import DesignError, Problem
 from ..workflow import NodeKind, RecoveryWorkflow
 from . import edits
-from ._base import (CSS, FkWidget, as_design, error_problems, file_text, mermaid_output, message_html,
+from ._base import (CSS, FkWidget, as_design, error_problems, mermaid_output, message_html,
                     problems_html, stamp)
 
 NONE = "(none)"
@@ -170,18 +170,10 @@ class WorkflowBuilder(FkWidget):
 
     def save(self) -> bool:
         """Write the design with this workflow, atomically; refused while any rule is broken."""
-        if self.path is None:
-            self.message.value = message_html("No file to save to: pass a design file path.", "error")
-            return False
-        try:
-            base = Design.from_yaml(file_text(self.path) or "", self.path)
-            new = base.model_copy(update={"workflow": self.workflow})
-            new.save(self.path)
-        except DesignError as exc:
-            self.message.value = message_html("Not saved; the file is unchanged.", "error") + problems_html(exc.problems)
+        new = self._save_artifact("workflow", self.workflow)
+        if new is None:
             return False
         self.design = new
-        self.message.value = message_html(f"{stamp()} saved the workflow to {self.path}", "ok")
         return True
 
     def to_text(self) -> str:
