@@ -29,11 +29,11 @@ import math
 import numbers
 import re
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable, Iterable, Literal
+from typing import Any, Iterable, Literal
 
 from .design import Design
 from .matrix import Budget, PathKind
-from .taxonomy import Category, Severity
+from .taxonomy import Category
 
 # -- vocabulary -----------------------------------------------------------------------------
 RATINGS = {1: "Very Weak", 2: "Weak", 3: "Adequate", 4: "Strong", 5: "Very Strong"}

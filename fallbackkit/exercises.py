@@ -216,7 +216,7 @@ def check(path: str | os.PathLike, *, solutions_dir: str | os.PathLike | None = 
     # visible and hidden parts (two cells, so feedback can say which part failed).
     run = nbformat.v4.new_notebook(metadata=copy.deepcopy(nb.metadata))
     roles: list[tuple[str, str | None]] = []   # (role, qid) per cell: answer | test-visible | test-hidden | other
-    seen, pending_answer = set(), []
+    seen = set()
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue

@@ -344,7 +344,6 @@ def matrix_md(design: "Design") -> str:
 
 # -- workflow (SRE and on-call, ~3 pages, diagram within two) ------------------------------------
 def routing_rows(design: "Design") -> list[dict]:
-    from . import routers
     out = []
     for m in design.taxonomy.modes:
         edge = next((e for e in design.workflow.edges if m.id in e.handles), None)
@@ -362,7 +361,6 @@ def _node_rows(design: "Design") -> list[dict]:
 
 
 def workflow_html(design: "Design", svg: str) -> str:
-    from . import routers
     walk = design.workflow.failure_walk()
     body = (f"<div class=\"figure diagram\">{svg}</div>"
             "<p>UML activity notation: filled circle = start, rounded box = action, diamond = decision or merge, "
@@ -377,7 +375,6 @@ def workflow_html(design: "Design", svg: str) -> str:
 
 
 def workflow_md(design: "Design") -> str:
-    from . import routers
     return "\n".join([
         f"# Recovery workflow — {md(design.context.name)}", "",
         "For SRE and on-call. UML activity diagram (Mermaid; the same diagram as SVG: [workflow.svg](workflow.svg)).", "",
@@ -677,7 +674,7 @@ def index_html(design: "Design", dropped: dict[str, list[str]]) -> str:
         for name, who, size, files in DELIVERABLES)
     drops = "".join(f"<h3>{esc(r)}: {len(d)} dropped</h3>" + bullets(d) for r, d in dropped.items())
     b = design.budget()
-    body = (f"<h2>Product</h2>" + table([{"": "SLO", "value": str(design.context.slo)},
+    body = ("<h2>Product</h2>" + table([{"": "SLO", "value": str(design.context.slo)},
                                         {"": "Budget", "value": b.verdict},
                                         {"": "Blended cost", "value": f"${b.blended_cost_per_1m_usd:,.2f} per 1M calls"}],
                                        ["", "value"])

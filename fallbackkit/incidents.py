@@ -710,7 +710,6 @@ class IncidentLog:
     def where(self, provider: str | None = None, component: str | None = None,
               since: Any = None, until: Any = None) -> "IncidentLog":
         """A filtered log (its quality report is still the whole import's)."""
-        import pandas as pd
         df = self.frame
         if provider is not None:
             df = df[df["provider"] == provider.lower()]
@@ -768,7 +767,6 @@ class IncidentLog:
         Time between failures is always measured on one component (as defined) and then
         pooled into the group of the later incident.
         """
-        import pandas as pd
         metrics = list(metrics or METRICS)
         unknown = [m for m in metrics if m not in METRICS]
         if unknown:

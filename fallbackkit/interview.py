@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import html
 import json
-import re
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Literal, Mapping, Sequence

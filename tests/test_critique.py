@@ -4,7 +4,6 @@ Each flawed design below is the worked example with ONE deliberate flaw; it must
 its check at the stated field path and no blocking finding of any other check.
 """
 
-import copy
 import json
 import subprocess
 import sys

@@ -1,7 +1,6 @@
 """Exercises come from the solutions (never hand-edited) and the grader scores them:
 every solution passes, every untouched exercise fails with a message, not a crash."""
 
-import copy
 import json
 from pathlib import Path
 

@@ -1,6 +1,5 @@
 """The model's arithmetic and views on the worked example, checked against hand arithmetic."""
 
-import math
 
 import pytest
 

@@ -6,7 +6,6 @@ import subprocess
 import sys
 from statistics import NormalDist
 
-import numpy as np
 import pytest
 
 import fallbackkit as fk
