@@ -1,4 +1,5 @@
 import copy
+import os
 from pathlib import Path
 
 import pytest
@@ -27,3 +28,36 @@ def write_design(tmp_path):
         p.write_text(yaml.safe_dump(data, sort_keys=False))
         return p
     return write
+
+
+# -- a real browser: Chromium from Debian packages, driven by Playwright -----------------------
+CHROMIUM = os.environ.get("FALLBACKKIT_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+
+
+def _missing(reason: str):
+    """Skip with the reason; under CI (env var CI set) a missing browser is a failure, never a skip."""
+    if os.environ.get("CI"):
+        pytest.fail(f"CI is set, so the browser tests must run: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
+        _missing(f"no Chromium at {CHROMIUM}: install it with `apt-get install chromium` (`make test` does)")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        _missing("Playwright for Python is not installed (it is in the `test` extra)")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="module")
+def browser(chromium):
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_FLAGS)
+        yield b
+        b.close()

@@ -32,9 +32,6 @@ import pytest
 import fallbackkit as fk
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = os.environ.get("FALLBACKKIT_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
 NOTEBOOKS = sorted(p.relative_to(ROOT) for p in (ROOT / "notebooks").glob("*.ipynb"))
 PLAYGROUND = Path("notebooks/05_widgets_playground.ipynb")
 SHOTS = ROOT / "build" / "screenshots"
@@ -45,24 +42,6 @@ LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 #: text that only appears when a view failed to load (CDN script, widget model, mermaid)
 FAILURE_TEXT = ["Error loading script", "Error displaying widget", "Model not found",
                 "Failed to load model class", "Loading widget...", "Javascript Error"]
-
-
-def _missing(reason: str):
-    """Skip with the reason; under CI a missing browser is a failure, never a skip."""
-    if os.environ.get("CI"):
-        pytest.fail(f"CI is set, so the browser test must run: {reason}", pytrace=False)
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="module")
-def chromium() -> str:
-    if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
-        _missing(f"no Chromium at {CHROMIUM}: install it with `apt-get install chromium` (`make test` does)")
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        _missing("Playwright for Python is not installed (it is in the `test` extra)")
-    return CHROMIUM
 
 
 def _free_port() -> int:
@@ -140,15 +119,6 @@ def _stop(proc: subprocess.Popen) -> None:
             return
         except subprocess.TimeoutExpired:
             continue
-
-
-@pytest.fixture(scope="module")
-def browser(chromium):
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_FLAGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture
