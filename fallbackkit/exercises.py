@@ -240,7 +240,9 @@ def check(path: str | os.PathLike, *, solutions_dir: str | os.PathLike | None = 
             roles.append(("test-hidden", qid))
 
     note = ""
+    from .runner import QUIET_KERNEL
     client = NotebookClient(run, timeout=timeout, kernel_name="python3", allow_errors=True,
+                            extra_arguments=QUIET_KERNEL,
                             resources={"metadata": {"path": str(path.resolve().parent)}})
     try:
         client.execute()

@@ -40,6 +40,11 @@ class RunError(ValueError):
 
 
 # -- recording key results (called inside notebooks) ------------------------------------------
+#: The kernel's own log lines (a TCP transport warning at start, an interrupt at shutdown)
+#: are noise in a batch run; a failing cell still reports its error in the results.
+QUIET_KERNEL = ["--IPKernelApp.log_level=CRITICAL"]
+
+
 def record(**results: Any) -> None:
     """Publish key results of a notebook run: the batch summary shows them per run.
 
@@ -251,6 +256,7 @@ def execute(notebook: str | os.PathLike, output: str | os.PathLike, parameters: 
     try:
         nb = pm.execute_notebook(str(notebook), str(output), parameters=parameters, kernel_name="python3",
                                  progress_bar=False, request_save_on_cell_execute=False,
+                                 extra_arguments=QUIET_KERNEL,
                                  cwd=str(Path(notebook).resolve().parent), execution_timeout=timeout)
     except PapermillExecutionError as exc:
         import nbformat
