@@ -16,6 +16,7 @@ import fallbackkit as fk
 from fallbackkit.critique import (CHECKS, CRITERIA, SimulatedNumbers, critique, metric_driven,
                                   unquantified_claims)
 from fallbackkit.design import Design
+from mutations import drop_modes
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = sorted((ROOT / "fallbackkit" / "data" / "scenarios").glob("*.yaml"))
@@ -53,16 +54,6 @@ def test_worked_example_values():
 
 
 # -- one flawed design per check ----------------------------------------------------------
-def drop_modes(d):
-    d["taxonomy"]["modes"] = d["taxonomy"]["modes"][:4]
-    kept = {m["id"] for m in d["taxonomy"]["modes"]}
-    for e in d["workflow"]["edges"]:
-        e["handles"] = [h for h in e.get("handles", []) if h in kept]
-    for item in d["postmortem"]["action_items"] + d["postmortem"]["incidents"]:
-        if item.get("failure_mode") not in kept:
-            item.pop("failure_mode", None)
-
-
 def path(d, pid):
     return next(p for p in d["matrix"]["paths"] if p["id"] == pid)
 
