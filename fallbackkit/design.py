@@ -101,7 +101,7 @@ class Design(Artifact):
 
     def to_html(self) -> str:
         from . import display
-        wf = display.section("Recovery workflow", f"<pre>{__import__('html').escape(self.workflow.to_mermaid())}</pre>")
+        wf = display.section("Recovery workflow", self.workflow.to_html())
         return "".join([self.context.to_html(), self.taxonomy.to_html(), self.matrix.to_html(),
                         self.budget().to_html(), wf, self.postmortem.to_html()])
 

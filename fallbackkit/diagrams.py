@@ -68,11 +68,7 @@ def workflow_mermaid(wf: "RecoveryWorkflow") -> str:
     for e in wf.edges:
         if e.source not in mid or e.target not in mid:
             continue
-        label = ""
-        if e.guard:
-            label = f"[{e.guard.strip().strip('[]').strip()}]"
-        if e.handles:
-            label = (label + " " if label else "") + "/ " + ", ".join(e.handles)
+        label = e.label
         arrow = f'-->|"{escape(label)}"|' if label else "-->"
         lines.append(f"  {mid[e.source]} {arrow} {mid[e.target]}")
     lines += [f"  {s}" for s in _STYLES]

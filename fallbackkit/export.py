@@ -528,11 +528,7 @@ def workflow_svg(design: "Design") -> str:
             tx, ty = center(e.target)
             tr, tc = pos[e.target]
             y_top = ty - half_h(e.target)
-            label = ""
-            if e.guard:
-                label = f"[{e.guard.strip().strip('[]').strip()}]"
-            if e.handles:
-                label = (label + " " if label else "") + "/ " + ", ".join(e.handles)
+            label = e.label
             blocked = any((r, tc) in occupied for r in range(sr + 1, tr))
             lab = None  # (x, y, anchor)
             if i in back or tr <= sr:

@@ -64,6 +64,23 @@ class Edge(Model):
     guard: str | None = Field(None, description="decision guard, e.g. 'latency > 90 ms' or 'else'")
     handles: list[Id] = Field([], description="failure-mode ids routed along this edge")
 
+    @property
+    def guard_text(self) -> str:
+        """The guard without its brackets (``[hit]`` → ``hit``); empty when there is none."""
+        return (self.guard or "").strip().strip("[] ")
+
+    @property
+    def is_else(self) -> bool:
+        return self.guard_text.lower() == ELSE
+
+    @property
+    def label(self) -> str:
+        """What a diagram writes on the flow: ``[guard] / mode-a, mode-b``."""
+        parts = [f"[{self.guard_text}]"] if self.guard_text else []
+        if self.handles:
+            parts.append("/ " + ", ".join(self.handles))
+        return " ".join(parts)
+
 
 class RecoveryWorkflow(Artifact):
     """A UML activity graph. Stands alone; names paths and failure modes by id only."""
@@ -133,7 +150,7 @@ class RecoveryWorkflow(Artifact):
                 order.append(node.path)
             edges = out[nid]
             if node.kind == NodeKind.decision.value:
-                edges = [e for e in edges if (e.guard or "").strip().strip("[] ").lower() == ELSE]
+                edges = [e for e in edges if e.is_else]
             stack.extend(e.target for e in reversed(edges))  # first flow explored first
         return order
 
@@ -261,13 +278,13 @@ class RecoveryWorkflow(Artifact):
             return [Problem(where, f"decision {n.id!r} has {len(outs)} outgoing flows; expected at least 2 guarded flows")]
         probs, seen = [], {}
         for i, e in outs:
-            g = (e.guard or "").strip().strip("[] ").lower()
+            g = e.guard_text.lower()
             if not g:
                 probs.append(Problem(f"edges[{i}].guard", f"flow out of decision {n.id!r} has no guard; expected a guard on every flow"))
             elif g in seen and g != ELSE:
                 probs.append(Problem(f"edges[{i}].guard", f"guard {e.guard!r} repeats edges[{seen[g]}]; expected mutually exclusive guards"))
             seen.setdefault(g, i)
-        n_else = sum(1 for _, e in outs if (e.guard or "").strip().strip("[] ").lower() == ELSE)
+        n_else = sum(1 for _, e in outs if e.is_else)
         if n_else != 1:
             probs.append(Problem(where, f"decision {n.id!r} has {n_else} [else] guards; expected exactly one so the guards cover every case"))
         return probs
@@ -281,7 +298,7 @@ class RecoveryWorkflow(Artifact):
         lines = [f"Recovery workflow: {len(self.nodes)} nodes, {len(self.edges)} flows"]
         labels = {n.id: (n.label or n.kind) for n in self.nodes}
         for e in self.edges:
-            guard = f" [{e.guard.strip('[]')}]" if e.guard else ""
+            guard = f" [{e.guard_text}]" if e.guard_text else ""
             handles = f"  (handles {', '.join(e.handles)})" if e.handles else ""
             lines.append(f"  {labels.get(e.source, e.source)} -->{guard} {labels.get(e.target, e.target)}{handles}")
         return "\n".join(lines)

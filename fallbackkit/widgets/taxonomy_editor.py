@@ -10,6 +10,7 @@ routes) shows its problems next to the fields and leaves the file as it was.
 
 from __future__ import annotations
 
+import html
 import os
 import threading
 
@@ -209,7 +210,7 @@ class TaxonomyEditor(FkWidget):
             else:
                 loose.append(p)
         for k, m in self.field_msgs.items():
-            m.value = "<br>".join(__import__("html").escape(x) for x in by_field.get(k, []))
+            m.value = "<br>".join(html.escape(x) for x in by_field.get(k, []))
         shown = loose + [Problem(f"{k}", "; ".join(v)) for k, v in by_field.items()]
         self.message.value = problems_html(shown) if probs else ""
 
