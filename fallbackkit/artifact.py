@@ -14,7 +14,7 @@ import os
 import re
 from typing import Annotated, Any, ClassVar, Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError
 
 from . import files
 from .problems import DesignError, Problem, from_validation_error
@@ -27,10 +27,23 @@ Id = Annotated[
 ]
 
 
-class Model(BaseModel):
-    """A strict pydantic model: unknown fields are errors, not silently dropped."""
+#: A number read from a file: an int or a float, never a bool (``true`` is not 1) and never
+#: a string; infinities and NaN are refused by the models' ``allow_inf_nan=False``.
+Number = Annotated[float, Strict()]
+#: A whole number read from a file: never a bool, a float or a string.
+Count = Annotated[int, Strict()]
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, use_enum_values=True)
+
+class Model(BaseModel):
+    """A strict pydantic model: unknown fields are errors, not silently dropped.
+
+    Enum fields hold their plain string value, defaults included (``validate_default``), so
+    ``path.retry.on`` compares equal to ``"dependency_failure"`` whether it was written in the
+    file or left at its default. Numbers are finite and never booleans.
+    """
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, use_enum_values=True,
+                              validate_default=True, allow_inf_nan=False)
 
 
 class Artifact(Model):

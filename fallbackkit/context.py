@@ -6,20 +6,20 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from .artifact import Artifact, Model
+from .artifact import Artifact, Model, Number, Count
 
 
 class Traffic(Model):
-    requests_per_day: Annotated[float, Field(gt=0, description="average requests per day")]
-    peak_rps: Annotated[float, Field(gt=0, description="peak requests per second")]
+    requests_per_day: Annotated[Number, Field(gt=0, description="average requests per day")]
+    peak_rps: Annotated[Number, Field(gt=0, description="peak requests per second")]
 
 
 class SLO(Model):
     """An SLO in SRE form: 99.9% of requests complete in < 150 ms, at the gateway, over 28 days."""
 
-    percentile: Annotated[float, Field(gt=0, lt=100, description="e.g. 99.9")]
-    threshold_ms: Annotated[float, Field(gt=0)]
-    window_days: Annotated[int, Field(gt=0, description="rolling window, e.g. 28")]
+    percentile: Annotated[Number, Field(gt=0, lt=100, description="e.g. 99.9")]
+    threshold_ms: Annotated[Number, Field(gt=0)]
+    window_days: Annotated[Count, Field(gt=0, description="rolling window, e.g. 28")]
     measurement_point: Annotated[str, Field(min_length=1, description="where latency is measured, e.g. 'API gateway'")]
     metric: Literal["end_to_end", "time_to_first_token"] = "end_to_end"
 
@@ -43,7 +43,7 @@ class ProductContext(Artifact):
     description: str = ""
     traffic: Traffic
     slo: SLO
-    cost_ceiling_per_1m_usd: Annotated[float, Field(ge=0, description="most the product may spend per 1M calls, USD")]
+    cost_ceiling_per_1m_usd: Annotated[Number, Field(ge=0, description="most the product may spend per 1M calls, USD")]
 
     def to_text(self) -> str:
         return (f"{self.name}\n  SLO: {self.slo}\n  traffic: {self.traffic.requests_per_day:,.0f} requests/day, "

@@ -460,7 +460,7 @@ def free_text(design: Design) -> list[tuple[str, str]]:
     """Every free-text field of the design, as (field path, text)."""
     out: list[tuple[str, str]] = [("context.description", design.context.description)]
     for k, lvl in design.taxonomy.severity_levels.items():
-        out.append((f"taxonomy.severity_levels.{_val(k)}.response", lvl.response))
+        out.append((f"taxonomy.severity_levels.{k}.response", lvl.response))
     for i, m in enumerate(design.taxonomy.modes):
         base = f"taxonomy.modes[{i}]"
         out += [(f"{base}.name", m.name), (f"{base}.trigger", m.trigger), (f"{base}.user_effect", m.user_effect),
@@ -481,8 +481,6 @@ def free_text(design: Design) -> list[tuple[str, str]]:
     return [(loc, t) for loc, t in out if t]
 
 
-def _val(x: Any) -> str:
-    return x.value if hasattr(x, "value") else str(x)
 
 
 def _placeholder(text: str | None) -> bool:
@@ -600,7 +598,7 @@ def _taxonomy(d: Design, budget, sim, col: _Collector, _cap):
         col.find("too-few-modes", "taxonomy.modes", f"has {len(modes)} failure modes; a committee expects at least 5",
                  "add the missing modes: latency breach, confidence drop, policy violation, rate limit (429), "
                  "dependency failure (5xx), each with severity, detection, mitigation, runbook and owner")
-    cats = {_val(m.category) for m in modes}
+    cats = {m.category for m in modes}
     missing = [c for c in CORE_CATEGORIES if c not in cats]
     col.ev("taxonomy", not missing, f"core categories covered: {len(CORE_CATEGORIES) - len(missing)}/{len(CORE_CATEGORIES)}"
            + (f" (missing {', '.join(missing)})" if missing else ""), "taxonomy.modes[*].category")
@@ -623,7 +621,7 @@ def _taxonomy(d: Design, budget, sim, col: _Collector, _cap):
 
 # -- severity and detection ---------------------------------------------------------------
 def _severity(d: Design, budget, sim, col: _Collector, _cap):
-    levels = {_val(k): v for k, v in d.taxonomy.severity_levels.items()}
+    levels = {k: v for k, v in d.taxonomy.severity_levels.items()}
     defined = [k for k in ("P0", "P1", "P2", "P3") if k in levels]
     col.ev("severity", len(defined) == 4, f"severity levels defined: {', '.join(defined) or 'none'}", "taxonomy.severity_levels")
     vague = [k for k in defined if not metric_driven(levels[k].criterion)]
@@ -634,7 +632,7 @@ def _severity(d: Design, budget, sim, col: _Collector, _cap):
                  f"{k} is defined as {levels[k].criterion!r}: no metric a pager could evaluate",
                  f"define {k} by a metric, threshold and window, e.g. 'SLO attainment < 99% over 10 min'")
     for i, m in enumerate(d.taxonomy.modes):
-        sev = _val(m.severity)
+        sev = m.severity
         if sev not in levels:
             col.find("severity-not-metric", f"taxonomy.modes[{i}].severity",
                      f"mode {m.id!r} is {sev}, which has no definition",
@@ -658,19 +656,19 @@ def _severity(d: Design, budget, sim, col: _Collector, _cap):
         ops_ok += not gaps
         if sev_rank(m.severity) <= 1 and m.detectability >= 7:
             col.find("weak-detection", f"{base}.detectability",
-                     f"{_val(m.severity)} mode {m.id!r} has detectability {m.detectability}/10: it would be found by users first",
+                     f"{m.severity} mode {m.id!r} has detectability {m.detectability}/10: it would be found by users first",
                      "add a direct signal (a canary, an evaluator score, a synthetic probe) and lower the detectability rating")
     col.ev("severity", modes and ops_ok == len(modes),
            f"{ops_ok}/{len(modes)} modes have a detection signal, runbook steps and an owner", "taxonomy.modes[*]")
     if modes:
         worst = min(modes, key=lambda m: (sev_rank(m.severity), -m.occurrence))
-        col.ev("severity", True, f"most severe: {worst.id} ({_val(worst.severity)}), detected by {worst.detection}",
+        col.ev("severity", True, f"most severe: {worst.id} ({worst.severity}), detected by {worst.detection}",
                f"taxonomy.modes[{modes.index(worst)}].detection")
 
 
 def sev_rank(sev: Any) -> int:
     try:
-        return int(_val(sev)[1:])
+        return int(sev[1:])
     except (ValueError, IndexError):
         return 9
 
@@ -804,7 +802,7 @@ def _notation(d: Design, budget, sim, col: _Collector, _cap):
         col.find("notation", f"workflow.{p.path}" if p.path else "workflow", p.message, _notation_fix(p.message))
     col.ev("notation", not probs, f"{len(probs)} structural UML problems (initial, finals, guards, reachability)", "workflow")
     ins = wf.incoming()
-    kinds = {n.id: _val(n.kind) for n in wf.nodes}
+    kinds = {n.id: n.kind for n in wf.nodes}
     index = {n.id: i for i, n in enumerate(wf.nodes)}
     multi = 0
     for n in wf.nodes:
@@ -856,7 +854,7 @@ def _fault_tolerance(d: Design, budget: Budget | None, sim: SimulatedNumbers | N
     for i, p in enumerate(paths):
         loc = f"matrix.paths[{i}]"
         if p.retry:
-            bad = sorted(set(map(_val, p.retry.on)) & NON_RETRYABLE)
+            bad = sorted(set(p.retry.on) & NON_RETRYABLE)
             if bad:
                 col.find("retry-non-retryable", f"{loc}.retry.on",
                          f"{p.id!r} retries on {', '.join(bad)}: the same prompt fails the same way again",
@@ -1004,7 +1002,7 @@ def _loop(d: Design, budget, sim, col: _Collector, _cap):
     for i, inc in enumerate(pm.incidents):
         if sev_rank(inc.severity) <= 1 and inc.id not in with_items:
             col.find("incident-without-action", f"postmortem.incidents[{i}]",
-                     f"{_val(inc.severity)} incident {inc.id} has no action item: the loop learnt nothing from it",
+                     f"{inc.severity} incident {inc.id} has no action item: the loop learnt nothing from it",
                      f"add an action item with incident: {inc.id} (type prevent or detect, owner, due date)")
 
 

@@ -16,9 +16,9 @@ from typing import Annotated, Literal, Union
 
 from pydantic import Field, model_validator
 
-from .artifact import Model
+from .artifact import Model, Number
 
-NonNegMs = Annotated[float, Field(ge=0, description="milliseconds, ≥ 0")]
+NonNegMs = Annotated[Number, Field(ge=0, description="milliseconds, ≥ 0")]
 
 
 class Constant(Model):
@@ -32,8 +32,8 @@ class LogNormal(Model):
     """A lognormal fitted so that its p50 and p99 are the two numbers given."""
 
     kind: Literal["lognormal"]
-    p50_ms: Annotated[float, Field(gt=0)]
-    p99_ms: Annotated[float, Field(gt=0)]
+    p50_ms: Annotated[Number, Field(gt=0)]
+    p99_ms: Annotated[Number, Field(gt=0)]
 
     @model_validator(mode="after")
     def _ordered(self):
@@ -51,7 +51,7 @@ class Shifted(Model):
 
 
 class Component(Model):
-    weight: Annotated[float, Field(gt=0, le=1, description="share of requests, 0–1")]
+    weight: Annotated[Number, Field(gt=0, le=1, description="share of requests, 0–1")]
     dist: "Distribution"
 
 
@@ -74,7 +74,7 @@ class Profile(Model):
 
     kind: Literal["profile"]
     name: str
-    scale: Annotated[float, Field(gt=0)] = 1.0
+    scale: Annotated[Number, Field(gt=0)] = 1.0
 
 
 Distribution = Annotated[

@@ -114,9 +114,6 @@ class _Raw:
     line: int | None
 
 
-def _val(v: Any) -> Any:
-    """An enum's value (a model field left at its enum default keeps the member)."""
-    return getattr(v, "value", v)
 
 
 def _text(v: Any) -> str:
@@ -991,15 +988,15 @@ class WeeklyReview:
         first, last = self.start.date(), (self.end - dt.timedelta(days=1)).date()
         out = []
         for a in self.loop.action_items:
-            open_ = _val(a.status) in ("open", "in_progress")
+            open_ = a.status in ("open", "in_progress")
             if first <= a.due <= last:
                 why = "due this week"
             elif open_ and a.due < first:
                 why = f"overdue by {(last - a.due).days} days"
             else:
                 continue
-            out.append({"id": a.id, "type": _val(a.type), "owner": a.owner, "due": a.due.isoformat(),
-                        "status": _val(a.status), "why": why, "title": a.title})
+            out.append({"id": a.id, "type": a.type, "owner": a.owner, "due": a.due.isoformat(),
+                        "status": a.status, "why": why, "title": a.title})
         return out
 
     def trends(self) -> list[dict]:
@@ -1105,10 +1102,10 @@ class ActionTracker:
     def rows(self) -> list[dict]:
         out = []
         for a in self.loop.action_items:
-            open_ = _val(a.status) in ("open", "in_progress")
+            open_ = a.status in ("open", "in_progress")
             days = (a.due - self.today).days
             state = "closed" if not open_ else ("overdue" if days < 0 else ("due this week" if days <= 7 else "scheduled"))
-            out.append({"id": a.id, "type": _val(a.type), "owner": a.owner, "due": a.due.isoformat(), "status": _val(a.status),
+            out.append({"id": a.id, "type": a.type, "owner": a.owner, "due": a.due.isoformat(), "status": a.status,
                         "days_to_due": days if open_ else None, "state": state,
                         "failure_mode": a.failure_mode or "", "incident": a.incident or "", "title": a.title})
         return out
@@ -1121,7 +1118,7 @@ class ActionTracker:
     def completion(self) -> float | None:
         """Share of action items done or won't-fix (None when there are none)."""
         items = self.loop.action_items
-        return sum(_val(a.status) in ("done", "wont_fix") for a in items) / len(items) if items else None
+        return sum(a.status in ("done", "wont_fix") for a in items) / len(items) if items else None
 
     def by(self, key: str) -> dict[str, dict[str, int]]:
         """Counts of open / overdue / closed items per owner, type or failure_mode."""
@@ -1396,7 +1393,7 @@ def _doc_from_log(inc: dict, design, template: list[str]) -> PostMortemDocument:
         ids = {m.id for m in modes}
         items = [a for a in design.postmortem.action_items if a.failure_mode in ids or a.incident == inc["id"]]
     lines = ["| id | type | owner | due | status | title |", "|---|---|---|---|---|---|"]
-    lines += [f"| {a.id} | {_val(a.type)} | {_md_cell(a.owner)} | {a.due} | {_val(a.status)} | {_md_cell(a.title)} |" for a in items]
+    lines += [f"| {a.id} | {a.type} | {_md_cell(a.owner)} | {a.due} | {a.status} | {_md_cell(a.title)} |" for a in items]
     if not items:
         lines += [f"| TODO | detect | {_md_cell(m.owner)} | | open | Alert on {_md_cell(str(m.detection))} |" for m in modes] or ["| TODO | investigate | | | open | Find the root cause |"]
     s["action_items"] = "\n".join(lines)
@@ -1432,5 +1429,5 @@ def _doc_from_record(inc, design, template: list[str]) -> PostMortemDocument:
          "timeline": "\n".join(["| at | event |", "|---|---|"] + [f"| {e.at.isoformat()} | {_md_cell(e.event)} |" for e in inc.timeline])}
     items = [a for a in design.postmortem.action_items if a.incident == inc.id] if design is not None else []
     s["action_items"] = "\n".join(["| id | type | owner | due | status | title |", "|---|---|---|---|---|---|"]
-                                  + [f"| {a.id} | {_val(a.type)} | {_md_cell(a.owner)} | {a.due} | {_val(a.status)} | {_md_cell(a.title)} |" for a in items])
+                                  + [f"| {a.id} | {a.type} | {_md_cell(a.owner)} | {a.due} | {a.status} | {_md_cell(a.title)} |" for a in items])
     return PostMortemDocument(f"{inc.title} ({inc.id})", header, {k: s.get(k, "") for k in template})

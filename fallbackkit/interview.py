@@ -211,11 +211,11 @@ def tradeoff_questions(design: Design) -> dict[str, list[Question]]:
             "tradeoffs")
     # taxonomy ----------------------------------------------------------------------------
     modes = d.taxonomy.modes
-    levels = {getattr(k, "value", k): v for k, v in d.taxonomy.severity_levels.items()}
+    levels = {k: v for k, v in d.taxonomy.severity_levels.items()}
     if modes:
         weight = {"P0": 1000, "P1": 100, "P2": 10, "P3": 1}
-        risky = max(modes, key=lambda m: weight.get(getattr(m.severity, "value", m.severity), 0) * m.occurrence)
-        sev = getattr(risky.severity, "value", risky.severity)
+        risky = max(modes, key=lambda m: weight.get(m.severity, 0) * m.occurrence)
+        sev = risky.severity
         add("taxonomy", "taxonomy.riskiest-mode",
             f"Walk me through '{risky.name}' ({sev}): how is it detected, how soon is someone paged, what does the user see?",
             f"detection: {risky.detection}; runbook {risky.runbook.id} '{risky.runbook.title}'; owner {risky.owner}; "
@@ -227,7 +227,7 @@ def tradeoff_questions(design: Design) -> dict[str, list[Question]]:
             "severity")
     if modes:
         from .critique import CORE_CATEGORIES
-        cats = sorted({getattr(m.category, "value", m.category) for m in modes})
+        cats = sorted({m.category for m in modes})
         missing = [c for c in CORE_CATEGORIES if c not in cats]
         add("taxonomy", "taxonomy.coverage",
             "Which failure mode did you leave out, and why is it safe to leave out?",
@@ -249,7 +249,7 @@ def tradeoff_questions(design: Design) -> dict[str, list[Question]]:
             f"Trace a request that fails with '{mode_id}' through the diagram: which guards does it pass, which paths does it try?",
             f"it leaves '{labels.get(e.source, e.source)}' on guard [{(e.guard or '').strip('[]')}] "
             f"to '{labels.get(e.target, e.target)}'; paths in flow order: {' → '.join(order)}.", "notation")
-    if any(getattr(n.kind, "value", n.kind) == "fork" for n in wf.nodes) and budget is not None and len(budget.rows) > 1:
+    if any(n.kind == "fork" for n in wf.nodes) and budget is not None and len(budget.rows) > 1:
         add("workflow", "workflow.fork",
             "Why does the failure signal fork off instead of running before the fallback?",
             f"a fork emits the signal concurrently; in sequence it would spend part of the "

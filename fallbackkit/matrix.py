@@ -14,22 +14,22 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated
 
 from pydantic import Field, model_validator
 
-from .artifact import Artifact, Id, Model, duplicate_ids
+from .artifact import Artifact, Id, Model, duplicate_ids, Number, Count
 from .context import SLO
 from .distributions import Constant, Distribution, LogNormal, Mixture, Shifted
 from .problems import Problem
 from .taxonomy import Category
 
 DEFAULT_RETRY_BUDGET_PCT = 10.0
-NonNegMs = Annotated[float, Field(ge=0)]
+NonNegMs = Annotated[Number, Field(ge=0)]
 
 
-class PathKind(str, Enum):
+class PathKind(StrEnum):
     primary = "primary"
     retry = "retry"
     alternate_model = "alternate_model"
@@ -96,7 +96,7 @@ def _p99_bound(d) -> float | None:
 class RetryPolicy(Model):
     """Retries on the same path with capped exponential backoff and jitter."""
 
-    max_retries: Annotated[int, Field(ge=0, le=10)] = 1
+    max_retries: Annotated[Count, Field(ge=0, le=10)] = 1
     backoff_base_ms: NonNegMs = 10.0
     backoff_max_ms: NonNegMs = 200.0
     jitter: bool = True
@@ -110,17 +110,17 @@ class RetryPolicy(Model):
 class HedgePolicy(Model):
     """Send a second attempt when the first has not answered after ``after_ms``; pay twice."""
 
-    after_ms: Annotated[float, Field(gt=0)]
-    max_hedges: Annotated[int, Field(ge=1, le=3)] = 1
+    after_ms: Annotated[Number, Field(gt=0)]
+    max_hedges: Annotated[Count, Field(ge=1, le=3)] = 1
 
 
 class CircuitBreaker(Model):
     """Skip the path for ``cooldown_s`` once its failure rate passes the threshold."""
 
-    failure_rate_threshold: Annotated[float, Field(gt=0, le=1)] = 0.5
-    window_s: Annotated[float, Field(gt=0)] = 10.0
-    min_requests: Annotated[int, Field(ge=1)] = 20
-    cooldown_s: Annotated[float, Field(gt=0)] = 30.0
+    failure_rate_threshold: Annotated[Number, Field(gt=0, le=1)] = 0.5
+    window_s: Annotated[Number, Field(gt=0)] = 10.0
+    min_requests: Annotated[Count, Field(ge=1)] = 20
+    cooldown_s: Annotated[Number, Field(gt=0)] = 30.0
 
 
 class FallbackPath(Model):
@@ -128,15 +128,23 @@ class FallbackPath(Model):
     name: Annotated[str, Field(min_length=1)]
     kind: PathKind
     latency: LatencySpec
-    timeout_ms: Annotated[float, Field(gt=0)] | None = None
-    cost_per_1m_usd: Annotated[float, Field(ge=0, description="USD per 1M calls to this path")]
-    price_per_call_usd: Annotated[float, Field(ge=0)] | None = Field(
+    timeout_ms: Annotated[Number, Field(gt=0)] | None = None
+    cost_per_1m_usd: Annotated[Number, Field(ge=0, description="USD per 1M calls to this path")]
+    price_per_call_usd: Annotated[Number, Field(ge=0)] | None = Field(
         None, description="stated unit price; must agree with cost_per_1m_usd (×1,000,000)")
-    coverage_pct: Annotated[float, Field(ge=0, le=100, description="share of requests reaching the path that it answers")]
-    error_rate: Annotated[float, Field(ge=0, le=1)] = 0.0
-    quality_delta: Annotated[float, Field(ge=-1, le=1, description="answer quality vs primary, −1…1")] = 0.0
+    coverage_pct: Annotated[Number, Field(ge=0, le=100, description="share of requests reaching the path that it answers")]
+    error_rate: Annotated[Number, Field(ge=0, le=1)] = 0.0
+    quality_delta: Annotated[Number, Field(ge=-1, le=1, description="answer quality vs primary, −1…1")] = 0.0
     effort: str = Field("", description="engineering effort and maintainability note")
     model: str | None = Field(None, description="provider/model id, for router exports")
+    provider: str | None = Field(
+        None, description="who serves this path (openai, anthropic, self-hosted…); read from `model` when omitted")
+    region: str | None = Field(
+        None, description="where it runs (us-east-1, eu-west…): a fallback in the primary's region shares its outages")
+    side_effects: bool = Field(
+        False, description="a call acts outside the model (tool call, payment, booking, message sent)")
+    idempotent: bool | None = Field(
+        None, description="with side_effects: repeating a call is harmless (idempotency key); unset = not stated")
     retry: RetryPolicy | None = None
     hedge: HedgePolicy | None = None
     circuit_breaker: CircuitBreaker | None = None
@@ -297,7 +305,7 @@ class LatencyBudgetMatrix(Artifact):
     title = "latency-budget matrix"
 
     paths: list[FallbackPath]
-    retry_budget_pct: Annotated[float, Field(ge=0, le=100)] = DEFAULT_RETRY_BUDGET_PCT
+    retry_budget_pct: Annotated[Number, Field(ge=0, le=100)] = DEFAULT_RETRY_BUDGET_PCT
     slo: SLO | None = Field(None, description="only when the matrix stands alone; a design uses its context's SLO")
 
     def problems(self) -> list[Problem]:

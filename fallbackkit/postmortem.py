@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, Field
 
-from .artifact import Artifact, Id, Model, duplicate_ids
+from .artifact import Artifact, Id, Model, duplicate_ids, Number, Count
 from .problems import Problem
 from .taxonomy import Severity
 
@@ -33,7 +33,7 @@ METRICS: dict[str, tuple[str, str]] = {
 STAMPS = ["started", "detected", "acknowledged", "mitigated", "resolved"]
 
 
-class ActionType(str, Enum):
+class ActionType(StrEnum):
     investigate = "investigate"
     mitigate = "mitigate"
     repair = "repair"
@@ -41,7 +41,7 @@ class ActionType(str, Enum):
     prevent = "prevent"
 
 
-class ActionStatus(str, Enum):
+class ActionStatus(StrEnum):
     open = "open"
     in_progress = "in_progress"
     done = "done"
@@ -49,15 +49,15 @@ class ActionStatus(str, Enum):
 
 
 class Cadence(Model):
-    per_incident_within_days: Annotated[int, Field(ge=1, le=30, description="post-mortem due N days after resolution")]
+    per_incident_within_days: Annotated[Count, Field(ge=1, le=30, description="post-mortem due N days after resolution")]
     weekly_review: Literal["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"] = "Tuesday"
 
 
 class LoopMetric(Model):
     name: Literal["time_to_detect", "time_to_acknowledge", "time_to_mitigate", "time_to_resolve"]
     statistics: list[Literal["median", "p90", "p99", "mean"]] = ["median", "p90"]
-    target_median_min: Annotated[float, Field(gt=0)] | None = None
-    target_p90_min: Annotated[float, Field(gt=0)] | None = None
+    target_median_min: Annotated[Number, Field(gt=0)] | None = None
+    target_p90_min: Annotated[Number, Field(gt=0)] | None = None
 
 
 class ActionItem(Model):

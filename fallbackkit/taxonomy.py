@@ -8,25 +8,25 @@ entry and an owner.
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated
 
 from pydantic import Field
 
-from .artifact import Artifact, Id, Model, duplicate_ids
+from .artifact import Artifact, Id, Model, duplicate_ids, Number, Count
 from .problems import Problem
 
 MIN_MODES = 5
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     P0 = "P0"
     P1 = "P1"
     P2 = "P2"
     P3 = "P3"
 
 
-class Category(str, Enum):
+class Category(StrEnum):
     """What kind of failure; the simulator and router exports key their behaviour on it."""
 
     latency_breach = "latency_breach"          # slow response, timeout
@@ -51,7 +51,7 @@ class DetectionSignal(Model):
 
     metric: Annotated[str, Field(min_length=1)]
     comparator: str = ">"
-    threshold: float
+    threshold: Number
     unit: str = ""
     window: Annotated[str, Field(min_length=1, description="e.g. '5m'")]
 
@@ -78,8 +78,8 @@ class FailureMode(Model):
     trigger: str = ""
     detection: DetectionSignal
     severity: Severity
-    occurrence: Annotated[float, Field(ge=0, le=1, description="share of requests hit, 0–1")]
-    detectability: Annotated[int, Field(ge=1, le=10, description="1 = always caught … 10 = invisible")] = 3
+    occurrence: Annotated[Number, Field(ge=0, le=1, description="share of requests hit, 0–1")]
+    detectability: Annotated[Count, Field(ge=1, le=10, description="1 = always caught … 10 = invisible")] = 3
     user_effect: str = ""
     mitigation: Mitigation
     runbook: RunbookEntry

@@ -10,7 +10,7 @@ may name the fallback path it invokes (``path: cache``). Renders as Mermaid.
 from __future__ import annotations
 
 from collections import defaultdict, deque
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated
 
 from pydantic import Field
@@ -19,7 +19,7 @@ from .artifact import Artifact, Id, Model, duplicate_ids
 from .problems import Problem
 
 
-class NodeKind(str, Enum):
+class NodeKind(StrEnum):
     initial = "initial"
     action = "action"
     decision = "decision"
