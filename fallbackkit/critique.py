@@ -194,7 +194,7 @@ class SimulatedNumbers:
     def from_result(cls, result: Any) -> "SimulatedNumbers":
         """Read a simulation result (object, dataclass or dict) by the names it likely uses.
 
-        Reads ``fallbackkit.simulate.SimulationResult`` directly (``slo_attainment``,
+        Reads ``fallbackkit.simulation.SimulationResult`` directly (``slo_attainment``,
         ``unserved``, ``retry_share``, ``cost_per_1m_usd``, ``paths[*].share/.p99``), and
         plain dicts of the same shape. Overall shares above 1 are read as percent; per-path
         keys ending in ``%`` are percent.
