@@ -27,13 +27,11 @@ class Breaker:
         sc, sf = self.sc, self.sf
         for j in range(len(calls)):
             b = b0 + j
-            slot = b % w
-            sc -= cc[slot]
-            sf -= ff[slot]
-            cc[slot] = ff[slot] = 0
+            slot = b % w   # holds bucket b − w until bucket b's counts replace it
             if b < self.open_until:
                 is_open[j] = True
                 continue
+            # the decision reads buckets b−w … b−1: the last window_s before bucket b
             if sc >= self.min_req and sf >= self.thr * sc:
                 self.open_until = b + self.cool
                 self.trips.append(b)
@@ -42,8 +40,8 @@ class Breaker:
                     cc[s] = ff[s] = 0
                 sc = sf = 0
                 continue
+            sc += calls[j] - cc[slot]
+            sf += fails[j] - ff[slot]
             cc[slot], ff[slot] = calls[j], fails[j]
-            sc += calls[j]
-            sf += fails[j]
         self.sc, self.sf = sc, sf
         return is_open

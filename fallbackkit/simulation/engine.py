@@ -4,7 +4,7 @@ The latency-budget matrix *declares* numbers; this module *derives* them::
 
     import fallbackkit as fk
     r = fk.simulate(fk.default_design(), n_requests=1_000_000, seed=7)
-    r                     # per-path share, p50/p95/p99/p99.9 as the user sees it, cost per 1M
+    r                     # per-path share, p50/p95/p99/p99.9 as the user sees it, cost per 1M requests
     r.matrix_view()       # the matrix filled in, every number marked simulated or declared
     fk.compare(r_without_cache, r)   # "adding the cache moves p99.9 from X ms to Y ms ..."
 
@@ -23,9 +23,13 @@ How a request flows (the rules, stated once)
   (the path needs a ``timeout_ms``); ``resource_exhaustion`` (429), ``dependency_failure``
   (5xx), ``other`` and the path's own ``error_rate`` fail when the answer would have come;
   ``context_window``, ``policy_violation`` and ``confidence_drop`` arrive and are rejected;
-  ``provider_outage`` fails like an outage window (below). The first four are *transient*
-  (a retry draws again); the last four are *persistent* for that request.
-  An answer slower than ``timeout_ms`` is cut at the timeout (a ``latency_breach``).
+  ``provider_outage`` fails like an outage window (below): at the path's timeout. The first
+  four are *transient* (a retry draws again); the last four are *persistent* for that request.
+* **The timeout comes first.** Whatever would arrive after ``timeout_ms`` — an answer, a 429
+  or 5xx, a cache miss, a content rejection — is never seen: the call is cut at the timeout
+  and handled as a timeout (category ``latency_breach``: retried when that is in
+  ``retry.on``, then the next path in the chain — not the mode's mitigation, since the
+  gateway never learnt the content would be rejected).
 * **Routing.** A request failed by an injected mode goes straight to the mode's
   ``mitigation.path`` (it may skip intermediate paths: an unsafe answer goes to the
   static response, not to the cache); the mitigation path must come later in the chain.
@@ -37,11 +41,21 @@ How a request flows (the rules, stated once)
   0…that) when ``jitter`` is on — and only while the matrix's ``retry_budget_pct`` allows:
   each bucket may spend retries up to that share of the requests arriving in it, first
   come first served (Finagle/gRPC-style retry budget, per bucket).
-* **Hedging**: when an attempt has not answered after ``after_ms``, another is sent (up to
-  ``max_hedges``); the first good answer wins, every call sent is paid. A hedge draws its
-  own latency and ``error_rate``; injected modes hit the first attempt of a round only.
-* **Circuit breaker**: per path, over the last ``window_s`` of first attempts (retries do
-  not count twice), once at least ``min_requests`` calls failed at ≥ the threshold (429,
+* **Mode hits.** ``mode_hits[m]`` counts first attempts on which mode ``m`` was observed:
+  calls actually made (a request its path's open breaker skipped never calls it, so no mode
+  can hit it) whose failure was not cut first by the timeout (above). A mode occurring
+  everywhere at rate q therefore hits q × (calls made, not timed out) requests, not q × N.
+* **Hedging**: hedge ``j`` is sent at ``j·after_ms`` after the round started (up to
+  ``max_hedges``, only before the timeout) when, at that instant, no good answer has arrived
+  and at least one attempt is still outstanding — it never depends on how an outstanding
+  attempt will end. The first good answer wins; when every attempt has failed the round ends
+  with the last failure. Every call sent is paid. A hedge draws its own latency and
+  ``error_rate``; injected modes hit the first attempt of a round only (persistent causes —
+  a miss, an outage, a persistent mode — hold for its hedges too).
+* **Circuit breaker**: per path, decided at the start of each bucket b over the
+  ``w = ⌈window_s/bucket_s⌉`` buckets b−w … b−1 (the last ``window_s``) of first attempts
+  (retries do not count twice): once they hold ≥ ``min_requests`` calls and the failed share
+  is ≥ the threshold (429,
   5xx, timeouts, outages — not content rejections), the path is skipped for
   ``cooldown_s``; then it closes with a fresh window and trips again if it must.
 * **Outage windows** (``outages=[Outage("primary", start_s=3600, duration_s=1200)]``): every
@@ -94,20 +108,23 @@ def _attempt_round(cp: PathPlan, rng, L, pre):
 
     ``pre``: cause decided before the call (0, MISS, ERROR, OUTAGE or a mode code).
     Returns (time spent ms, cause code after the round, calls made).
+
+    Hedge ``j`` is sent at ``j·after_ms`` (before the timeout) when, at that instant, no good
+    answer has arrived and some attempt is still outstanding; it depends only on what has
+    happened by then, never on how an outstanding attempt will end.
     """
-    never = cp.never_answers[pre] | (pre == OUTAGE) & np.isfinite(cp.timeout)
-    finish = np.where(never, np.inf, L)
+    finish = np.where(cp.never_answers[pre], np.inf, L)
     ok = (pre == OK) & (finish <= cp.timeout)
     calls = np.ones(L.size, dtype=np.int8)
     if cp.max_hedges and cp.hedge_after < cp.timeout:
-        resolved = finish.copy()                      # when the request knows its fate so far
-        best_ok = np.where(ok, finish, np.inf)
+        best_ok = np.where(ok, finish, np.inf)        # earliest good answer so far
+        latest = finish.copy()                        # when the last attempt sent ends (good or bad)
         persistent = (pre == MISS) | (pre == OUTAGE) | ((pre >= MODE0) & ~_transient_mask(cp, pre))
         for j in range(1, cp.max_hedges + 1):
             s = j * cp.hedge_after
             if s >= cp.timeout:
                 break
-            fire = (resolved > s) & (best_ok > s)
+            fire = (best_ok > s) & (latest > s)
             k = np.flatnonzero(fire)
             if not k.size:
                 break
@@ -116,18 +133,19 @@ def _attempt_round(cp: PathPlan, rng, L, pre):
             pre_h = np.where(persistent[k], pre[k], OK)
             if cp.error_rate > 0:
                 pre_h = np.where((pre_h == OK) & (rng.random(k.size) < cp.error_rate), ERROR, pre_h)
-            nev = cp.never_answers[pre_h] | (pre_h == OUTAGE) & np.isfinite(cp.timeout)
-            fh = np.where(nev, np.inf, Lh)
+            fh = np.where(cp.never_answers[pre_h], np.inf, Lh)
             okh = (pre_h == OK) & (fh <= cp.timeout)
             best_ok[k] = np.minimum(best_ok[k], np.where(okh, fh, np.inf))
-            # the group is resolved as failed only once every attempt sent has failed
-            resolved[k] = np.where(okh, np.minimum(resolved[k], fh), np.maximum(resolved[k], fh))
-        ok = np.isfinite(best_ok) & (best_ok <= cp.timeout)
-        spent = np.where(ok, best_ok, np.minimum(resolved, cp.timeout))
+            latest[k] = np.maximum(latest[k], fh)
+        ok = best_ok <= cp.timeout
+        # a good answer ends the round; otherwise it ends when the last attempt fails (or at the timeout)
+        spent = np.where(ok, best_ok, np.minimum(latest, cp.timeout))
     else:
         spent = np.minimum(finish, cp.timeout)
-    late = ~ok & (finish > cp.timeout) & (pre < OUTAGE)   # a generic error or miss that came too late
-    cause = np.where(ok, OK, np.where(late, TIMEOUT, np.where(pre == OK, TIMEOUT, pre))).astype(np.int16)
+    # anything that would arrive after the timeout (an answer, an error, a miss, a rejection) is
+    # never seen: the call is cut at the timeout and handled as one; what never answers keeps its cause
+    late = ~ok & (finish > cp.timeout) & ~cp.never_answers[pre]
+    cause = np.where(ok, OK, np.where(late, TIMEOUT, pre)).astype(np.int16)
     return spent, cause, calls
 
 
@@ -187,10 +205,6 @@ def _run_chunk(plan: Plan, acc: Accumulator, breakers: dict, lo: int, hi: int, r
             continue
         t = t_arr[idx]
         pre = _pre_causes(cp, rng, idx.size, True, t=t)
-        if cp.mode_codes.size:
-            hits = pre[pre >= MODE0] - MODE0
-            if hits.size:
-                acc.mode_hits += np.bincount(hits, minlength=len(plan.modes))
         L = cp.sampler.sample(rng, idx.size)
         spent, cause, calls = _attempt_round(cp, rng, L, pre)
         # circuit breaker: decided per bucket from first attempts of earlier buckets
@@ -206,7 +220,13 @@ def _run_chunk(plan: Plan, acc: Accumulator, breakers: dict, lo: int, hi: int, r
                 keep = ~skip
                 acc.skipped[k] += int(skip.sum())
                 nxt[idx[skip]] = cp.route[SKIP]
-                idx, t, pre, spent, cause, calls = idx[keep], t[keep], pre[keep], spent[keep], cause[keep], calls[keep]
+                idx, t, pre, spent, cause, calls, L = (idx[keep], t[keep], pre[keep], spent[keep], cause[keep],
+                                                       calls[keep], L[keep])
+        if cp.mode_codes.size:
+            # a mode hits a first attempt that was made (not skipped) and not cut first by the timeout
+            seen = (pre >= MODE0) & (cp.never_answers[pre] | (L <= cp.timeout))
+            if seen.any():
+                acc.mode_hits += np.bincount(pre[seen] - MODE0, minlength=len(plan.modes))
         total_calls = int(calls.sum())
         first_calls, n_retries = idx.size, 0
         # retries inside the retry budget

@@ -19,11 +19,13 @@ from ..taxonomy import Category
 # cause codes of one attempt on one path
 OK, MISS, SKIP, ERROR, TIMEOUT, OUTAGE = 0, 1, 2, 3, 4, 5
 MODE0 = 8  # injected failure mode m has code MODE0 + m
-PERSISTENT = {Category.context_window.value, Category.policy_violation.value,
-              Category.confidence_drop.value, Category.provider_outage.value}
-NEVER_ANSWERS = {Category.latency_breach.value}
-BREAKER_COUNTS = {Category.latency_breach.value, Category.resource_exhaustion.value,
-                  Category.dependency_failure.value, Category.provider_outage.value, Category.other.value}
+PERSISTENT = {Category.context_window, Category.policy_violation, Category.confidence_drop,
+              Category.provider_outage}
+NEVER_ANSWERS = {Category.latency_breach}
+#: a provider that is down never answers: the call fails at the path's timeout (at the drawn latency without one)
+FAILS_AT_TIMEOUT = {Category.provider_outage}
+BREAKER_COUNTS = {Category.latency_breach, Category.resource_exhaustion, Category.dependency_failure,
+                  Category.provider_outage, Category.other}
 DEFAULT_CHUNK = 1 << 18
 
 
@@ -102,11 +104,11 @@ class Plan:
 
 def _category_of_code(code: int, modes) -> str | None:
     if code == ERROR:
-        return Category.dependency_failure.value
+        return Category.dependency_failure
     if code == TIMEOUT:
-        return Category.latency_breach.value
+        return Category.latency_breach
     if code == OUTAGE:
-        return Category.provider_outage.value
+        return Category.provider_outage
     if code >= MODE0:
         return modes[code - MODE0].category
     return None
@@ -147,7 +149,7 @@ def plan_problems(design, n_requests: Any = 1, outages: Sequence[Outage] = (), r
                                f"failure mode {mode.id!r} cannot be served: it occurs on {on!r} and its mitigation "
                                f"{mode.mitigation.path!r} does not come after it in the chain "
                                f"({' → '.join(order)}); expected a later path"))
-        if mode.category == Category.latency_breach.value and m.paths[order[on]].timeout_ms is None:
+        if mode.category == Category.latency_breach and mode.occurrence > 0 and m.paths[order[on]].timeout_ms is None:
             out.append(Problem(f"matrix.paths[{order[on]}].timeout_ms",
                                f"failure mode {mode.id!r} (latency_breach) occurs on {on!r}, which has no timeout, "
                                "so a slow call is never cut and the fallback never runs; expected a timeout_ms"))
@@ -173,12 +175,12 @@ def compile_plan(design, outages, rps, bucket_s) -> Plan:
     P = len(m.paths)
     paths = []
     for i, p in enumerate(m.paths):
-        cp = PathPlan(index=i, id=p.id, name=p.name, kind=str(p.kind), sampler=_lat.for_latency(p.latency),
+        cp = PathPlan(index=i, id=p.id, name=p.name, kind=p.kind, sampler=_lat.for_latency(p.latency),
                    timeout=p.timeout_ms if p.timeout_ms is not None else math.inf,
                    coverage=p.coverage_pct / 100.0, error_rate=p.error_rate, cost=p.cost_per_1m_usd)
         if p.retry:
             cp.max_retries, cp.backoff_base, cp.backoff_cap = p.retry.max_retries, p.retry.backoff_base_ms, p.retry.backoff_max_ms
-            cp.jitter, cp.retry_on = p.retry.jitter, {str(c) for c in p.retry.on}
+            cp.jitter, cp.retry_on = p.retry.jitter, set(p.retry.on)
         if p.hedge:
             cp.hedge_after, cp.max_hedges = p.hedge.after_ms, p.hedge.max_hedges
         cp.breaker = p.circuit_breaker
@@ -191,14 +193,16 @@ def compile_plan(design, outages, rps, bucket_s) -> Plan:
         route = np.full(n_codes, i + 1, dtype=np.int16)
         for k, md in here:
             route[MODE0 + k] = order[md.mitigation.path]
-        outage_modes = [md for _, md in here if md.category == Category.provider_outage.value]
+        outage_modes = [md for _, md in here if md.category == Category.provider_outage]
         if outage_modes:
             route[OUTAGE] = route[SKIP] = order[outage_modes[0].mitigation.path]
         cp.route = np.minimum(route, P)
         cats = [_category_of_code(c, modes) for c in range(n_codes)]
         cp.retryable = np.array([c is not None and c in cp.retry_on for c in cats])
         cp.counts_for_breaker = np.array([c in BREAKER_COUNTS for c in cats])
-        cp.never_answers = np.array([c in NEVER_ANSWERS for c in cats])
+        # an outage (window or injected provider_outage mode) fails at the timeout, like a latency breach
+        cp.never_answers = np.array([c in NEVER_ANSWERS or (c in FAILS_AT_TIMEOUT and math.isfinite(cp.timeout))
+                                     for c in cats])
         cp.outages = sorted((o.start_s, o.start_s + o.duration_s) for o in outages if o.path == p.id)
         paths.append(cp)
     rate = rps if rps is not None else design.context.traffic.requests_per_day / 86400.0

@@ -23,12 +23,17 @@ class PathResult:
     calls_per_request: float  # calls to this path per request (retries and hedges included)
     retries: float          # retries per request
     hedges: float           # hedged calls per request
-    cost_per_1m_usd: float  # its part of the cost per 1M requests
+    cost_per_1m_requests_usd: float  # its part of the cost per 1M requests (calls/request × price per 1M calls)
     p50: float
     p95: float
     p99: float
     p999: float
     breaker_trips: int
+
+    @property
+    def cost_per_1m_usd(self) -> float:
+        """Old name of :attr:`cost_per_1m_requests_usd` (per 1M *requests*), kept for callers."""
+        return self.cost_per_1m_requests_usd
 
     @property
     def hit_rate(self) -> float:
@@ -60,7 +65,7 @@ class SimulationResult:
                 id=cp.id, name=cp.name, kind=cp.kind, reach=acc.reach[k] / n, share=acc.served[k] / n,
                 skipped=acc.skipped[k] / n, calls_per_request=acc.calls[k] / n, retries=acc.retries[k] / n,
                 hedges=acc.hedges[k] / n,
-                cost_per_1m_usd=acc.calls[k] / n * cp.cost,
+                cost_per_1m_requests_usd=acc.calls[k] / n * cp.cost,
                 **{name.replace(".", ""): _hist_quantile(row, q) for name, q in QUANTILES},
                 breaker_trips=len(br.trips) if br else 0))
         self.served = float(acc.served.sum() / n)
@@ -70,7 +75,8 @@ class SimulationResult:
         self.bad_share = 1 - self.slo_attainment
         #: error-budget burn rate: bad share ÷ allowed bad share (1.0 spends the budget exactly over the window)
         self.error_budget_burn = self.bad_share / allowed if allowed > 0 else math.inf
-        self.cost_per_1m_usd = float(sum(p.cost_per_1m_usd for p in self.paths))
+        #: USD per 1M user requests: Σ over paths of calls per request × price per 1M calls
+        self.cost_per_1m_requests_usd = float(sum(p.cost_per_1m_requests_usd for p in self.paths))
         self.retry_share = float(acc.retries.sum() / n)
         self.retry_budget = plan.retry_budget
         self.mode_hits = {md.id: int(h) for md, h in zip(plan.modes, acc.mode_hits)}
@@ -78,6 +84,11 @@ class SimulationResult:
         self.served_percentiles = {name: _hist_quantile(self.hist[1:].sum(axis=0), q) for name, q in QUANTILES}
         self.breaker_open_s = {plan.paths[k].id: len(b.trips) * b.cool * plan.bucket_s for k, b in breakers.items()}
         self.simulated_seconds = n / plan.rate
+
+    @property
+    def cost_per_1m_usd(self) -> float:
+        """Old name of :attr:`cost_per_1m_requests_usd` (per 1M *requests*), kept for callers."""
+        return self.cost_per_1m_requests_usd
 
     # -- queries -----------------------------------------------------------------------------
     def path(self, path_id: str) -> PathResult:
@@ -140,13 +151,13 @@ class SimulationResult:
         return [{"path": p.id, "kind": p.kind, "reach %": 100 * p.reach, "share %": 100 * p.share,
                  "skipped %": 100 * p.skipped, "calls/req": p.calls_per_request,
                  "p50 ms": p.p50, "p95 ms": p.p95, "p99 ms": p.p99, "p99.9 ms": p.p999,
-                 "cost/1M req $": p.cost_per_1m_usd, "breaker trips": p.breaker_trips} for p in self.paths]
+                 "cost/1M req $": p.cost_per_1m_requests_usd, "breaker trips": p.breaker_trips} for p in self.paths]
 
     def summary(self) -> dict[str, Any]:
         return {
             "requests": self.n_requests, "seed": self.seed, "simulated_hours": self.simulated_seconds / 3600,
             "slo": str(self.slo), "slo_attainment": self.slo_attainment, "error_budget_burn": self.error_budget_burn,
-            "served": self.served, "unserved": self.unserved, "cost_per_1m_usd": self.cost_per_1m_usd,
+            "served": self.served, "unserved": self.unserved, "cost_per_1m_requests_usd": self.cost_per_1m_requests_usd,
             "retry_share": self.retry_share, "retry_budget": self.retry_budget,
             "latency_ms": self.percentiles, "served_latency_ms": self.served_percentiles,
         }
@@ -161,7 +172,7 @@ class SimulationResult:
             f"SLO {self.slo}: attainment {100 * self.slo_attainment:.3f}% — {met} it; "
             f"error-budget burn {self.error_budget_burn:,.2f}× (1× spends the budget exactly)",
             f"served {100 * self.served:.3f}%, unserved {100 * self.unserved:.4f}%",
-            f"cost: ${self.cost_per_1m_usd:,.2f} per 1M requests",
+            f"cost: ${self.cost_per_1m_requests_usd:,.2f} per 1M requests",
             f"retries: {100 * self.retry_share:.2f}% of requests (budget {100 * self.retry_budget:g}%)",
         ]
         for pid, s in self.breaker_open_s.items():
@@ -223,8 +234,8 @@ class SimulationResult:
                 "p50 ms [decl]": decl.latency.typical_ms, "p99 ms [decl]": decl.latency.tail_ms,
                 "timeout ms [decl]": decl.timeout_ms,
                 "calls/req [sim]": p.calls_per_request,
-                "cost/1M calls $ [decl]": decl.cost_per_1m_usd,
-                "cost/1M req $ [sim]": p.cost_per_1m_usd,
+                "price/1M calls $ [decl]": decl.cost_per_1m_usd,
+                "cost/1M req $ [sim]": p.cost_per_1m_requests_usd,
                 "error rate [decl]": decl.error_rate,
             })
         notes = ["[decl] numbers are typed in the design; 'serves % [decl]' is the budget's arithmetic over them",
