@@ -123,6 +123,33 @@ class CircuitBreaker(Model):
     cooldown_s: Annotated[Number, Field(gt=0)] = 30.0
 
 
+class StreamSpec(Model):
+    """The path streams its answer: how long the stream runs and how it fails after the first token.
+
+    The path's ``latency`` is then the time to its *first* token; ``duration`` is the time
+    from the first token to the last, so time to last token = latency + duration. Once the
+    first token is sent a gateway cannot fall back: a stream that errors or stalls after it
+    leaves the user with a partial answer (unless ``continuation`` re-requests the rest).
+    """
+
+    duration: LatencySpec = Field(description="time from the first token to the last (generation time)")
+    midstream_error_rate: Annotated[Number, Field(
+        ge=0, le=1, description="share of started streams that error after the first token (seen at once)")] = 0.0
+    stall_rate: Annotated[Number, Field(
+        ge=0, le=1, description="share of started streams whose tokens stop (seen only by the stall timeout)")] = 0.0
+    stall_timeout_ms: Annotated[Number, Field(
+        gt=0, description="inter-token stall timeout: a stream silent this long is cut; unset = never cut")] | None = None
+    continuation: bool = Field(
+        False, description="on a mid-stream failure, re-request the rest on the same path (one more call)")
+
+    @model_validator(mode="after")
+    def _rates(self):
+        if self.midstream_error_rate + self.stall_rate > 1:
+            raise ValueError(f"midstream_error_rate + stall_rate is {self.midstream_error_rate + self.stall_rate:g}; "
+                             "expected at most 1 (they are shares of the same started streams)")
+        return self
+
+
 class FallbackPath(Model):
     id: Id
     name: Annotated[str, Field(min_length=1)]
@@ -148,6 +175,8 @@ class FallbackPath(Model):
     retry: RetryPolicy | None = None
     hedge: HedgePolicy | None = None
     circuit_breaker: CircuitBreaker | None = None
+    stream: StreamSpec | None = Field(
+        None, description="the path streams: latency is then time to first token; see StreamSpec")
 
     @property
     def timeout_miss(self) -> float:
