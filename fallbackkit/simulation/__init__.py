@@ -11,15 +11,17 @@ The latency-budget matrix *declares* numbers; this package *derives* them::
 Modules (one concept each): :mod:`.plan` compiles a design into arrays and checks it,
 :mod:`.engine` runs requests through it (the rules are stated in its docstring),
 :mod:`.breaker` carries circuit-breaker state across time, :mod:`.histogram` holds the
-latency histogram, :mod:`.result` is what a run derived, :mod:`.comparison` compares two
-runs. ``simulate`` and ``compare`` are functions; no module here is named after them, so
+latency histogram, :mod:`.result` is what a run derived and :mod:`.figures` its typed
+numbers, :mod:`.comparison` compares two runs, :mod:`.strata` weighs runs of the parts of
+a long span back together. ``simulate`` and ``compare`` are functions; no module here is named after them, so
 ``from fallbackkit import simulate`` is the function whatever was imported before.
 """
 
 from .comparison import Comparison, compare, sweep_coverage
 from .engine import simulate
-from .plan import Outage, plan_problems
+from .plan import Degradation, Outage, plan_problems
 from .result import MatrixView, PathResult, SimulationResult
+from .strata import combine
 
-__all__ = ["simulate", "compare", "sweep_coverage", "Outage", "plan_problems", "SimulationResult",
+__all__ = ["simulate", "compare", "combine", "sweep_coverage", "Outage", "Degradation", "plan_problems", "SimulationResult",
            "PathResult", "MatrixView", "Comparison"]

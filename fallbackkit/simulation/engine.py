@@ -60,6 +60,10 @@ How a request flows (the rules, stated once)
   ``cooldown_s``; then it closes with a fresh window and trips again if it must.
 * **Outage windows** (``outages=[Outage("primary", start_s=3600, duration_s=1200)]``): every
   call to the path fails, at its timeout (or its drawn latency without one).
+  **Degradation windows** (``Degradation("primary", 3600, 1200, error_rate=0.3,
+  latency_factor=2)`` in the same list): every call to the path — first attempts, retries,
+  hedges — fails with that extra probability (a 5xx when the answer would have come) and its
+  latency is multiplied by the factor. Windows on one path compound.
 * Latency "as the user sees it" is the sum of time spent on every path tried (attempts,
   backoffs, timeouts); percentiles come from a log-binned histogram with 0.02% relative
   resolution, so 10^8 requests run in bounded memory, chunk by chunk. The SLO counts
@@ -79,7 +83,7 @@ import numpy as np
 from ..problems import DesignError, Problem
 from .breaker import Breaker
 from .histogram import H_BINS, H_LOG, H_MIN
-from .plan import (DEFAULT_CHUNK, ERROR, MODE0, OK, OUTAGE, SKIP, TIMEOUT, Outage, Plan, PathPlan,
+from .plan import (DEFAULT_CHUNK, ERROR, MODE0, OK, OUTAGE, SKIP, TIMEOUT, Degradation, Outage, Plan, PathPlan,
                    compile_plan, plan_problems)
 from .result import SimulationResult
 
@@ -128,7 +132,7 @@ def _hist_bins(ms: np.ndarray) -> np.ndarray:
     return hb
 
 
-def _attempt_round(cp: PathPlan, rng, L, pre):
+def _attempt_round(cp: PathPlan, rng, L, pre, deg=None):
     """One round on a path (a first attempt or a retry, plus its hedges).
 
     ``pre``: cause decided before the call (0, MISS, ERROR, OUTAGE or a mode code).
@@ -154,10 +158,15 @@ def _attempt_round(cp: PathPlan, rng, L, pre):
             if not k.size:
                 break
             calls[k] += 1
-            Lh = s + cp.sampler.sample(rng, k.size)
+            Lh = cp.sampler.sample(rng, k.size)
+            if deg is not None:
+                Lh *= deg[0][k]
+            Lh += s
             pre_h = np.where(persistent[k], pre[k], OK)
             if cp.error_rate > 0:
                 pre_h = np.where((pre_h == OK) & (rng.random(k.size) < cp.error_rate), ERROR, pre_h)
+            if deg is not None:
+                pre_h = np.where((pre_h == OK) & (rng.random(k.size) < deg[1][k]), ERROR, pre_h)
             fh = np.where(cp.never_answers[pre_h], np.inf, Lh)
             okh = (pre_h == OK) & (fh <= cp.timeout)
             best_ok[k] = np.minimum(best_ok[k], np.where(okh, fh, np.inf))
@@ -174,7 +183,19 @@ def _attempt_round(cp: PathPlan, rng, L, pre):
     return spent, cause, calls
 
 
-def _pre_causes(cp: PathPlan, rng, n, first: bool, keep=None, t=None):
+def _degradation(cp: PathPlan, t):
+    """(latency multiplier, extra error probability) per request from degradation windows, or None."""
+    if not cp.degradations:
+        return None
+    lf, ok = np.ones(t.size), np.ones(t.size)
+    for a, b, err, f in cp.degradations:
+        inside = (t >= a) & (t < b)
+        lf[inside] *= f
+        ok[inside] *= 1 - err
+    return lf, 1 - ok
+
+
+def _pre_causes(cp: PathPlan, rng, n, first: bool, keep=None, t=None, deg=None):
     """Cause decided before the call: an injected mode, a coverage miss, an error, an outage."""
     cum, codes = (cp.first_cum, cp.first_codes) if first else (cp.retry_cum, cp.retry_codes)
     if cum[-1] > 0:
@@ -183,6 +204,10 @@ def _pre_causes(cp: PathPlan, rng, n, first: bool, keep=None, t=None):
         pre = np.zeros(n, dtype=np.int16)
     if keep is not None:   # persistent causes of earlier rounds stay
         pre = np.where(keep != OK, keep, pre)
+    if deg is not None:   # a degraded provider: an extra error chance while the window lasts
+        hit = np.flatnonzero((pre == OK) & (deg[1] > 0))
+        if hit.size:
+            pre[hit[rng.random(hit.size) < deg[1][hit]]] = ERROR
     if cp.outages and t is not None:
         down = np.zeros(n, dtype=bool)
         for a, b in cp.outages:
@@ -203,9 +228,12 @@ def _run_path(plan: Plan, acc: Accumulator, breakers: dict, k: int, idx, t_arr, 
     """Every request routed to path k: first round, breaker, retries. Returns (idx, spent, cause)."""
     cp = plan.paths[k]
     t = t_arr[idx]
-    pre = _pre_causes(cp, rng, idx.size, True, t=t)
+    deg = _degradation(cp, t)
+    pre = _pre_causes(cp, rng, idx.size, True, t=t, deg=deg)
     L = cp.sampler.sample(rng, idx.size)
-    spent, cause, calls = _attempt_round(cp, rng, L, pre)
+    if deg is not None:
+        L *= deg[0]
+    spent, cause, calls = _attempt_round(cp, rng, L, pre, deg)
     if cp.breaker is not None:
         # circuit breaker: decided per bucket from first attempts of earlier buckets; counts of
         # open buckets are discarded by the breaker, so one pass over the occupied buckets is exact
@@ -253,8 +281,12 @@ def _run_path(plan: Plan, acc: Accumulator, breakers: dict, k: int, idx, t_arr, 
         n_retries += cur.size
         d = min(cp.backoff_base * 2 ** (r - 1), cp.backoff_cap)
         wait = rng.random(cur.size) * d if cp.jitter else np.full(cur.size, d)
-        pre_r = _pre_causes(cp, rng, cur.size, False, keep=persistent[cur], t=t[cur])
-        s2, c2, k2 = _attempt_round(cp, rng, cp.sampler.sample(rng, cur.size), pre_r)
+        deg_r = None if deg is None else (deg[0][cur], deg[1][cur])
+        pre_r = _pre_causes(cp, rng, cur.size, False, keep=persistent[cur], t=t[cur], deg=deg_r)
+        L2 = cp.sampler.sample(rng, cur.size)
+        if deg_r is not None:
+            L2 *= deg_r[0]
+        s2, c2, k2 = _attempt_round(cp, rng, L2, pre_r, deg_r)
         spent[cur] += wait + s2
         cause[cur] = c2
         total_calls += int(k2.sum())
@@ -384,12 +416,14 @@ def _record(plan: Plan, acc: Accumulator, t_arr, elapsed, served_by, ttlt, compl
         r[2:] += by[j]
 
 
-def simulate(design, n_requests: int = 100_000, seed: int = 0, *, outages: Sequence[Outage | str] = (),
+def simulate(design, n_requests: int = 100_000, seed: int = 0, *, outages: Sequence[Outage | Degradation | str] = (),
              rps: float | None = None, bucket_s: float = 1.0, chunk_size: int = DEFAULT_CHUNK,
              timeline_s: float = 60.0, progress: bool | Callable[[int], Any] | None = None) -> "SimulationResult":
     """Simulate ``n_requests`` through ``design``'s recovery workflow; seeded, vectorised, chunked.
 
-    ``outages``: windows when a path is down, e.g. ``["primary:60m:20m"]``. ``progress``:
+    ``outages``: windows when a path is down, e.g. ``["primary:60m:20m"]`` or
+    ``[Outage("primary", 3600, 1200)]``, and :class:`Degradation` windows. ``rps``: the arrival
+    rate (default: the design's traffic); request i arrives at i/rps s. ``progress``:
     True for a tqdm bar, or a callable receiving the number of requests done per chunk.
     Raises :class:`DesignError` listing every problem (N ≤ 0, a mode no path can serve, …).
     """

@@ -46,6 +46,23 @@ class Outage:
         return cls(parts[0], _seconds(parts[1], text), _seconds(parts[2], text))
 
 
+@dataclass(frozen=True)
+class Degradation:
+    """A window when ``path`` is degraded, not down: calls fail more often and answer slower.
+
+    While ``start_s ≤ t < start_s + duration_s`` every call to the path (first attempts,
+    retries and hedges) fails with an extra ``error_rate`` (a 5xx, when the answer would have
+    come) and every latency is multiplied by ``latency_factor``. Pass it in ``outages=``
+    beside :class:`Outage` windows (an Outage is a degradation that fails every call).
+    """
+
+    path: str
+    start_s: float
+    duration_s: float
+    error_rate: float = 0.0
+    latency_factor: float = 1.0
+
+
 def _seconds(s: str, whole: str) -> float:
     units = {"s": 1, "m": 60, "h": 3600}
     try:
@@ -94,6 +111,7 @@ class PathPlan:
     never_answers: np.ndarray = None       # cause code → bool
     persistent: np.ndarray = None          # cause code → bool: holds for the request's retries and hedges
     outages: list = field(default_factory=list)  # [(start_s, end_s)]
+    degradations: list = field(default_factory=list)  # [(start_s, end_s, error_rate, latency_factor)]
     stream: "StreamPlan | None" = None      # the path streams: what happens after the first token
 
 
@@ -226,6 +244,12 @@ def plan_problems(design, n_requests: Any = 1, outages: Sequence[Outage] = (), r
         if not (_is_number(o.duration_s) and math.isfinite(o.duration_s) and o.duration_s > 0):
             out.append(Problem(f"outages[{j}].duration_s",
                                f"is {o.duration_s!r}; expected a finite number of seconds > 0"))
+        if isinstance(o, Degradation):
+            if not (_is_number(o.error_rate) and 0 <= o.error_rate <= 1):
+                out.append(Problem(f"outages[{j}].error_rate", f"is {o.error_rate!r}; expected a share between 0 and 1"))
+            if not (_is_number(o.latency_factor) and math.isfinite(o.latency_factor) and o.latency_factor > 0):
+                out.append(Problem(f"outages[{j}].latency_factor",
+                                   f"is {o.latency_factor!r}; expected a finite factor > 0 (1 = unchanged)"))
     return out
 
 
@@ -279,7 +303,10 @@ def compile_plan(design, outages, rps, bucket_s) -> Plan:
                                   for c in range(n_codes)])
         cp.never_answers = np.array([c in NEVER_ANSWERS or (c in FAILS_AT_TIMEOUT and math.isfinite(cp.timeout))
                                      for c in cats])
-        cp.outages = sorted((o.start_s, o.start_s + o.duration_s) for o in outages if o.path == p.id)
+        cp.outages = sorted((o.start_s, o.start_s + o.duration_s) for o in outages
+                            if o.path == p.id and not isinstance(o, Degradation))
+        cp.degradations = sorted((o.start_s, o.start_s + o.duration_s, o.error_rate, o.latency_factor)
+                                 for o in outages if o.path == p.id and isinstance(o, Degradation))
         paths.append(cp)
     rate = rps if rps is not None else design.context.traffic.requests_per_day / 86400.0
     return Plan(paths=paths, modes=modes, n_codes=n_codes, rate=float(rate), bucket_s=float(bucket_s),
