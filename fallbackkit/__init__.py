@@ -22,7 +22,7 @@ __version__ = "0.1.0"
 _LAZY = {"simulate": ("simulation", "simulate"), "compare": ("simulation", "compare"),
          "SimulationResult": ("simulation", "SimulationResult"), "Outage": ("simulation", "Outage"),
          "latency": ("latency", None),
-         "critique": ("critique", "critique"), "Critique": ("critique", "Critique"),
+         "critique": ("review", "critique"), "Critique": ("review", "Critique"),
          "MockInterview": ("interview", "MockInterview")}
 
 

@@ -72,7 +72,7 @@ def cmd_schema(args) -> int:
 
 
 def cmd_critique(args) -> int:
-    from .critique import critique
+    from .review import critique
     from .design import Design
     # check=False: a design that breaks rules still gets a critique (its findings say why);
     # only data the model cannot read at all (wrong types, unknown fields) exits 2.
