@@ -185,6 +185,7 @@ class IncidentLog:
                 if pd.isna(row[s]):
                     q.missing_stages[s] += 1
         starts = df[df["start"].notna()].sort_values(["provider", "start", "line"])
+        starts = starts[starts.duplicated(["provider", "start"], keep=False)]  # only groups of two or more
         for (_, _), grp in starts.groupby(["provider", "start"], sort=True):
             ids = list(grp["id"])
             for b in ids[1:]:
