@@ -12,7 +12,8 @@ from fallbackkit.cli import main
 from fallbackkit.incidents import IncidentLog
 from fallbackkit.incidents.overlap import incident_intervals, provider_overlap
 from fallbackkit.problems import DesignError
-from fallbackkit.simulation.replay import _bin_of, _segments, path_provider, plan_replay, replay
+from fallbackkit.simulation.replay import _segments, path_provider, plan_replay, replay
+from fallbackkit.simulation.strata import bin_of
 
 DAY = 86400
 
@@ -160,7 +161,7 @@ def test_stratified_agrees_with_brute_force_within_monte_carlo_error():
     se = math.hypot(s.mc["attainment_se"], b.mc["attainment_se"])
     assert s.attainment < 0.999 and abs(s.attainment - b.attainment) < 4 * se
     x = b.percentiles["p99.9"]
-    f_s = np.cumsum(s.hist)[_bin_of(x)] / s.hist.sum()
+    f_s = np.cumsum(s.hist)[bin_of(x)] / s.hist.sum()
     assert abs(f_s - 0.999) < 4 * math.hypot(s.mc["cdf_se_at_p99.9"], b.mc["cdf_se_at_p99.9"])
     assert s.incident_minutes == pytest.approx(b.incident_minutes)
     assert s.exposed_minutes == pytest.approx(b.exposed_minutes, rel=0.05)

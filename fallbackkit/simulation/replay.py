@@ -38,7 +38,7 @@ strata's binomial variances. ``method="brute"`` simulates every request instead 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Iterable
 
 import numpy as np
@@ -46,8 +46,8 @@ import numpy as np
 from ..incidents.overlap import Interval, incident_intervals
 from ..problems import DesignError, Problem
 from .engine import simulate
-from .histogram import H_BINS, H_MIN, H_RATIO
 from .plan import Outage
+from .strata import BIN_S, credit, spread, Totals
 
 DEGRADED_ERROR_RATE = 0.10
 OUTAGE_IMPACTS = (2, 3)
@@ -56,7 +56,6 @@ MAX_SIMULATED = 2_000_000_000   # refuse a replay that would run for hours
 PREROLL_S = 120.0            # ≥ the breaker window plus cooldown of typical designs
 MAX_WINDOWS_PER_CALL = 8     # the engine checks every outage window for every request
 MAX_REQUESTS_PER_CALL = 4_000_000
-BIN_S = 60.0                 # the engine's timeline bin: one incident-minute
 FULL_S = 600.0               # each incident segment's first 10 minutes run in full (the breaker's transient)
 STEADY_S = 7200.0            # then 2 h of steady state stand for the rest of every segment in that state
 
@@ -129,103 +128,6 @@ def _replay_design(design, paths: Iterable[str], degraded: Iterable[str], rate: 
         if p.id in set(degraded):
             p.error_rate = 1 - (1 - p.error_rate) * (1 - rate)
     return d
-
-
-# -- accumulating strata ---------------------------------------------------------------------------
-@dataclass
-class _Totals:
-    days: int
-    hist: np.ndarray = None
-    n: np.ndarray = None             # requests per day
-    good: np.ndarray = None
-    inc_min: np.ndarray = None       # incident-minutes per day
-    exp_min: np.ndarray = None       # of which exposed (that minute's attainment below the SLO)
-    strata: list = field(default_factory=list)   # (weight, n simulated, cumulative hist, attainment)
-    calls: int = 0
-    simulated: int = 0
-
-    def __post_init__(self):
-        self.hist = np.zeros(H_BINS)
-        self.n, self.good = np.zeros(self.days), np.zeros(self.days)
-        self.inc_min, self.exp_min = np.zeros(self.days), np.zeros(self.days)
-
-    def add_run(self, r, weight: float = 1.0) -> None:
-        self.hist += weight * r.all_hist
-        self.strata.append((weight, r.n_requests, np.cumsum(r.all_hist), r.slo_attainment))
-        self.calls += 1
-        self.simulated += r.n_requests
-
-
-def _day(t: float, lo: float, days: int) -> int:
-    return min(days - 1, max(0, int((t - lo) // 86400)))
-
-
-def _credit(tot: _Totals, r, pieces: list[tuple], lo: float, target: float) -> None:
-    """Give each timeline bin of run ``r`` to the real time of the piece(s) it covers.
-
-    ``pieces``: (sim start, sim end, real start, is_incident). Requests arrive evenly, so a
-    bin's counts split between pieces in proportion to the time they share.
-    """
-    k = 0
-    for row in r.timeline():
-        b0 = row["minute"] * 60.0
-        b1 = b0 + BIN_S
-        n, good = row["requests"], row["requests"] * row["slo_attainment"]
-        bad_minute = row["slo_attainment"] < target
-        span = min(b1, pieces[-1][1]) - b0
-        while k < len(pieces) and pieces[k][1] <= b0:
-            k += 1
-        j = k
-        while j < len(pieces) and pieces[j][0] < b1:
-            s0, s1, real, inc = pieces[j]
-            ov = min(b1, s1) - max(b0, s0)
-            if ov > 0 and span > 0:
-                d = _day(real + (max(b0, s0) - s0), lo, tot.days)
-                share = ov / span
-                tot.n[d] += n * share
-                tot.good[d] += good * share
-                if inc:
-                    tot.inc_min[d] += ov / 60
-                    tot.exp_min[d] += ov / 60 if bad_minute else 0.0
-            j += 1
-
-
-def _spread(arr: np.ndarray, a: float, b: float, lo: float, per_s: float) -> None:
-    """Add ``per_s`` × seconds of [a, b) to each day it covers."""
-    while a < b:
-        d = int((a - lo) // 86400)
-        end = min(b, lo + (d + 1) * 86400)
-        if 0 <= d < len(arr):
-            arr[d] += (end - a) * per_s
-        a = end
-
-
-def _cum_hist_quantile(hist: np.ndarray, q: float) -> float:
-    cum = np.cumsum(hist)
-    if cum[-1] <= 0:
-        return math.nan
-    b = int(np.searchsorted(cum, q * cum[-1], side="left"))
-    return 0.0 if b == 0 else H_MIN * H_RATIO ** (b - 0.5)
-
-
-def _bin_of(x_ms: float) -> int:
-    return 0 if x_ms < H_MIN else min(H_BINS - 1, int(math.floor(math.log(x_ms / H_MIN) / math.log(H_RATIO))) + 1)
-
-
-def cdf_se(tot: _Totals, x_ms: float, n_total: float) -> float:
-    """Monte-Carlo standard error of the merged CDF at ``x_ms`` (stratified binomial variance)."""
-    b = _bin_of(x_ms)
-    var = 0.0
-    for w, n, cum, _ in tot.strata:
-        if n:
-            f = cum[b] / cum[-1]
-            var += (w * n) ** 2 * f * (1 - f) / n
-    return math.sqrt(var) / n_total
-
-
-def _attainment_se(tot: _Totals, n_total: float) -> float:
-    var = sum((w * n) ** 2 * a * (1 - a) / n for w, n, _, a in tot.strata if n)
-    return math.sqrt(var) / n_total
 
 
 # -- the replay -----------------------------------------------------------------------------------
@@ -303,7 +205,7 @@ def plan_replay(design, incidents: Any = "bundled", provider: str | None = None,
     hi = _stamp(until, "until") if until is not None else (ends.max().floor("D").timestamp() + 86400)
     if not hi > lo:
         raise DesignError([Problem("until", f"the span is empty ({since} → {until}); expected until after since")])
-    ivs, inotes = incident_intervals(log, components)
+    ivs, inotes = incident_intervals(sub, components)   # notes about the replayed providers only
     notes += inotes
     windows = []
     skipped_none = 0
@@ -339,7 +241,7 @@ def _groups(segs: list[tuple[int, Segment]], rate: float, full_s: float) -> list
     return out + ([cur] if cur else [])
 
 
-def _run_group(plan: ReplayPlan, tot: _Totals, group, gaps: dict[int, float], seed: int,
+def _run_group(plan: ReplayPlan, tot: Totals, group, gaps: dict[int, float], seed: int,
                d, full_s: float, target: float) -> float:
     """One engine call for the first ``full_s`` of segments of one state, laid end to end.
 
@@ -368,11 +270,11 @@ def _run_group(plan: ReplayPlan, tot: _Totals, group, gaps: dict[int, float], se
     n = max(1, int(round(t * plan.rps)))
     r = simulate(d, n, seed, outages=outages, rps=plan.rps, timeline_s=BIN_S)
     tot.add_run(r)
-    _credit(tot, r, pieces, plan.lo, target)
+    credit(tot, r, pieces, plan.lo, target)
     return borrowed
 
 
-def _run_steady(plan: ReplayPlan, tot: _Totals, sig: tuple, tails: list[tuple[float, float]], seed: int,
+def _run_steady(plan: ReplayPlan, tot: Totals, sig: tuple, tails: list[tuple[float, float]], seed: int,
                 d, steady_s: float, target: float) -> None:
     """The stationary rest of every segment of one state: one sample, weighted by the time it stands for."""
     out_paths, _ = sig
@@ -384,7 +286,7 @@ def _run_steady(plan: ReplayPlan, tot: _Totals, sig: tuple, tails: list[tuple[fl
     bad = sum(row["slo_attainment"] < target for row in tl) / max(1, len(tl))
     per_day = np.zeros(tot.days)
     for a, b in tails:
-        _spread(per_day, a, b, plan.lo, 1.0)
+        spread(per_day, a, b, plan.lo, 1.0)
     tot.n += per_day * plan.rps
     tot.good += per_day * plan.rps * r.slo_attainment
     tot.inc_min += per_day / 60
@@ -393,11 +295,11 @@ def _run_steady(plan: ReplayPlan, tot: _Totals, sig: tuple, tails: list[tuple[fl
 
 def run_stratified(plan: ReplayPlan, seed: int = 0, quiet_sample: int = QUIET_SAMPLE,
                    degraded_error_rate: float = DEGRADED_ERROR_RATE, full_s: float = FULL_S,
-                   steady_s: float = STEADY_S) -> tuple[_Totals, dict]:
+                   steady_s: float = STEADY_S) -> tuple[Totals, dict]:
     """Quiet time by a weighted sample; each incident segment's first ``full_s`` in full; the
     stationary rest of long segments by one weighted steady-state sample per state."""
     days = max(1, plan.days)
-    tot = _Totals(days)
+    tot = Totals(days)
     target = plan.design.context.slo.percentile / 100
     all_paths = [p for v in plan.dependents.values() for p in v]
     segs = list(enumerate(plan.segments))
@@ -429,7 +331,7 @@ def run_stratified(plan: ReplayPlan, seed: int = 0, quiet_sample: int = QUIET_SA
         tot.add_run(r, w)
         # each day's quiet seconds: its length less what the runs already credited to it
         per_day_s = np.zeros(days)
-        _spread(per_day_s, plan.lo, plan.hi, plan.lo, 1.0)
+        spread(per_day_s, plan.lo, plan.hi, plan.lo, 1.0)
         q_day = np.maximum(per_day_s - tot.n / plan.rps, 0.0)
         q_day *= quiet_s / q_day.sum() if q_day.sum() > 0 else 0.0
         tot.n += q_day * plan.rps
@@ -440,10 +342,10 @@ def run_stratified(plan: ReplayPlan, seed: int = 0, quiet_sample: int = QUIET_SA
     return tot, quiet
 
 
-def run_brute(plan: ReplayPlan, seed: int = 0, degraded_error_rate: float = DEGRADED_ERROR_RATE) -> tuple[_Totals, dict]:
+def run_brute(plan: ReplayPlan, seed: int = 0, degraded_error_rate: float = DEGRADED_ERROR_RATE) -> tuple[Totals, dict]:
     """Every request of the span simulated; one call per run of constant degraded set (the check)."""
     days = max(1, plan.days)
-    tot = _Totals(days)
+    tot = Totals(days)
     target = plan.design.context.slo.percentile / 100
     all_paths = [p for v in plan.dependents.values() for p in v]
     # runs: maximal stretches with one degraded set (quiet time has the empty set)
@@ -477,7 +379,7 @@ def run_brute(plan: ReplayPlan, seed: int = 0, degraded_error_rate: float = DEGR
             t = s1
         if t < b - a:
             pieces.append((t, b - a, a + t, False))
-        _credit(tot, r, pieces, plan.lo, target)
+        credit(tot, r, pieces, plan.lo, target)
     return tot, {"seconds": None, "attainment": None, "bad_minutes": None, "sampled": 0}
 
 

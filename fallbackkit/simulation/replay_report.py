@@ -9,18 +9,39 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .. import display
+from .strata import attainment_se, cum_hist_quantile, cdf_se
 
 if TYPE_CHECKING:
-    from .replay import ReplayPlan, _Totals
+    from .replay import ReplayPlan
+    from .strata import Totals
 
 
 def _date(t: float) -> str:
     return dt.datetime.fromtimestamp(t, dt.timezone.utc).date().isoformat()
 
 
+def _att(a: float) -> str:
+    """Attainment with the digits an SLO needs: 99.9995%, never a rounded 100%."""
+    return "n/a" if a != a else f"{100 * a:.4f}%"
+
+
+def _view(rows: list[dict]) -> list[dict]:
+    """Rows for a table: attainment as a percentage, budget spent as a multiple."""
+    out = []
+    for r in rows:
+        v = dict(r)
+        if "attainment" in v:
+            v["attainment"] = _att(v["attainment"])
+        if "budget_spent" in v:
+            v["budget_spent"] = f"{v['budget_spent']:,.2f}×"
+        if "met" in v:
+            v["met"] = "yes" if v["met"] else "NO"
+        out.append(v)
+    return out
+
+
 def _quantile(hist: np.ndarray, q: float) -> float:
-    from .replay import _cum_hist_quantile
-    return _cum_hist_quantile(hist, q)
+    return cum_hist_quantile(hist, q)
 
 
 class ReplayResult:
@@ -32,9 +53,8 @@ class ReplayResult:
     Monte-Carlo standard errors). Renders itself in Jupyter; ``to_markdown()``, ``to_dict()``.
     """
 
-    def __init__(self, plan: "ReplayPlan", tot: "_Totals", quiet: dict, method: str, seconds: float,
+    def __init__(self, plan: "ReplayPlan", tot: "Totals", quiet: dict, method: str, seconds: float,
                  degraded_error_rate: float, overlap=None):
-        from .replay import _attainment_se, cdf_se
         self.plan, self.method, self.seconds = plan, method, seconds
         self.degraded_error_rate = degraded_error_rate
         d = plan.design
@@ -52,7 +72,7 @@ class ReplayResult:
         self.percentiles = {k: _quantile(tot.hist, q) for k, q in (("p50", .5), ("p95", .95), ("p99", .99), ("p99.9", .999))}
         self.calls, self.simulated_requests = tot.calls, tot.simulated
         p999 = self.percentiles["p99.9"]
-        self.mc = {"attainment_se": _attainment_se(tot, self.n_requests),
+        self.mc = {"attainment_se": attainment_se(tot, self.n_requests),
                    "cdf_se_at_p99.9": cdf_se(tot, p999, self.n_requests) if math.isfinite(p999) else math.nan}
         self.incident_minutes = float(tot.inc_min.sum())
         self.exposed_minutes = float(tot.exp_min.sum())
@@ -134,11 +154,11 @@ class ReplayResult:
             f"replayed on {', '.join(x for v in p.dependents.values() for x in v)} over {p.days:,} days "
             f"({_date(p.lo)} – {_date(p.hi - 1)}) at {display.num(self.rps * 86400)} requests/day "
             f"({display.num(self.n_requests)} requests)",
-            f"SLO {self.slo}: attainment {display.pct(self.attainment)} "
-            f"(± {display.pct(2 * self.mc['attainment_se'])}, 2 s.e.) — error-budget burn {self.error_budget_burn:,.2f}×",
+            f"SLO {self.slo}: attainment {_att(self.attainment)} "
+            f"(± {100 * 2 * self.mc['attainment_se']:.2g} points, 2 s.e.) — error-budget burn {self.error_budget_burn:,.2f}×",
             f"user-seen latency: p50 {display.ms(pc['p50'])}, p99 {display.ms(pc['p99'])}, p99.9 {display.ms(pc['p99.9'])}",
             f"{sum(not w['met'] for w in self.windows)} of {len(self.windows)} {self.window_days}-day windows miss the SLO; "
-            f"worst rolling window {self.worst_window['window']}: {display.pct(self.worst_window['attainment'])}, "
+            f"worst rolling window {self.worst_window['window']}: {_att(self.worst_window['attainment'])}, "
             f"{self.worst_window['budget_spent']:,.2f}× its budget",
             f"incident-minutes: {display.num(self.incident_minutes)}; the chain hid {display.num(self.hidden_minutes)} "
             f"and exposed {display.num(self.exposed_minutes)} ({display.pct(exp_share)}; a minute is exposed when its "
@@ -155,7 +175,7 @@ class ReplayResult:
         cols = ["window", "attainment", "budget_spent", "met", "incidents", "incident_min", "exposed_min"]
         sug = ["mode", "category", "path", "declared", "measured", "basis"]
         return "\n".join(["Incident replay (every number simulated over real incident windows)", *self.summary_lines(), "",
-                          f"Per {self.window_days}-day window", display.text_table(self.windows, cols), "",
+                          f"Per {self.window_days}-day window", display.text_table(_view(self.windows), cols), "",
                           "Occurrence rates suggested by the same data", display.text_table(self.suggestions, sug),
                           *(["", "Notes"] + [f"- {n}" for n in self.notes] if self.notes else [])])
 
@@ -163,7 +183,7 @@ class ReplayResult:
         cols = ["window", "requests", "attainment", "budget_spent", "met", "incidents", "incident_min", "exposed_min"]
         sug = ["mode", "category", "path", "declared", "measured", "basis"]
         body = (display.bullets(self.summary_lines())
-                + f"<h4>Per {self.window_days}-day window</h4>" + display.html_table(self.windows, cols)
+                + f"<h4>Per {self.window_days}-day window</h4>" + display.html_table(_view(self.windows), cols)
                 + "<h4>Occurrence rates suggested by the same data</h4>" + display.html_table(self.suggestions, sug)
                 + (("<h4>Notes</h4>" + display.bullets(self.notes)) if self.notes else ""))
         return display.section("Incident replay", body)
@@ -172,7 +192,7 @@ class ReplayResult:
         cols = ["window", "attainment", "budget_spent", "met", "incidents", "incident_min", "exposed_min"]
         sug = ["mode", "category", "path", "declared", "measured", "basis"]
         out = ["## Incident replay", ""] + [f"- {display.esc_md(x)}" for x in self.summary_lines()]
-        out += ["", f"### Per {self.window_days}-day window", "", _md_table(self.windows, cols),
+        out += ["", f"### Per {self.window_days}-day window", "", _md_table(_view(self.windows), cols),
                 "", "### Occurrence rates suggested by the same data", "", _md_table(self.suggestions, sug)]
         if self.notes:
             out += ["", "### Notes", ""] + [f"- {display.esc_md(n)}" for n in self.notes]
