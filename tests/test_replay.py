@@ -206,3 +206,21 @@ def test_cli_replay(tmp_path, capsys, log):
         assert main(["replay", str(design), "--incidents", str(inc), *bad]) == 2
         err = capsys.readouterr().err
         assert "command line: --" in err and "Traceback" not in err
+
+
+def test_alternate_provider_outages_are_replayed_together(log):
+    """Primary on openai, the cache on anthropic (answers everything in 1 ms). Threshold 60 ms:
+    primary out alone → 50 ms timeout + 1 ms cache = 51 ms (good); both out → 50 + 30 (the
+    cache's timeout) + 1 + 2 = 83 ms (bad). anthropic H is out 10:30–10:45 inside openai's A."""
+    d = exact_design(threshold_ms=60)
+    cache = d.matrix.path("cache")
+    cache.provider, cache.coverage_pct = "anthropic", 100
+    recs = INCIDENTS + [{"id": "H", "title": "API outage", "provider": "anthropic", "impact": 2, "components": [],
+                         "investigating": "2024-01-01T10:30:00Z", "resolved": "2024-01-01T10:45:00Z"}]
+    both = replay(d, IncidentLog.from_records(recs), rps=1.0)
+    assert both.plan.dependents == {"openai": ["primary"], "anthropic": ["cache"]}
+    assert both.attainment == pytest.approx(1 - 900 / (2 * DAY), abs=3 / DAY)
+    assert both.exposed_minutes == pytest.approx(15, abs=1)
+    only = replay(d, IncidentLog.from_records(recs), "openai", rps=1.0)
+    assert only.attainment == pytest.approx(1.0, abs=3 / DAY)      # the cache assumed healthy …
+    assert any("path 'cache' runs on anthropic" in n for n in only.notes)   # … and the note says so

@@ -83,7 +83,29 @@ class ReplayResult:
         self.worst_window = self._worst(tot)
         self.overlap = overlap
         self.suggestions = self._suggestions()
-        self.notes = list(plan.notes)
+        self.notes = list(plan.notes) + self._alternates()
+
+    def _alternates(self) -> list[str]:
+        """Later paths on another provider: how often that provider was down with the replayed one."""
+        from .replay import path_provider
+        if self.overlap is None:
+            return []
+        out = []
+        for p in self.plan.design.matrix.paths:
+            other = path_provider(p)
+            if not other or other in self.plan.dependents:
+                continue
+            for prov in self.plan.dependents:
+                try:
+                    r = self.overlap.get(prov, other)
+                except KeyError:
+                    continue
+                if r["p_other_given_this"] is None:
+                    continue
+                out.append(f"path {p.id!r} runs on {other}, whose incidents were not replayed (pass no provider to "
+                           f"replay both): while {prov} was in an incident, {other} was too "
+                           f"{100 * r['p_other_given_this']:.1f}% of the time, {r['lift']:.1f}× chance")
+        return out
 
     # -- derived tables -------------------------------------------------------------------------
     def _incidents_between(self, a: float, b: float) -> list:
