@@ -144,3 +144,19 @@ def test_path_matching_rule():
     assert not covers("matrix.paths[1]", "matrix.paths[10]")
     assert not covers("matrix.paths[1].model", "matrix.paths[1].model_id")
     assert not covers("context.slo.percentile", "context.slo.threshold_ms")
+
+
+def test_scoring_counts_a_perfect_critic_and_nothing_else():
+    """The matching machinery: a finding at each annotated field catches it; a near miss does not."""
+    from types import SimpleNamespace as Finding
+
+    flaws = [flaw for e in ENTRIES for flaw in e.flaws]
+    for flaw in flaws:
+        field = flaw["fields"][-1]
+        assert catches(Finding(flaw_class=flaw["class"], location=field), flaw)
+        assert catches(Finding(flaw_class=flaw["class"], location=field + ".x"), flaw)
+        other = next(c for c in MAIN_CLASSES if c != flaw["class"])
+        assert not catches(Finding(flaw_class=other, location=field), flaw)
+        assert not catches(Finding(location=field), flaw)  # today's findings: no class, no catch
+    assert not catches(Finding(flaw_class="plausibility", location="matrix.paths[10]"),
+                       {"class": "plausibility", "fields": ["matrix.paths[1]"]})
