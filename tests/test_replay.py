@@ -106,6 +106,9 @@ def test_exact_answers_when_windows_decide_every_request(log, method):
     assert w["days"] == 2 and not w["met"] and w["incidents"] == 3
     assert w["budget_spent"] == pytest.approx((out_s / (2 * DAY)) / 0.001, rel=1e-3)
     assert r.worst_window["attainment"] == pytest.approx(r.attainment)
+    day1, day2 = r.daily()
+    assert day1["day"] == "2024-01-01" and day1["exposed_min"] == pytest.approx(60, abs=1)
+    assert day2["attainment"] == pytest.approx(1 - 3600 / DAY, abs=3 / DAY)      # E's imputed hour
     assert r.percentiles["p99.9"] == pytest.approx(54, rel=1e-3) and r.percentiles["p50"] == pytest.approx(10, rel=1e-3)
 
 

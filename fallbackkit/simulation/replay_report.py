@@ -227,7 +227,15 @@ class ReplayResult:
         return (f"ReplayResult({', '.join(self.providers)}, {self.plan.days} days, "
                 f"attainment {self.attainment:.5f}, {self.method})")
 
+    def daily(self) -> list[dict]:
+        """One row per UTC day: requests, attainment, incident-minutes and exposed minutes (for a chart)."""
+        t = self._daily
+        return [{"day": _date(self.plan.lo + i * 86400), "requests": float(t.n[i]),
+                 "attainment": float(t.good[i] / t.n[i]) if t.n[i] else math.nan,
+                 "incident_min": float(t.inc_min[i]), "exposed_min": float(t.exp_min[i])} for i in range(len(t.n))]
+
     def to_frame(self):
+        """Per SLO window as a pandas DataFrame (``daily()`` gives one row per day)."""
         import pandas as pd
         return pd.DataFrame(self.windows).set_index("window")
 
