@@ -233,7 +233,7 @@ def cmd_replay(args) -> int:
                    components=comps, rps=args.rps)
     except DesignError as exc:   # an argument's problem names the flag; a file's keeps its file
         raise DesignError([Problem(flags[p.path], p.message, "command line") if p.path in flags and p.file is None
-                           else p for p in exc.problems]) from None
+                           else p if p.file else p.located(args.file) for p in exc.problems]) from None
     print(json.dumps(r.to_dict(), indent=2) if args.format == "json" else r.to_markdown() if args.format == "md" else r.to_text())
     return EXIT_OK
 

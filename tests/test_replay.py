@@ -227,3 +227,13 @@ def test_alternate_provider_outages_are_replayed_together(log):
     only = replay(d, IncidentLog.from_records(recs), "openai", rps=1.0)
     assert only.attainment == pytest.approx(1.0, abs=3 / DAY)      # the cache assumed healthy …
     assert any("path 'cache' runs on anthropic" in n for n in only.notes)   # … and the note says so
+
+
+def test_cli_names_the_design_file_for_a_design_problem(tmp_path, capsys):
+    import yaml
+    data = yaml.safe_load(open(fk.default_design_path()))
+    data["matrix"]["paths"][0].pop("model")
+    design = tmp_path / "d.yaml"
+    design.write_text(yaml.safe_dump(data))
+    assert main(["replay", str(design)]) == 2
+    assert f"{design}: matrix.paths: no path depends on a provider" in capsys.readouterr().err

@@ -252,7 +252,8 @@ def _run_group(plan: ReplayPlan, tot: Totals, group, gaps: dict[int, float], see
     pieces, outages, t, borrowed = [], [], 0.0, 0.0
     for idx, seg in group:
         if quiet_around:
-            pre = min(PREROLL_S, gaps[idx]) // BIN_S * BIN_S
+            # whole minutes of the quiet gap before it, leaving room for the previous segment's pad
+            pre = max(0.0, min(PREROLL_S, gaps[idx] - BIN_S)) // BIN_S * BIN_S
             if pre > 0:
                 pieces.append((t, t + pre, seg.start - pre, False))
                 t += pre
