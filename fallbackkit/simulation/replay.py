@@ -17,7 +17,7 @@ How an incident acts (the mapping, stated once)
 * Impact **minor** (or not stated) → a **degradation** window: the path's error rate
   rises to ``1 − (1 − e)(1 − degraded_error_rate)`` (default 10% of calls fail, 5xx-like,
   retryable) — Statuspage's "degraded performance": elevated errors on part of the
-  traffic. The engine has no slower-calls window yet (see notes/replay-needs.md), so a
+  traffic. The engine has no slower-calls window yet (a hook the replay has asked for), so a
   degradation raises errors only.
 * Impact **none** and **maintenance** → no window (informational posts and planned work).
 * The design's own ``provider_outage`` modes on replayed paths are set to 0: the real
