@@ -26,7 +26,7 @@ class Totals:
     good: np.ndarray = None
     inc_min: np.ndarray = None       # incident-minutes per day
     exp_min: np.ndarray = None       # of which exposed (that minute's attainment below the SLO)
-    strata: list = field(default_factory=list)   # (weight, n simulated, cumulative hist, attainment)
+    strata: list = field(default_factory=list)   # (weight, n simulated, cumulative hist, attainment, batch variance)
     calls: int = 0
     simulated: int = 0
 
@@ -37,9 +37,23 @@ class Totals:
 
     def add_run(self, r, weight: float = 1.0) -> None:
         self.hist += weight * r.all_hist
-        self.strata.append((weight, r.n_requests, np.cumsum(r.all_hist), r.slo_attainment))
+        self.strata.append((weight, r.n_requests, np.cumsum(r.all_hist), r.slo_attainment, _batch_var(r)))
         self.calls += 1
         self.simulated += r.n_requests
+
+
+def _batch_var(r) -> float:
+    """Variance of a run's good-request count from its timeline minutes (batch means).
+
+    Requests close in time share a breaker state, so they are not independent draws; minute
+    batches capture that (a breaker cycle is shorter than a minute). Never below binomial."""
+    tl = r.timeline()
+    n = np.array([row["requests"] for row in tl], dtype=float)
+    g = n * np.array([row["slo_attainment"] for row in tl], dtype=float)
+    a = r.slo_attainment
+    m = len(tl)
+    batch = float(((g - a * n) ** 2).sum()) * m / (m - 1) if m > 1 else 0.0
+    return max(batch, r.n_requests * a * (1 - a))
 
 
 def _day(t: float, lo: float, days: int) -> int:
@@ -102,7 +116,7 @@ def cdf_se(tot: Totals, x_ms: float, n_total: float) -> float:
     """Monte-Carlo standard error of the merged CDF at ``x_ms`` (stratified binomial variance)."""
     b = bin_of(x_ms)
     var = 0.0
-    for w, n, cum, _ in tot.strata:
+    for w, n, cum, _, _ in tot.strata:
         if n:
             f = cum[b] / cum[-1]
             var += (w * n) ** 2 * f * (1 - f) / n
@@ -110,5 +124,6 @@ def cdf_se(tot: Totals, x_ms: float, n_total: float) -> float:
 
 
 def attainment_se(tot: Totals, n_total: float) -> float:
-    var = sum((w * n) ** 2 * a * (1 - a) / n for w, n, _, a in tot.strata if n)
+    """Standard error of merged attainment: Σ weight² × each run's batch-means variance of its good count."""
+    var = sum(w ** 2 * v for w, n, _, _, v in tot.strata if n)
     return math.sqrt(var) / n_total
