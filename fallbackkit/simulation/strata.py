@@ -1,109 +1,129 @@
-"""Strata: simulate the parts of a long span that differ apart, and weigh them back together.
+"""Strata of simulated time, merged: weighted histograms, per-day counts, Monte-Carlo error.
 
-A year at 2M requests a day is 730M requests, most of them in quiet time that looks alike.
-Simulate each *stratum* — a stretch of time with its own outage and degradation windows, or
-the quiet remainder — with enough requests for its own numbers, then :func:`combine` the
-results, each weighted by the share of the span's requests it stands for. Shares, rates and
-costs are weighted means; percentiles come from the weighted sum of the normalised latency
-histograms (the same bins in every run), so they are exact for the mixture, up to each
-stratum's Monte-Carlo error::
-
-    quiet = simulate(design, 2_000_000, seed=1)
-    storm = simulate(design, 200_000, seed=2, outages=[Outage("primary", 600, 3600)], rps=rate)
-    n = combine([quiet, storm], weights=[1 - f, f])     # f: share of the year's requests in storms
-    n.latency_ms.p999, n.slo_attainment
-
-A stratum with windows should cover them with some traffic before and after (a breaker needs
-its window to fill, and is open after), and its weight is the share of requests in that span.
+A replay simulates some time in full (weight 1) and stands for the rest with samples
+(weight = requests represented ÷ requests simulated). Each engine run is one stratum: its
+histogram is added with its weight, its timeline bins are credited to the real days they
+cover, and its binomial variance enters the standard errors of attainment and of the CDF.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from .figures import PathNumbers, Percentiles, SimulationNumbers, StreamingNumbers, frozen_map
-from .histogram import QUANTILES, hist_quantile
-from .result import SimulationResult
+from .histogram import H_BINS, H_MIN, H_RATIO
+
+BIN_S = 60.0                 # the engine's timeline bin: one incident-minute
 
 
-def _mix(values: Sequence[float], w: np.ndarray) -> float:
-    return float(sum(wi * v for wi, v in zip(w, values)))
+@dataclass
+class Totals:
+    days: int
+    hist: np.ndarray = None
+    n: np.ndarray = None             # requests per day
+    good: np.ndarray = None
+    inc_min: np.ndarray = None       # incident-minutes per day
+    exp_min: np.ndarray = None       # of which exposed (that minute's attainment below the SLO)
+    strata: list = field(default_factory=list)   # (weight, n simulated, cumulative hist, attainment, batch variance)
+    calls: int = 0
+    simulated: int = 0
+
+    def __post_init__(self):
+        self.hist = np.zeros(H_BINS)
+        self.n, self.good = np.zeros(self.days), np.zeros(self.days)
+        self.inc_min, self.exp_min = np.zeros(self.days), np.zeros(self.days)
+
+    def add_run(self, r, weight: float = 1.0) -> None:
+        self.hist += weight * r.all_hist
+        self.strata.append((weight, r.n_requests, np.cumsum(r.all_hist), r.slo_attainment, _batch_var(r)))
+        self.calls += 1
+        self.simulated += r.n_requests
 
 
-def _pct(hists: Sequence[np.ndarray], w: np.ndarray) -> Percentiles:
-    row = sum(wi * h / max(h.sum(), 1) for wi, h in zip(w, hists))
-    return Percentiles.from_dict({name: hist_quantile(row, q) for name, q in QUANTILES})
+def _batch_var(r) -> float:
+    """Variance of a run's good-request count from its timeline minutes (batch means).
+
+    Requests close in time share a breaker state, so they are not independent draws; minute
+    batches capture that (a breaker cycle is shorter than a minute). Never below binomial."""
+    tl = r.timeline()
+    n = np.array([row["requests"] for row in tl], dtype=float)
+    g = n * np.array([row["slo_attainment"] for row in tl], dtype=float)
+    a = r.slo_attainment
+    m = len(tl)
+    batch = float(((g - a * n) ** 2).sum()) * m / (m - 1) if m > 1 else 0.0
+    return max(batch, r.n_requests * a * (1 - a))
 
 
-def _streaming(results, w, partial) -> StreamingNumbers | None:
-    st = [r.numbers.streaming for r in results]
-    if all(s is None for s in st):
-        return None
-    if any(s is None for s in st):
-        raise ValueError("strata disagree on which paths stream; expected the same design in every stratum")
-    broken = _mix([s.broken_share for s in st], w)
-    done = _mix([s.broken_share * s.continuation_complete_share if s.broken_share else 0.0 for s in st], w)
-    return StreamingNumbers(
-        streamed_share=_mix([s.streamed_share for s in st], w), broken_share=broken, partial_share=partial,
-        continuation=st[0].continuation,
-        continuation_calls_per_request=_mix([s.continuation_calls_per_request for s in st], w),
-        continuation_cost_per_1m_requests_usd=_mix([s.continuation_cost_per_1m_requests_usd for s in st], w),
-        continuation_ttlt_ms=_pct([r._acc.cont_hist for r in results],
-                                  w * np.array([s.broken_share * (s.continuation_complete_share if s.broken_share else 0)
-                                                for s in st])),
-        continuation_complete_share=done / broken if broken else math.nan)
+def _day(t: float, lo: float, days: int) -> int:
+    return min(days - 1, max(0, int((t - lo) // 86400)))
 
 
-def combine(results: Sequence[SimulationResult], weights: Sequence[float], *,
-            n_requests: int | None = None) -> SimulationNumbers:
-    """The numbers of a span made of strata: ``results[i]`` stands for ``weights[i]`` of its requests.
+def credit(tot: Totals, r, pieces: list[tuple], lo: float, target: float) -> None:
+    """Give each timeline bin of run ``r`` to the real time of the piece(s) it covers.
 
-    ``weights`` are normalised to sum to 1. ``n_requests`` (default: the results' total) is
-    the span's request count: counts (mode hits, breaker trips) and simulated time are scaled
-    to it. Every result must come from the same design (same paths and SLO).
+    ``pieces``: (sim start, sim end, real start, is_incident). Requests arrive evenly, so a
+    bin's counts split between pieces in proportion to the time they share.
     """
-    if not results or len(results) != len(weights):
-        raise ValueError(f"{len(results)} results and {len(weights)} weights; expected one weight per result")
-    w = np.asarray(weights, dtype=float)
-    if not (np.all(np.isfinite(w)) and np.all(w >= 0) and w.sum() > 0):
-        raise ValueError(f"weights {list(weights)}; expected finite shares ≥ 0, not all 0")
-    w = w / w.sum()
-    ids = [p.id for p in results[0].paths]
-    if any([p.id for p in r.paths] != ids or r.slo != results[0].slo for r in results):
-        raise ValueError("results come from different designs; expected the same paths and SLO in every stratum")
-    nums = [r.numbers for r in results]
-    total = int(n_requests) if n_requests is not None else sum(r.n_requests for r in results)
-    scale = [wi * total / r.n_requests for wi, r in zip(w, results)]    # requests each simulated one stands for
-    mix = lambda attr: _mix([getattr(x, attr) for x in nums], w)       # noqa: E731
-    att = mix("slo_attainment")
-    allowed = 1 - nums[0].slo_percentile / 100
-    paths = []
-    for k, pid in enumerate(ids):
-        ps = [x.paths[k] for x in nums]
-        paths.append(PathNumbers(
-            id=pid, reach=_mix([p.reach for p in ps], w), share=_mix([p.share for p in ps], w),
-            skipped=_mix([p.skipped for p in ps], w), calls_per_request=_mix([p.calls_per_request for p in ps], w),
-            retries=_mix([p.retries for p in ps], w), hedges=_mix([p.hedges for p in ps], w),
-            cost_per_1m_requests_usd=_mix([p.cost_per_1m_requests_usd for p in ps], w),
-            latency_ms=_pct([r.hist[k + 1] for r in results], w * np.array([p.share for p in ps])),
-            breaker_trips=int(round(sum(s * p.breaker_trips for s, p in zip(scale, ps)))),
-            partial_share=_mix([p.partial_share for p in ps], w)))
-    partial = mix("partial_share")
-    return SimulationNumbers(
-        n_requests=total, seed=nums[0].seed,
-        simulated_seconds=float(sum(s * x.simulated_seconds for s, x in zip(scale, nums))),
-        slo_metric=nums[0].slo_metric, slo_threshold_ms=nums[0].slo_threshold_ms, slo_percentile=nums[0].slo_percentile,
-        latency_ms=_pct([r.all_hist for r in results], w), ttft_ms=_pct([r.ttft_hist.sum(axis=0) for r in results], w),
-        ttlt_ms=_pct([r.ttlt_hist.sum(axis=0) for r in results], w),
-        slo_attainment=att, slo_attainment_ttft=mix("slo_attainment_ttft"), slo_attainment_ttlt=mix("slo_attainment_ttlt"),
-        error_budget_burn=(1 - att) / allowed if allowed > 0 else math.inf,
-        served=mix("served"), unserved=mix("unserved"),
-        share_by_path=frozen_map({p.id: p.share for p in paths}), calls_per_request=mix("calls_per_request"),
-        calls_by_path=frozen_map({p.id: p.calls_per_request for p in paths}),
-        retry_share=mix("retry_share"), retry_budget=nums[0].retry_budget,
-        cost_per_1m_requests_usd=mix("cost_per_1m_requests_usd"),
-        mode_hits=frozen_map({m: int(round(sum(s * x.mode_hits[m] for s, x in zip(scale, nums)))) for m in nums[0].mode_hits}),
-        partial_share=partial, paths=tuple(paths), streaming=_streaming(results, w, partial))
+    k = 0
+    for row in r.timeline():
+        b0 = row["minute"] * 60.0
+        b1 = b0 + BIN_S
+        n, good = row["requests"], row["requests"] * row["slo_attainment"]
+        bad_minute = row["slo_attainment"] < target
+        span = min(b1, pieces[-1][1]) - b0
+        while k < len(pieces) and pieces[k][1] <= b0:
+            k += 1
+        j = k
+        while j < len(pieces) and pieces[j][0] < b1:
+            s0, s1, real, inc = pieces[j]
+            ov = min(b1, s1) - max(b0, s0)
+            if ov > 0 and span > 0:
+                d = _day(real + (max(b0, s0) - s0), lo, tot.days)
+                share = ov / span
+                tot.n[d] += n * share
+                tot.good[d] += good * share
+                if inc:
+                    tot.inc_min[d] += ov / 60
+                    tot.exp_min[d] += ov / 60 if bad_minute else 0.0
+            j += 1
+
+
+def spread(arr: np.ndarray, a: float, b: float, lo: float, per_s: float) -> None:
+    """Add ``per_s`` × seconds of [a, b) to each day it covers."""
+    while a < b:
+        d = int((a - lo) // 86400)
+        end = min(b, lo + (d + 1) * 86400)
+        if 0 <= d < len(arr):
+            arr[d] += (end - a) * per_s
+        a = end
+
+
+def cum_hist_quantile(hist: np.ndarray, q: float) -> float:
+    cum = np.cumsum(hist)
+    if cum[-1] <= 0:
+        return math.nan
+    b = int(np.searchsorted(cum, q * cum[-1], side="left"))
+    return 0.0 if b == 0 else H_MIN * H_RATIO ** (b - 0.5)
+
+
+def bin_of(x_ms: float) -> int:
+    return 0 if x_ms < H_MIN else min(H_BINS - 1, int(math.floor(math.log(x_ms / H_MIN) / math.log(H_RATIO))) + 1)
+
+
+def cdf_se(tot: Totals, x_ms: float, n_total: float) -> float:
+    """Monte-Carlo standard error of the merged CDF at ``x_ms`` (stratified binomial variance)."""
+    b = bin_of(x_ms)
+    var = 0.0
+    for w, n, cum, _, _ in tot.strata:
+        if n:
+            f = cum[b] / cum[-1]
+            var += (w * n) ** 2 * f * (1 - f) / n
+    return math.sqrt(var) / n_total
+
+
+def attainment_se(tot: Totals, n_total: float) -> float:
+    """Standard error of merged attainment: Σ weight² × each run's batch-means variance of its good count."""
+    var = sum(w ** 2 * v for w, n, _, _, v in tot.strata if n)
+    return math.sqrt(var) / n_total
