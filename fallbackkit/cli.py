@@ -278,7 +278,11 @@ def cmd_router(args) -> int:
     from . import routers
     from .design import Design
     d = Design.load(args.file)
-    result = routers.router_config(d, args.to)
+    try:
+        base_urls = routers.parse_base_urls(args.base_url, d)
+    except ValueError as exc:
+        raise UsageError(f"{args.file}: {exc}") from None
+    result = routers.router_config(d, args.to, base_urls)
     text = result.to_text()
     if args.out:
         from .files import atomic_write_text
@@ -521,6 +525,9 @@ attainment and error-budget burn. Same seed, same numbers.
                     "  fallbackkit router support_chat.yaml --to litellm > litellm_config.yaml")
     s.add_argument("file", help="design file")
     s.add_argument("--to", required=True, choices=["litellm", "portkey"], help="which router")
+    s.add_argument("--base-url", action="append", metavar="PATH_ID=URL",
+                   help="serve model path PATH_ID from this OpenAI-compatible host (repeatable), "
+                        "e.g. --base-url primary=http://127.0.0.1:8000/v1")
     s.add_argument("--out", help="write to this file instead of stdout")
     s.add_argument("--force", action="store_true", help="overwrite --out if it exists")
     s.set_defaults(func=cmd_router)
