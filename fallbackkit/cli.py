@@ -298,6 +298,28 @@ def cmd_router(args) -> int:
     return EXIT_OK
 
 
+def cmd_alerts(args) -> int:
+    from . import alerts
+    from .design import Design
+    from .files import atomic_write_text, dump_yaml
+    d = Design.load(args.file)
+    outputs = [(args.out, alerts.rules_text(d))]
+    if args.openslo:
+        outputs.append((args.openslo, dump_yaml(alerts.openslo(d))))
+    for out, _ in outputs:
+        if out and Path(out).exists() and not args.force:
+            raise UsageError(f"{out}: already exists; pass --force to overwrite it")
+    for out, text in outputs:
+        if out:
+            atomic_write_text(Path(out), text)
+            print(f"wrote {out}")
+        else:
+            sys.stdout.write(text)
+    for w in alerts.warnings(d):
+        print(f"warning: {w}", file=sys.stderr)
+    return EXIT_OK
+
+
 def _slug(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", name.strip()).strip("_") or "design"
 
@@ -531,6 +553,20 @@ attainment and error-budget burn. Same seed, same numbers.
     s.add_argument("--out", help="write to this file instead of stdout")
     s.add_argument("--force", action="store_true", help="overwrite --out if it exists")
     s.set_defaults(func=cmd_router)
+
+    s = sub.add_parser(
+        "alerts", help="turn the SLO and the failure taxonomy into Prometheus alerting rules",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Write Prometheus rules: the SLO as multi-window, multi-burn-rate alerts (page at\n"
+                    "14.4x over 1h/5m and 6x over 6h/30m, ticket at 1x over 3d/6h) with recording rules\n"
+                    "for the error ratio, and one alert per failure mode from its detection signal.\n"
+                    "Check the file with `promtool check rules`. Metric names: docs/exports.md.\n\n"
+                    "  fallbackkit alerts support_chat.yaml --out rules.yml --openslo slo.yaml")
+    s.add_argument("file", help="design file")
+    s.add_argument("--out", help="write the rules to this file instead of stdout")
+    s.add_argument("--openslo", metavar="FILE", help="also write the SLO as an OpenSLO v1 document")
+    s.add_argument("--force", action="store_true", help="overwrite existing files")
+    s.set_defaults(func=cmd_alerts)
 
     for register in EXTRA_COMMANDS:
         register(sub)

@@ -153,3 +153,16 @@ def test_same_ids_break_5xx_retries(upstream, monkeypatch):
     upstream.behave("5xx")
     call(router, "primary")
     assert upstream.called()[:2] == ["primary", "backup"]
+
+
+def test_cli_points_paths_at_custom_hosts(capsys):
+    from fallbackkit.cli import main
+    assert main(["router", str(DESIGNS["router_design"]), "--to", "litellm",
+                 "--base-url", "primary=http://127.0.0.1:9/v1", "--base-url", "backup=http://127.0.0.1:9/b/"]) == 0
+    config = yaml.safe_load(capsys.readouterr().out)
+    by_name = {d["model_name"]: d["litellm_params"] for d in config["model_list"]}
+    assert by_name["primary"]["api_base"] == "http://127.0.0.1:9/v1" and by_name["primary"]["model"] == "openai/gpt-4o-mini"
+    assert by_name["backup"]["api_base"] == "http://127.0.0.1:9/b"
+    assert "api_base" not in by_name["long_context"] and by_name["long_context"]["model"] == "gemini/gemini-2.0-flash"
+    assert main(["router", str(DESIGNS["router_design"]), "--to", "portkey", "--base-url", "static=http://x"]) == 2
+    assert "'static' is not a model path" in capsys.readouterr().err
