@@ -49,7 +49,7 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def gateway():
+def gateway(tmp_path_factory):
     node = shutil.which("node")
     if node is None:
         _unavailable("node is not installed: the Portkey gateway test needs Node.js (apt-get install nodejs npm)")
@@ -57,8 +57,12 @@ def gateway():
         _unavailable(f"{SERVER} is missing: run `npm ci` in {GATEWAY_DIR} (`make test` does)")
     port = _free_port()
     t0 = time.perf_counter()
+    # Output to a file, never an unread pipe: the gateway logs failed calls, and a full pipe
+    # buffer would block it mid-request.
+    log_path = tmp_path_factory.mktemp("portkey") / "gateway.log"
+    log = log_path.open("wb")
     proc = subprocess.Popen([node, "--import", "./loopback.mjs", str(SERVER), f"--port={port}", "--headless"],
-                            cwd=GATEWAY_DIR, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            cwd=GATEWAY_DIR, stdout=log, stderr=subprocess.STDOUT,
                             env={**os.environ, "NODE_ENV": "test"})
     url = f"http://127.0.0.1:{port}"
     try:
@@ -69,7 +73,7 @@ def gateway():
                         break
             except OSError:
                 if proc.poll() is not None:
-                    raise RuntimeError(f"the gateway exited: {proc.stdout.read().decode(errors='replace')}")
+                    raise RuntimeError(f"the gateway exited: {log_path.read_text()[-3000:]}")
                 time.sleep(0.05)
         else:
             raise RuntimeError("the Portkey gateway did not answer within 15 s")
@@ -82,6 +86,7 @@ def gateway():
             proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
             proc.kill()
+        log.close()
 
 
 @pytest.fixture(scope="module")
