@@ -161,8 +161,12 @@ def test_every_bundled_export_is_accepted_with_real_provider_names(gateway, upst
     """Without --base-url the targets name real providers; the gateway must accept each config
     (it answers 400 'Invalid config passed' otherwise) and then fails only on the way out."""
     for name in DESIGNS:
-        export = routers.portkey_config(load_design(name, "429"))
-        status, _, payload = ask(gateway, with_keys(export.config))
+        config = with_keys(routers.portkey_config(load_design(name, "429")).config)
+        # The loopback guard fails each outbound call with a 500; without the retries the check
+        # skips Portkey's 1 s + 2 s waits (retry blocks are accepted in the tests above).
+        for t in config["targets"]:
+            t.pop("retry", None)
+        status, _, payload = ask(gateway, config)
         assert "Invalid config" not in json.dumps(payload), (name, payload)
         assert status != 400, (name, payload)
 
