@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import copy
 import json
+import socket
+import struct
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -70,7 +72,7 @@ class Upstream:
 
             def do_POST(self):
                 length = int(self.headers.get("Content-Length") or 0)
-                self.rfile.read(length)
+                body = self.rfile.read(length)
                 path_id = self.path.strip("/").split("/")[0]
                 with up.lock:
                     up.calls.append((path_id, self.headers.get("Authorization", "")))
@@ -78,6 +80,12 @@ class Upstream:
                 if failure == "timeout":
                     time.sleep(STALL_S)
                     failure = None
+                if failure == "midstream":
+                    self._break_after_first_chunk(path_id)
+                    return
+                if failure is None and b'"stream": true' in body:
+                    self._stream(path_id)
+                    return
                 status, body = (200, ok_body(path_id)) if failure is None else ERRORS[failure]
                 data = json.dumps(body).encode()
                 try:
@@ -88,6 +96,39 @@ class Upstream:
                     self.wfile.write(data)
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the gateway gave up (its timeout): that is the point
+
+            def _chunk(self, path_id: str, text: str) -> bytes:
+                event = {"id": "chatcmpl-mock", "object": "chat.completion.chunk", "created": int(time.time()),
+                         "model": path_id, "choices": [{"index": 0, "delta": {"content": text}, "finish_reason": None}]}
+                return f"data: {json.dumps(event)}\n\n".encode()
+
+            def _stream_head(self):
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.send_header("Connection", "close")
+                self.end_headers()
+
+            def _stream(self, path_id: str):
+                self._stream_head()
+                for word in ("answer ", "from ", path_id):
+                    self.wfile.write(self._chunk(path_id, word))
+                self.wfile.write(b"data: [DONE]\n\n")
+                self.close_connection = True
+
+            def _break_after_first_chunk(self, path_id: str):
+                """200, the first token, then the connection drops: a failure after the first token."""
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                data = self._chunk(path_id, "partial ")
+                self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+                self.wfile.flush()
+                time.sleep(0.05)
+                # A reset, not a clean close: a close would end a close-delimited body normally.
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                self.close_connection = True
+                self.connection.close()
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True

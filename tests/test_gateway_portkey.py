@@ -203,3 +203,22 @@ def test_the_open_source_gateway_ignores_cache(gateway, upstream):
         statuses.append({k.lower(): v for k, v in headers.items()}.get("x-portkey-cache-status"))
     assert upstream.called() == ["primary", "primary"]  # the second identical request was not served from cache
     assert statuses == ["DISABLED", "DISABLED"]
+
+
+def test_a_stream_that_breaks_after_the_first_token_does_not_fall_back(gateway, upstream):
+    design = load_design("router_design", "429")
+    export = routers.portkey_config(design, base_urls(design, upstream))
+    config = with_keys(export.config)
+    upstream.behave("midstream", ok=["backup"])
+    body = json.dumps({"model": "x", "stream": True, "messages": [{"role": "user", "content": "hi"}]}).encode()
+    req = urllib.request.Request(gateway["url"] + "/v1/chat/completions", data=body, method="POST", headers={
+        "Content-Type": "application/json", "x-portkey-config": json.dumps(config)})
+    received = b""
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            received = r.read()
+    except (urllib.error.HTTPError, OSError):
+        pass  # an error status or a broken stream: either way no fallback
+    assert upstream.called() == ["primary"]
+    assert b"answer from backup" not in received
+    assert any("after the first chunk cannot fall back" in n for n in export.notes)

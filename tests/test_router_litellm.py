@@ -166,3 +166,26 @@ def test_cli_points_paths_at_custom_hosts(capsys):
     assert "api_base" not in by_name["long_context"] and by_name["long_context"]["model"] == "gemini/gemini-2.0-flash"
     assert main(["router", str(DESIGNS["router_design"]), "--to", "portkey", "--base-url", "static=http://x"]) == 2
     assert "'static' is not a model path" in capsys.readouterr().err
+
+
+def test_a_stream_that_breaks_after_the_first_token_does_not_fall_back(upstream, monkeypatch):
+    """Observed, and said in the export's notes: the caller gets the partial answer and an error;
+    the backup is never called."""
+    design = load_design("router_design", "429")
+    router, export = build(design, upstream, monkeypatch)
+    upstream.behave("midstream", ok=["backup"])
+
+    async def stream():
+        text = []
+        try:
+            resp = await router.acompletion(model="primary", messages=[{"role": "user", "content": "hi"}], stream=True)
+            async for chunk in resp:
+                text.append(chunk.choices[0].delta.content or "")
+        except Exception as exc:  # noqa: BLE001 - the error is the outcome
+            return "".join(text), exc
+        return "".join(text), None
+
+    text, error = asyncio.run(stream())
+    assert upstream.called() == ["primary"]
+    assert text == "partial " and isinstance(error, litellm.APIConnectionError)
+    assert any("after the first chunk does not fall back" in n for n in export.notes)

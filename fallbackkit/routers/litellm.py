@@ -166,10 +166,10 @@ def litellm_config(design: "Design", base_urls: dict[str, str] | None = None) ->
     for p in (p for p in design.matrix.paths if p.kind == "cache"):
         drops.append(f"cache path {p.id!r}: LiteLLM's cache is looked up before the call, not after a failure; "
                      "keep the fallback cache in your application (or enable litellm_settings.cache for cache-first)")
-    notes.append("streaming: litellm's Router has a mid-stream fallback (MidStreamFallbackError) for a stream that "
-                 "breaks after the first chunk; stream_timeout (seconds) bounds the wait for the first chunk"
-                 if design.context.slo.metric == "time_to_first_token" else
-                 "streaming: set litellm_params.stream_timeout to bound the wait for the first chunk")
+    notes.append("streaming: a stream that breaks after the first chunk does not fall back (litellm 1.97 with "
+                 "this config raises APIConnectionError after the partial answer; tested)"
+                 + ("; stream_timeout (s) bounds the wait for the first chunk"
+                    if design.context.slo.metric == "time_to_first_token" else ""))
     config = {"model_list": model_list, "router_settings": settings}
     attempts = {cat: expected_attempts(config, cat) for cat in FAILURE_CLASSES.values()} if entry else {}
     drops += deviations(design, "LiteLLM", attempts, {})

@@ -111,7 +111,7 @@ def portkey_config(design: "Design", base_urls: dict[str, str] | None = None) ->
              "key before use; without one the gateway sends 'Bearer undefined' upstream",
              "streaming: request_timeout (ms) bounds the wait for the response headers, i.e. the first chunk; "
              "a stream that breaks after the first chunk cannot fall back (the fallback loop reads only the "
-             "status, 200 once streaming started)"]
+             "status, 200 once streaming started; tested: only the first target is called)"]
     if entry is None:
         drops.append("no path has a `model`: Portkey has nothing to route")
         return RouterExport("portkey", {"strategy": {"mode": "fallback"}, "targets": []},
