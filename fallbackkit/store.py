@@ -273,7 +273,7 @@ def _yaml(indent: int | None = None, offset: int | None = None):
     y = YAML(typ="rt", pure=True)
     y.Representer = _representer()
     y.preserve_quotes = True
-    y.width = 100
+    y.width = 4096  # never re-wrap a hand-written line
     y.allow_unicode = True
     seq = indent or 2
     y.indent(mapping=2, sequence=max(seq, (offset or 0) + 2), offset=offset or 0)
