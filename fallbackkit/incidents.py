@@ -221,10 +221,8 @@ def _read_csv_records(text: str, source: str, problems: list[Problem]) -> list[_
 
 
 def _read_json_records(text: str, source: str, problems: list[Problem]) -> list[_Raw]:
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise DesignError([Problem("", f"malformed JSON: {exc.msg}", source, exc.lineno)]) from None
+    from .reader import parse_text  # the one reader: duplicate keys, depth and size capped
+    data, _ = parse_text(text, source, as_json=True, top=None)
     if isinstance(data, dict):
         data = data.get("incidents")
     if not isinstance(data, list):

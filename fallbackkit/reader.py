@@ -44,6 +44,7 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _T = "tag:yaml.org,2002:"
 _SCALAR_TAGS = {_T + t for t in ("str", "int", "float", "bool", "null", "timestamp")}
 _MERGE = _T + "merge"
+_STR = _T + "str"
 
 
 def read_document(path: str | os.PathLike) -> tuple[Any, "LineIndex"]:
@@ -189,6 +190,8 @@ class _Builder:
                       "here (expected plain data)", node)
 
     def _scalar(self, node: yaml.ScalarNode) -> Any:
+        if node.tag == _STR:  # most scalars: the text is the value
+            return node.value
         if node.tag not in _SCALAR_TAGS:
             self._tag_problem(node)
             return None
