@@ -145,6 +145,11 @@ class Artifact(Model):
         new, base = self.to_dict(), self.base_for(path)
 
         def change(cur: store.Current):
+            if (isinstance(cur.data, dict) and "schema_version" in cur.data
+                    and "schema_version" not in type(self).model_fields):
+                store.fail(path, f"not saved: this is a whole design file; saving the {self.title} alone would "
+                                 f"replace it. Use Design.save_artifact(path, name, artifact) to replace "
+                                 f"only that part, or save to another file")
             old = self._understood(cur)
             if base is not None and cur.exists and old != base and old != new:
                 store.fail(path, f"not saved: the {self.title} changed on disk since it was loaded; "

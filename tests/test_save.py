@@ -144,6 +144,13 @@ def test_standalone_artifact_conflict(tmp_path):
         b.save(p)
 
 
+def test_a_standalone_artifact_never_replaces_a_design_file(design_file):
+    before = design_file.read_text()
+    with pytest.raises(store.SaveError, match="whole design file"):
+        fk.default_design().taxonomy.save(design_file)
+    assert design_file.read_text() == before
+
+
 # -- links and protections -------------------------------------------------------------------------
 def test_save_through_a_symlink_changes_the_real_file(tmp_path, design_file):
     link = tmp_path / "link.yaml"
