@@ -72,7 +72,7 @@ def cmd_schema(args) -> int:
 
 
 def cmd_critique(args) -> int:
-    from .critique import critique
+    from .review import critique
     from .design import Design
     # check=False: a design that breaks rules still gets a critique (its findings say why);
     # only data the model cannot read at all (wrong types, unknown fields) exits 2.
@@ -82,9 +82,9 @@ def cmd_critique(args) -> int:
         if args.simulate <= 0:
             raise UsageError(f"--simulate {args.simulate}: expected a number of requests > 0")
         try:
-            from .simulate import simulate
+            from .simulation import simulate
         except ImportError:
-            raise UsageError("--simulate needs the simulator (fallbackkit.simulate), which this install lacks") from None
+            raise UsageError("--simulate needs the simulator (fallbackkit.simulation), which this install lacks") from None
         simulation = simulate(d, args.simulate, seed=args.seed)
     c = critique(d, simulation)
     text = {"md": c.to_markdown, "json": c.to_json, "text": c.to_text}[args.format]()
@@ -234,7 +234,7 @@ def cmd_simulate(args) -> int:
     from .artifact import _locate
     from .design import Design
     from .files import read_document
-    from .simulate import Outage, simulate
+    from .simulation import Outage, simulate
     if args.requests <= 0:
         raise UsageError(f"--requests is {args.requests}; expected a whole number of requests > 0")
     if args.seed < 0:
