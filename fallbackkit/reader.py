@@ -117,7 +117,7 @@ def _compose(text: str, filename: str) -> yaml.Node | None:
         mark = exc.problem_mark or exc.context_mark
         what = exc.problem or "malformed YAML"
         if "maximum nesting depth" in what:
-            what = f"nested deeper than libyaml's limit; expected at most {MAX_DEPTH} levels"
+            what = f"nested too deeply (past libyaml's limit); expected at most {MAX_DEPTH} levels"
         _fail(Problem("", f"malformed YAML: {what}", filename, mark.line + 1 if mark else None))
     except yaml.YAMLError as exc:
         _fail(Problem("", f"malformed YAML: {exc}", filename))
@@ -172,7 +172,7 @@ class _Builder:
             _fail(Problem(self._path(), "an alias refers to the mapping or list that contains it; expected plain data",
                           self.filename, self._line(node)))
         if depth > MAX_DEPTH:
-            _fail(Problem(self._path(), f"nested deeper than {MAX_DEPTH} levels; expected plain, shallow data",
+            _fail(Problem(self._path(), f"nested too deeply (more than {MAX_DEPTH} levels); expected plain, shallow data",
                           self.filename, self._line(node)))
         self.building.add(key)
         if isinstance(node, yaml.ScalarNode):
@@ -302,7 +302,7 @@ def _parse_json(text: str, filename: str) -> Any:
     if problems:
         _fail(*bounded(problems))
     if _depth(data) > MAX_DEPTH:
-        _fail(Problem("", f"nested deeper than {MAX_DEPTH} levels; expected plain, shallow data", filename))
+        _fail(Problem("", f"nested too deeply (more than {MAX_DEPTH} levels); expected plain, shallow data", filename))
     return data
 
 

@@ -12,14 +12,17 @@ Modules (one concept each): :mod:`.plan` compiles a design into arrays and check
 :mod:`.engine` runs requests through it (the rules are stated in its docstring),
 :mod:`.breaker` carries circuit-breaker state across time, :mod:`.histogram` holds the
 latency histogram, :mod:`.result` is what a run derived, :mod:`.comparison` compares two
-runs. ``simulate`` and ``compare`` are functions; no module here is named after them, so
+runs, :mod:`.replay` replays a real incident history (:mod:`.replay_report` renders it;
+``fk.replay()`` is its function, not re-exported here so the module is not shadowed).
+``simulate`` and ``compare`` are functions; no module here is named after them, so
 ``from fallbackkit import simulate`` is the function whatever was imported before.
 """
 
 from .comparison import Comparison, compare, sweep_coverage
 from .engine import simulate
 from .plan import Outage, plan_problems
+from .replay_report import ReplayResult
 from .result import MatrixView, PathResult, SimulationResult
 
 __all__ = ["simulate", "compare", "sweep_coverage", "Outage", "plan_problems", "SimulationResult",
-           "PathResult", "MatrixView", "Comparison"]
+           "PathResult", "MatrixView", "Comparison", "ReplayResult"]
