@@ -27,6 +27,8 @@ class SimulatedNumbers:
     cost_per_1m_usd: float | None = None      # blended cost per 1M requests
     path_p99_ms: dict[str, float] = field(default_factory=dict)   # per path, as the user sees it
     path_share: dict[str, float] = field(default_factory=dict)    # per path, share of all requests
+    path_p50_ms: dict[str, float] = field(default_factory=dict)   # per path, served median
+    path_hedges: dict[str, float] = field(default_factory=dict)   # per path, hedged calls per request
     requests: int | None = None
 
     _NAMES = {
@@ -72,6 +74,12 @@ class SimulatedNumbers:
             share = _pick(r, ("share", "served_share"))
             share_pct = _pick(r, ("share %", "serves %"))
             p99 = _pick(r, ("p99_ms", "p99", "p99 ms"))
+            p50 = _pick(r, ("p50_ms", "p50", "p50 ms"))
+            hedges = _pick(r, ("hedges", "hedges_per_request"))
+            if p50 is not None and math.isfinite(p50):
+                out.path_p50_ms[pid] = p50
+            if hedges is not None:
+                out.path_hedges[pid] = hedges
             if share_pct is not None:
                 out.path_share[pid] = share_pct / 100
             elif share is not None:

@@ -19,6 +19,7 @@ class Evidence:
     text: str
     location: str
     ok: bool
+    scored: bool = True   # False: a measured outcome shown for the reader, not weighed in the score
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,12 @@ class Critique:
 
     @property
     def warnings(self) -> list[Finding]:
-        return [f for f in self.findings if not f.blocking]
+        return [f for f in self.findings if f.severity == "warning"]
+
+    @property
+    def notes(self) -> list[Finding]:
+        """Findings a reviewer should know of that do not weigh on the score (a p90 of five incidents)."""
+        return [f for f in self.findings if f.severity == "note"]
 
     @property
     def passed(self) -> bool:
@@ -101,7 +107,8 @@ class Critique:
         """Findings, worst first: blocking before warnings, then by their criterion's score."""
         rank = {s.id: s.score for s in self.scores}
         fs = [f for f in self.findings if artifact is None or artifact_of(f.location) == artifact]
-        fs = sorted(fs, key=lambda f: (not f.blocking, rank.get(f.criterion, 5)))
+        order = {"blocking": 0, "warning": 1, "note": 2}
+        fs = sorted(fs, key=lambda f: (order.get(f.severity, 3), rank.get(f.criterion, 5)))
         return fs[:n] if n is not None else fs
 
     def weakest_criteria(self, n: int = 3) -> list[CriterionScore]:
@@ -127,7 +134,8 @@ class Critique:
         import pandas as pd
         return pd.DataFrame([{"criterion": s.name, "score": s.score, "label": s.label,
                               "blocking": sum(f.blocking for f in s.findings),
-                              "warnings": sum(not f.blocking for f in s.findings)} for s in self.scores]).set_index("criterion")
+                              "warnings": sum(f.severity == "warning" for f in s.findings),
+                              "notes": sum(f.severity == "note" for f in s.findings)} for s in self.scores]).set_index("criterion")
 
     def findings_frame(self):
         """The findings as a pandas DataFrame, worst first."""
@@ -137,16 +145,19 @@ class Critique:
 
     def summary(self) -> str:
         verdict = "passes" if self.passed else f"{len(self.blocking)} blocking finding{'s' * (len(self.blocking) != 1)}"
+        notes = f", {len(self.notes)} note{'s' * (len(self.notes) != 1)}" if self.notes else ""
         return (f"Critique of {self.design_name} ({self.numbers} numbers): {verdict}, "
-                f"{len(self.warnings)} warning{'s' * (len(self.warnings) != 1)}")
+                f"{len(self.warnings)} warning{'s' * (len(self.warnings) != 1)}{notes}")
 
     def to_markdown(self) -> str:
         lines = [f"# {md_cell(self.summary())}", "", "## Rubric", "",
                  "| criterion | score | findings |", "|---|---|---|"]
         for s in self.scores:
             nb = sum(f.blocking for f in s.findings)
+            nw = sum(f.severity == "warning" for f in s.findings)
+            nn = len(s.findings) - nb - nw
             lines.append(f"| {s.name} | **{s.label}** ({s.score}/5) | "
-                         f"{nb} blocking, {len(s.findings) - nb} warning{'s' * (len(s.findings) - nb != 1)} |")
+                         f"{nb} blocking, {nw} warning{'s' * (nw != 1)}" + (f", {nn} note{'s' * (nn != 1)}" if nn else "") + " |")
         lines += ["", "## Findings", ""]
         if not self.findings:
             lines.append("None.")

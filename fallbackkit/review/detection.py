@@ -1,0 +1,112 @@
+"""Detection against the error budget (SRE Workbook, "Alerting on SLOs").
+
+Budget minutes = window_days × 1440 × (1 − p): a 99.9% SLO over 28 days allows 40.3 minutes
+of total outage. An alert that needs a window of W minutes lets a mode burn
+W × (its share of requests) of that budget before it can fire. The Workbook's
+multi-window, multi-burn-rate policy is the reference: page at 14.4× over 1 h (5 min short
+window) = 2% of a 30-day budget, page at 6× over 6 h (30 min) = 5%, ticket at 1× over 3 days
+(6 h) = 10%. So a paging alert may let at most 6 × 6 = 36 burn-hours pass, a ticket 72.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..taxonomy import Category
+from .context import Review
+from .registry import checker
+from .vocabulary import pct, sev_rank
+
+check = checker("severity")
+#: budget share a paging alert may burn before it fires (the Workbook's 6× over 6 h), and a ticket (1× over 3 d)
+PAGE_SHARE, TICKET_SHARE = 0.05, 0.10
+PAGE_BURN_HOURS, TICKET_BURN_HOURS = 6 * 6, 1 * 72
+#: a page that needs more than the Workbook's longest paging window (6 h) of data is not a page
+PAGE_MAX_WINDOW_MIN = 360
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|secs|seconds?|m|min|mins|minutes?|h|hr|hrs|hours?|d|days?|w|weeks?)\s*$",
+                       re.IGNORECASE)
+_UNIT_MIN = {"s": 1 / 60, "m": 1, "h": 60, "d": 1440, "w": 10080}
+_BURN = re.compile(r"burn[- ]rate\s*(?:>|≥|>=|above|over)?\s*(\d+(?:\.\d+)?)\s*[x×]?\s*(?:over|in|for)\s+(?:the\s+)?"
+                   r"(?:last\s+)?(\d+(?:\.\d+)?)\s*(min|minutes?|m|h|hours?|d|days?)\b", re.IGNORECASE)
+_FULL_IMPACT = {Category.provider_outage.value}
+
+
+def minutes(window: str | None) -> float | None:
+    """'5m' → 5, '1h' → 60, '3 days' → 4320; None when it is not a duration."""
+    m = _DURATION.match(window or "")
+    if not m:
+        return None
+    return float(m.group(1)) * _UNIT_MIN[m.group(2)[0].lower()]
+
+
+def budget_minutes(slo) -> float:
+    """Minutes of total outage the SLO's error budget allows over its window."""
+    return slo.window_days * 1440 * (1 - slo.percentile / 100)
+
+
+def pages(level) -> bool:
+    return level is not None and bool(re.search(r"\bpage", level.response or "", re.IGNORECASE))
+
+
+@check("detection-too-slow", "blocking", "detection_budget",
+       "an alert window that lets a severe mode burn more than a small share of the error budget",
+       "by the time the alert can fire, the month's error budget is spent")
+@check("burn-rate-off-policy", "warning", "detection_budget",
+       "a severity's burn-rate alert lets more budget burn than the SRE Workbook's policy for its response",
+       "a page must fire before 5% of the budget burns, a ticket before 10%")
+@check("detect-target-over-budget", "warning", "detection_budget",
+       "a time-to-detect target that spends a large share of the error budget",
+       "an incident detected at the target has already spent most of the month's budget")
+def detection(ctx: Review) -> None:
+    d = ctx.design
+    slo = d.context.slo
+    b_min = budget_minutes(slo)
+    levels = d.taxonomy.severity_levels
+    ctx.ev("severity", True, f"error budget {b_min:,.1f} min of total outage over {slo.window_days} days "
+           f"({slo.window_days} × 1440 × {pct(slo.error_budget)})", "context.slo")
+    slow = 0
+    for i, m in enumerate(d.taxonomy.modes):
+        w = minutes(m.detection.window)
+        if w is None or sev_rank(m.severity) > 1 or b_min <= 0:
+            continue
+        impact = 1.0 if (m.category in _FULL_IMPACT or sev_rank(m.severity) == 0) else m.occurrence
+        burnt = w * impact / b_min
+        too_long = pages(levels.get(m.severity)) and w > PAGE_MAX_WINDOW_MIN
+        if burnt > PAGE_SHARE or too_long:
+            slow += 1
+            w_ok = PAGE_SHARE * b_min / impact if impact else w
+            ctx.find("detection-too-slow", f"taxonomy.modes[{i}].detection.window",
+                     f"{m.severity} mode {m.id!r} alerts over {m.detection.window}: "
+                     f"at {pct(impact)} of requests that burns {pct(burnt)} of the {b_min:,.1f}-minute error budget "
+                     f"before the alert can fire (a page should fire within {pct(PAGE_SHARE)})",
+                     f"alert over a window of at most {_fmt_min(min(w_ok, PAGE_MAX_WINDOW_MIN))}, e.g. the Workbook's "
+                     "14.4× burn rate over 1 h with a 5 min short window")
+    ctx.ev("severity", slow == 0, f"{slow} severe modes whose alert window burns more than {pct(PAGE_SHARE)} of the budget",
+           "taxonomy.modes[*].detection.window")
+    for k, lvl in levels.items():
+        for burn, qty, unit in _BURN.findall(lvl.criterion or ""):
+            hours = float(qty) * _UNIT_MIN[unit[0].lower()] / 60
+            burn_hours = float(burn) * hours
+            share = burn_hours / (slo.window_days * 24)
+            limit, lim_share, kind = ((PAGE_BURN_HOURS, PAGE_SHARE, "page") if pages(lvl) or sev_rank(k) <= 1
+                                      else (TICKET_BURN_HOURS, TICKET_SHARE, "ticket"))
+            if burn_hours > limit * 1.0001:
+                ctx.find("burn-rate-off-policy", f"taxonomy.severity_levels.{k}.criterion",
+                         f"{k} fires at {float(burn):g}× burn over {float(qty):g} {unit}: {pct(share)} of the "
+                         f"{slo.window_days}-day budget burns before this {kind} fires (Workbook: {pct(lim_share)})",
+                         "use the Workbook's pairs: page at 14.4× over 1 h / 5 min or 6× over 6 h / 30 min; "
+                         "ticket at 1× over 3 days / 6 h")
+    for i, met in enumerate(d.postmortem.metrics):
+        if met.name != "time_to_detect" or b_min <= 0:
+            continue
+        for attr, cap in (("target_median_min", 0.25), ("target_p90_min", 0.5)):
+            t = getattr(met, attr)
+            if t is not None and t > cap * b_min:
+                ctx.find("detect-target-over-budget", f"postmortem.metrics[{i}].{attr}",
+                         f"time_to_detect target {t:g} min is {pct(t / b_min)} of the {b_min:,.1f}-minute error budget: "
+                         "an outage detected at the target spends that much before anyone acts",
+                         f"set {attr} ≤ {cap * b_min:,.0f} min ({pct(cap)} of the budget)")
+
+
+def _fmt_min(x: float) -> str:
+    return f"{x * 60:,.0f} s" if x < 1 else f"{x:,.0f} min"

@@ -1,0 +1,79 @@
+"""Prose against numbers: every "$X per 1M", "N ms" and "N%" a design states in free text
+must be a number the matrix, the SLO or the simulation gives.
+
+Incident records and runbooks narrate observations and thresholds of their own, so only the
+fields that make design claims are read: the product description, mitigation notes,
+triggers, path efforts and workflow labels. A claim that calls itself simulated is checked
+only when simulated numbers are supplied.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .context import Review
+from .registry import checker
+
+check = checker("consistency")
+_N = r"(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?"
+_DOLLARS = re.compile(r"\$\s?" + _N + r"\s*(k|m)?\s*(?:per|/|a|for)\s*(?:1\s*m|1,000,000|million|1m)\b", re.IGNORECASE)
+_MS = re.compile(r"(?<![\w.])" + _N + r"\s*(ms|milliseconds?|s|seconds?)\b(?!\s*(?:of|per)\s+(?:the\s+)?(?:day|hour))",
+                 re.IGNORECASE)
+_PCT = re.compile(r"(?<![\w.])" + _N + r"\s*%")
+_SIMULATED = re.compile(r"\bsimulat", re.IGNORECASE)
+#: field → which kinds of number it is held to: the product description states facts of the world
+#: (a turn's 800 ms, an acceptance rate), so only its costs are checked; labels state latencies.
+CLAIM_FIELDS = [(re.compile(r"^context\.description$"), {"usd"}),
+                (re.compile(r"^taxonomy\.modes\[\d+\]\.(mitigation\.note|trigger)$"), {"usd", "ms", "pct"}),
+                (re.compile(r"^matrix\.paths\[\d+\]\.effort$"), {"usd", "ms", "pct"}),
+                (re.compile(r"^workflow\.nodes\[\d+\]\.label$"), {"ms"})]
+
+
+def _val(whole: str, frac: str) -> float:
+    return float(whole.replace(",", "") + (f".{frac}" if frac else ""))
+
+
+def _close(x: float, known: set[float], rel: float = 0.02, absolute: float = 0.5) -> bool:
+    return any(abs(x - k) <= max(rel * abs(k), absolute) for k in known)
+
+
+@check("prose-number-mismatch", "warning", "prose_numbers",
+       "a number in free text the design's own numbers contradict",
+       "a reviewer who checks one number and finds it wrong stops trusting the rest")
+def prose(ctx: Review) -> None:
+    from .text import free_text
+    known = ctx.known_numbers()
+    bad = 0
+    for loc, text in free_text(ctx.design):
+        kinds = next((k for pat, k in CLAIM_FIELDS if pat.match(loc)), None)
+        if not kinds:
+            continue
+        for sentence in re.split(r"(?<=[.;!?])\s+", text):
+            if _SIMULATED.search(sentence) and ctx.sim is None:
+                continue
+            for m in (_DOLLARS.finditer(sentence) if "usd" in kinds else ()):
+                v = _val(m.group(1), m.group(2)) * {"k": 1e3, "m": 1e6}.get((m.group(3) or "").lower(), 1)
+                if not _close(v, known["usd"], 0.02, 0.01):
+                    bad += 1
+                    ctx.find("prose-number-mismatch", loc,
+                             f"states {m.group(0).strip()!r}, but no cost in the design is ${v:,.2f} per 1M "
+                             f"(blended {ctx.cost_text()})",
+                             f"quote the computed figure ({ctx.cost_text()}) or correct the path's cost_per_1m_usd")
+            for m in (_MS.finditer(sentence) if "ms" in kinds else ()):
+                v = _val(m.group(1), m.group(2)) * (1000 if m.group(3).lower().startswith("s") else 1)
+                if not _close(v, known["ms"], 0.02, 1.0):
+                    bad += 1
+                    ctx.find("prose-number-mismatch", loc,
+                             f"states {m.group(0).strip()!r}, but no latency, timeout, deadline or SLO in the design is "
+                             f"{v:,.0f} ms",
+                             "quote a number the matrix states or computes (a path's p50/p99, timeout, the deadline left, "
+                             f"the worst-case chain {ctx.worst_text()}), or correct the matrix")
+            for m in (_PCT.finditer(sentence) if "pct" in kinds else ()):
+                v = _val(m.group(1), m.group(2))
+                if not _close(v, known["pct"], 0.02, 0.05):
+                    bad += 1
+                    ctx.find("prose-number-mismatch", loc,
+                             f"states {m.group(0).strip()!r}, but no share, rate or coverage in the design is {v:g}%",
+                             "quote a share the design states or computes (coverage, served share, error rate, SLO, "
+                             "retry budget), or correct it")
+    ctx.ev("consistency", bad == 0, f"{bad} numbers in free text that the design's numbers contradict", "(free text)")
