@@ -332,10 +332,19 @@ def test_exports_round_trip(default_data):
                                                                                    "severity_weighting")
     md = c.to_markdown()
     assert "| Budget arithmetic and feasibility | **Very Strong** (5/5) |" in md
-    assert "- ✓ worst-case chain 142 ms vs 150 ms (declared) (`matrix.paths`)" in md
+    assert "- ✓ worst-case chain 142 ms vs 150 ms \\(declared\\) (`matrix.paths`)" in md
     bundle = c._repr_mimebundle_()
     assert {"text/plain", "text/html", "text/markdown"} <= set(bundle)
     assert "<script" not in bundle["text/html"]
+
+
+def test_markdown_escapes_design_text(default_data):
+    default_data["context"]["name"] = "Chat <b>$5</b>"
+    default_data["taxonomy"]["modes"][0]["mitigation"]["note"] = "<script>x</script> is faster | *really*"
+    md = critique(design_of(default_data)).to_markdown()
+    assert "<script" not in md and "<b>" not in md and "&lt;script&gt;" in md
+    assert md.startswith("# Critique of Chat &lt;b&gt;\\$5&lt;/b&gt; (declared numbers)")
+    assert "\\| \\*really\\*" in md
 
 
 def test_html_escapes_design_text(default_data):
