@@ -27,7 +27,7 @@ from statistics import NormalDist
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import fallbackkit as fk  # noqa: E402
-from fallbackkit.simulate import Outage, simulate  # noqa: E402
+from fallbackkit.simulation import Outage, simulate  # noqa: E402
 
 OUTAGE = Outage("primary", start_s=3600, duration_s=1200)
 

@@ -96,13 +96,13 @@ def cost_vs_coverage(design_or_rows, path: str = "cache", coverages: Sequence[fl
     """Cost per 1M requests and p99.9 as ``path``'s coverage (hit rate) varies; simulated.
 
     Pass a design (it is simulated at each coverage) or rows from
-    :func:`fallbackkit.simulate.sweep_coverage`.
+    :func:`fallbackkit.simulation.sweep_coverage`.
     """
     alt = _alt()
     if isinstance(design_or_rows, list):
         rows = design_or_rows
     else:
-        from .simulate import sweep_coverage
+        from .simulation import sweep_coverage
         rows = sweep_coverage(design_or_rows, path, coverages, n_requests=n_requests, seed=seed, **kwargs)
     data = alt.Data(values=[{**r, "p999_ms": r["p99.9_ms"]} for r in rows])
     x = alt.X("coverage_pct:Q", title=f"{path} coverage (% of requests reaching it)")

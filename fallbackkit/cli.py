@@ -82,9 +82,9 @@ def cmd_critique(args) -> int:
         if args.simulate <= 0:
             raise UsageError(f"--simulate {args.simulate}: expected a number of requests > 0")
         try:
-            from .simulate import simulate
+            from .simulation import simulate
         except ImportError:
-            raise UsageError("--simulate needs the simulator (fallbackkit.simulate), which this install lacks") from None
+            raise UsageError("--simulate needs the simulator (fallbackkit.simulation), which this install lacks") from None
         simulation = simulate(d, args.simulate, seed=args.seed)
     c = critique(d, simulation)
     text = {"md": c.to_markdown, "json": c.to_json, "text": c.to_text}[args.format]()
@@ -236,7 +236,7 @@ def cmd_simulate(args) -> int:
     from .artifact import _locate
     from .design import Design
     from .files import read_document
-    from .simulate import Outage, simulate
+    from .simulation import Outage, simulate
     if args.requests <= 0:
         raise UsageError(f"--requests is {args.requests}; expected a whole number of requests > 0")
     if args.seed < 0:

@@ -383,8 +383,8 @@ def test_cli_unreadable_exit_2(default_data, write_design):
 
 
 def test_critique_with_the_real_simulator():
-    """Runs once the simulator (fallbackkit.simulate) is merged; skipped before."""
-    sim_mod = pytest.importorskip("fallbackkit.simulate")
+    """Runs once the simulator (fallbackkit.simulation) is merged; skipped before."""
+    sim_mod = pytest.importorskip("fallbackkit.simulation")
     d = fk.default_design()
     result = sim_mod.simulate(d, 20_000, seed=1)
     nums = SimulatedNumbers.from_result(result)
@@ -402,7 +402,7 @@ def test_critique_with_the_real_simulator():
 
 def test_cli_simulate_option():
     try:
-        import fallbackkit.simulate  # noqa: F401
+        import fallbackkit.simulation  # noqa: F401
         has_sim = True
     except ImportError:
         has_sim = False

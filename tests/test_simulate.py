@@ -8,10 +8,9 @@ from statistics import NormalDist
 
 import pytest
 
-import fallbackkit as fk
 from fallbackkit.design import Design
 from fallbackkit.problems import DesignError
-from fallbackkit.simulate import Outage, compare, simulate
+from fallbackkit.simulation import Outage, compare, simulate, sweep_coverage
 
 PHI = NormalDist().cdf
 Z99 = 2.3263478740408408
@@ -327,9 +326,20 @@ def test_charts_render_offline(default_data):
     assert shares["primary"] == 0.0 and shares["rule_engine"] > 0.5
     bars = charts.tail_share(r).to_dict()
     assert {v["path"] for v in bars["data"]["values"]} <= set(shares)
-    rows = fk.simulate.sweep_coverage(d, "cache", [0, 100], n_requests=20_000, seed=1)
+    rows = sweep_coverage(d, "cache", [0, 100], n_requests=20_000, seed=1)
     # a miss costs a cache call too, so a full cache saves the rule-engine calls and their time
     assert rows[0]["share"] == 0 and rows[1]["cost_per_1m_usd"] < rows[0]["cost_per_1m_usd"]
     assert rows[1]["p99.9_ms"] < rows[0]["p99.9_ms"]
     cc = charts.cost_vs_coverage(rows, "cache").to_dict()
     assert len(cc["hconcat"]) == 2
+
+
+def test_simulate_is_a_function_whatever_was_imported_first():
+    code = ("import fallbackkit.simulation, fallbackkit.simulation.engine, fallbackkit.simulation.comparison\n"
+            "from fallbackkit import simulate, compare\n"
+            "import fallbackkit as fk, types\n"
+            "assert isinstance(simulate, types.FunctionType) and isinstance(compare, types.FunctionType)\n"
+            "assert fk.simulate is simulate and fk.simulation.simulate is simulate\n"
+            "import importlib.util\n"
+            "assert importlib.util.find_spec('fallbackkit.simulate') is None\n")
+    subprocess.run([sys.executable, "-c", code], check=True)

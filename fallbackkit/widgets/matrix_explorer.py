@@ -4,7 +4,7 @@ verdict, the chain chart and the cost change at once.
     MatrixExplorer(fk.default_design())
 
 Every change goes through one function, :func:`evaluate`: today the matrix's declared
-arithmetic (``design.budget()``); when ``fallbackkit.simulate`` exists it also runs a
+arithmetic (``design.budget()``); when ``fallbackkit.simulation`` exists it also runs a
 small seeded simulation, and the explorer shows both, each labelled.
 """
 
@@ -94,7 +94,7 @@ def evaluate(design: Design, simulate: bool | None = None,
     """
     ev = Evaluation(design, design.budget())
     if simulate is not False:
-        from ..simulate import simulate as run
+        from ..simulation import simulate as run
         try:
             ev.simulated = run(design, n_requests, seed)
         except DesignError as exc:

@@ -1,0 +1,168 @@
+"""Reading incident files (CSV, CSV.gz, JSON) into normalized records; one Problem per bad cell."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import re
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+from ..problems import DesignError, Problem
+from .lifecycle import STAGES, _is_blank
+
+
+@dataclass
+class _Raw:
+    """One normalized input record before timestamps are parsed."""
+
+    id: str
+    title: str
+    provider: str
+    impact: Any
+    components: list[str]
+    stamps: dict[str, str | None]
+    descriptions: dict[str, str]
+    line: int | None
+
+
+
+
+
+def _pick(row: dict, *names: str) -> Any:
+    for n in names:
+        if n in row and not _is_blank(row[n]):
+            return row[n]
+    return None
+
+
+_META = {"incident_id", "id", "Incident_Title", "title", "incident_impact_level", "impact", "Incident_color",
+         "provider", "components", "start_timestamp", "close_timestamp", "time_span", "over_one_day"}
+
+
+def _component_columns(columns: Sequence[str], rows: list[dict]) -> list[str]:
+    """Columns holding 0/1 component flags (the dataset's wide format)."""
+    out = []
+    for c in columns:
+        if c in _META or c.endswith(("_flag", "_timestamp", "_description")) or c in STAGES:
+            continue
+        vals = {str(r.get(c, "")).strip() for r in rows}
+        if vals and vals <= {"0", "1", "", "0.0", "1.0", "True", "False", "true", "false"}:
+            out.append(c)
+    return out
+
+
+def _split_components(v: Any) -> list[str]:
+    if _is_blank(v):
+        return []
+    if isinstance(v, (list, tuple)):
+        return [str(x).strip() for x in v if str(x).strip()]
+    return [p.strip() for p in re.split(r"[;|]", str(v)) if p.strip()]
+
+
+def _normalize(row: dict, comp_cols: list[str], line: int | None, where: str, problems: list[Problem]) -> _Raw | None:
+    rid = _pick(row, "id", "incident_id")
+    if rid is None:
+        problems.append(Problem(f"{where}.id", "incident has no id; expected an `id` (or `incident_id`) value", line=line))
+        return None
+    provider = _pick(row, "provider")
+    if provider is None:
+        problems.append(Problem(f"{where}.provider", "incident has no provider; expected e.g. openai, anthropic", line=line))
+        return None
+    nested = row.get("stages") if isinstance(row.get("stages"), dict) else {}
+    stamps: dict[str, str | None] = {}
+    descs: dict[str, str] = {}
+    for s in STAGES:
+        v = nested.get(s)
+        d = None
+        if isinstance(v, dict):
+            v, d = v.get("at"), v.get("description")
+        if _is_blank(v):
+            v = _pick(row, s, f"{s}_timestamp", f"{s}_at")
+        if d is None:
+            d = _pick(row, f"{s}_description")
+        stamps[s] = None if _is_blank(v) else str(v).strip()
+        if not _is_blank(d):
+            descs[s] = str(d).strip()
+    comps = _split_components(row.get("components"))
+    for c in comp_cols:
+        if str(row.get(c, "")).strip() in ("1", "1.0", "True", "true"):
+            comps.append(c)
+    title = _pick(row, "title", "Incident_Title") or ""
+    return _Raw(str(rid).strip(), str(title).strip(), str(provider).strip().lower(),
+                _pick(row, "impact", "incident_impact_level"), comps, stamps, descs, line)
+
+
+def _read_csv_records(text: str, source: str, problems: list[Problem]) -> list[_Raw]:
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    rows, lines = [], []
+    reader.fieldnames  # reads the header, so line_num counts from there
+    prev = reader.line_num
+    try:
+        for row in reader:
+            rows.append(row)
+            lines.append(prev + 1)  # the line where this record starts (descriptions span lines)
+            prev = reader.line_num
+    except csv.Error as exc:
+        raise DesignError([Problem("", f"malformed CSV near line {reader.line_num}: {exc}", source, reader.line_num)]) from None
+    if reader.fieldnames is None:
+        raise DesignError([Problem("", "file is empty; expected a header row and one row per incident", source)])
+    cols = list(reader.fieldnames)
+    if not ({"id", "incident_id"} & set(cols)) or "provider" not in cols:
+        raise DesignError([Problem("(header)", "expected columns `id` (or `incident_id`) and `provider`, plus one "
+                                   "timestamp column per stage (`resolved` or `resolved_timestamp`, …); "
+                                   f"got {', '.join(cols[:8])}", source, 1)])
+    if not any(s in cols or f"{s}_timestamp" in cols for s in STAGES):
+        raise DesignError([Problem("(header)", "no stage column; expected at least one of "
+                                   + ", ".join(f"{s} / {s}_timestamp" for s in STAGES), source, 1)])
+    comp_cols = _component_columns(cols, rows)
+    out = []
+    for k, (row, line) in enumerate(zip(rows, lines)):
+        r = _normalize(row, comp_cols, line, f"row {k + 1}", problems)
+        if r is not None:
+            out.append(r)
+    return out
+
+
+def _read_json_records(text: str, source: str, problems: list[Problem]) -> list[_Raw]:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DesignError([Problem("", f"malformed JSON: {exc.msg}", source, exc.lineno)]) from None
+    if isinstance(data, dict):
+        data = data.get("incidents")
+    if not isinstance(data, list):
+        raise DesignError([Problem("", "expected a list of incidents, or {\"incidents\": [...]}", source)])
+    keys: list[str] = []
+    for d in data:
+        if isinstance(d, dict):
+            keys += [k for k in d if k not in keys]
+    dict_rows = [d for d in data if isinstance(d, dict)]
+    comp_cols = _component_columns(keys, dict_rows)
+    out = []
+    for k, d in enumerate(data):
+        if not isinstance(d, dict):
+            problems.append(Problem(f"incidents[{k}]", f"expected an object, got {type(d).__name__}"))
+            continue
+        r = _normalize(d, comp_cols, None, f"incidents[{k}]", problems)
+        if r is not None:
+            out.append(r)
+    return out
+
+
+def _parse_stamp(raw: str) -> dt.datetime:
+    s = raw.strip()
+    if s.endswith(("Z", "z")):
+        s = s[:-1] + "+00:00"
+    return dt.datetime.fromisoformat(s)
+
+
+def _offset_text(t: dt.datetime) -> str:
+    off = t.utcoffset()
+    if off is None:
+        return "naive"
+    minutes = int(off.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"

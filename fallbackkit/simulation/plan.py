@@ -1,0 +1,207 @@
+"""A design compiled into arrays the engine runs: cause codes, per-path plans, outage windows.
+
+:func:`compile_plan` turns a :class:`~fallbackkit.design.Design` into a :class:`Plan`;
+:func:`plan_problems` lists everything that stops a design from being simulated.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+import numpy as np
+
+from .. import latency as _lat
+from ..problems import DesignError, Problem
+from ..taxonomy import Category
+
+# cause codes of one attempt on one path
+OK, MISS, SKIP, ERROR, TIMEOUT, OUTAGE = 0, 1, 2, 3, 4, 5
+MODE0 = 8  # injected failure mode m has code MODE0 + m
+PERSISTENT = {Category.context_window.value, Category.policy_violation.value,
+              Category.confidence_drop.value, Category.provider_outage.value}
+NEVER_ANSWERS = {Category.latency_breach.value}
+BREAKER_COUNTS = {Category.latency_breach.value, Category.resource_exhaustion.value,
+                  Category.dependency_failure.value, Category.provider_outage.value, Category.other.value}
+DEFAULT_CHUNK = 1 << 18
+
+
+@dataclass(frozen=True)
+class Outage:
+    """A window of simulated time when every call to ``path`` fails (a provider down)."""
+
+    path: str
+    start_s: float
+    duration_s: float
+
+    @classmethod
+    def parse(cls, text: str) -> "Outage":
+        """``primary:60m:20m`` → path primary down from minute 60 for 20 minutes (s, m, h units)."""
+        parts = text.split(":")
+        if len(parts) != 3:
+            raise DesignError([Problem("outage", f"{text!r}: expected PATH:START:DURATION, e.g. primary:60m:20m")])
+        return cls(parts[0], _seconds(parts[1], text), _seconds(parts[2], text))
+
+
+def _seconds(s: str, whole: str) -> float:
+    units = {"s": 1, "m": 60, "h": 3600}
+    try:
+        if s and s[-1] in units:
+            return float(s[:-1]) * units[s[-1]]
+        return float(s)
+    except ValueError:
+        raise DesignError([Problem("outage", f"{whole!r}: {s!r} is not a duration; expected e.g. 90s, 20m or 1h")]) from None
+
+
+@dataclass
+class PathPlan:
+    """One fallback path as the engine sees it: sampler, limits, routing tables per cause code."""
+
+    index: int
+    id: str
+    name: str
+    kind: str
+    sampler: Any
+    timeout: float
+    coverage: float
+    error_rate: float
+    cost: float
+    max_retries: int = 0
+    backoff_base: float = 0.0
+    backoff_cap: float = 0.0
+    jitter: bool = False
+    retry_on: set = field(default_factory=set)
+    hedge_after: float = 0.0
+    max_hedges: int = 0
+    breaker: Any = None
+    mode_codes: np.ndarray = None          # codes of the modes occurring here
+    mode_cum: np.ndarray = None            # cumulative occurrence (first attempt)
+    transient_cum: np.ndarray = None       # cumulative occurrence of transient modes only
+    transient_codes: np.ndarray = None
+    route: np.ndarray = None               # cause code → next path index
+    retryable: np.ndarray = None           # cause code → bool
+    counts_for_breaker: np.ndarray = None  # cause code → bool
+    never_answers: np.ndarray = None       # cause code → bool
+    outages: list = field(default_factory=list)  # [(start_s, end_s)]
+
+
+@dataclass
+class Plan:
+    """Everything the engine needs from a design, compiled once."""
+
+    paths: list[PathPlan]
+    modes: list[Any]
+    n_codes: int
+    rate: float
+    bucket_s: float
+    retry_budget: float
+    threshold_ms: float
+    percentile: float
+
+
+def _category_of_code(code: int, modes) -> str | None:
+    if code == ERROR:
+        return Category.dependency_failure.value
+    if code == TIMEOUT:
+        return Category.latency_breach.value
+    if code == OUTAGE:
+        return Category.provider_outage.value
+    if code >= MODE0:
+        return modes[code - MODE0].category
+    return None
+
+
+def plan_problems(design, n_requests: Any = 1, outages: Sequence[Outage] = (), rps: float | None = None,
+                  bucket_s: float = 1.0, chunk_size: int = DEFAULT_CHUNK) -> list[Problem]:
+    """Everything that stops a design from being simulated, as Problems (empty when fine)."""
+    out: list[Problem] = []
+    if (isinstance(n_requests, bool) or not isinstance(n_requests, (int, np.integer, float)) or not n_requests > 0
+            or (isinstance(n_requests, float) and not n_requests.is_integer())):
+        out.append(Problem("n_requests", f"is {n_requests!r}; expected a whole number of requests > 0"))
+    if rps is not None and not (rps > 0):
+        out.append(Problem("rps", f"is {rps!r}; expected requests per second > 0"))
+    if not (bucket_s > 0):
+        out.append(Problem("bucket_s", f"is {bucket_s!r}; expected seconds > 0"))
+    if not (isinstance(chunk_size, (int, np.integer)) and chunk_size > 0):
+        out.append(Problem("chunk_size", f"is {chunk_size!r}; expected a whole number > 0"))
+    # only what simulation needs: a sound matrix and references that land (every mode routed
+    # by the workflow, every mitigation path known); a design unfinished elsewhere still runs
+    out += [Problem(f"matrix.{p.path}" if p.path else "matrix", p.message) for p in design.matrix.problems()]
+    out += design.reference_problems()
+    m = design.matrix
+    order = {p.id: i for i, p in enumerate(m.paths)}
+    if not m.paths:
+        return out
+    for i, p in enumerate(m.paths):
+        out += _lat.profile_problems(p.latency, f"matrix.paths[{i}].latency")
+    per_path: dict[str, float] = {}
+    for i, mode in enumerate(design.taxonomy.modes):
+        where = f"taxonomy.modes[{i}]"
+        on = mode.occurs_on or m.paths[0].id
+        if on not in order or mode.mitigation.path not in order:
+            continue  # reported by design.problems()
+        per_path[on] = per_path.get(on, 0.0) + mode.occurrence
+        if order[mode.mitigation.path] <= order[on]:
+            out.append(Problem(f"{where}.mitigation.path",
+                               f"failure mode {mode.id!r} cannot be served: it occurs on {on!r} and its mitigation "
+                               f"{mode.mitigation.path!r} does not come after it in the chain "
+                               f"({' → '.join(order)}); expected a later path"))
+        if mode.category == Category.latency_breach.value and m.paths[order[on]].timeout_ms is None:
+            out.append(Problem(f"matrix.paths[{order[on]}].timeout_ms",
+                               f"failure mode {mode.id!r} (latency_breach) occurs on {on!r}, which has no timeout, "
+                               "so a slow call is never cut and the fallback never runs; expected a timeout_ms"))
+    for pid, total in per_path.items():
+        if total > 1 + 1e-12:
+            out.append(Problem("taxonomy.modes", f"occurrence rates of the modes on path {pid!r} sum to {total:g}; "
+                               "expected a total between 0 and 1 (they are per-request probabilities)"))
+    for j, o in enumerate(outages):
+        if o.path not in order:
+            out.append(Problem(f"outages[{j}].path", f"unknown fallback path {o.path!r}; expected one of {sorted(order)}"))
+        if not (o.start_s >= 0):
+            out.append(Problem(f"outages[{j}].start_s", f"is {o.start_s!r}; expected seconds ≥ 0"))
+        if not (o.duration_s > 0):
+            out.append(Problem(f"outages[{j}].duration_s", f"is {o.duration_s!r}; expected seconds > 0"))
+    return out
+
+
+def compile_plan(design, outages, rps, bucket_s) -> Plan:
+    """Compile ``design`` (already checked by :func:`plan_problems`) into a :class:`Plan`."""
+    m, modes = design.matrix, list(design.taxonomy.modes)
+    order = {p.id: i for i, p in enumerate(m.paths)}
+    n_codes = MODE0 + len(modes)
+    P = len(m.paths)
+    paths = []
+    for i, p in enumerate(m.paths):
+        cp = PathPlan(index=i, id=p.id, name=p.name, kind=str(p.kind), sampler=_lat.for_latency(p.latency),
+                   timeout=p.timeout_ms if p.timeout_ms is not None else math.inf,
+                   coverage=p.coverage_pct / 100.0, error_rate=p.error_rate, cost=p.cost_per_1m_usd)
+        if p.retry:
+            cp.max_retries, cp.backoff_base, cp.backoff_cap = p.retry.max_retries, p.retry.backoff_base_ms, p.retry.backoff_max_ms
+            cp.jitter, cp.retry_on = p.retry.jitter, {str(c) for c in p.retry.on}
+        if p.hedge:
+            cp.hedge_after, cp.max_hedges = p.hedge.after_ms, p.hedge.max_hedges
+        cp.breaker = p.circuit_breaker
+        here = [(k, md) for k, md in enumerate(modes) if (md.occurs_on or m.paths[0].id) == p.id]
+        cp.mode_codes = np.array([MODE0 + k for k, _ in here], dtype=np.int16)
+        cp.mode_cum = np.cumsum([md.occurrence for _, md in here]) if here else np.zeros(0)
+        tr = [(k, md) for k, md in here if md.category not in PERSISTENT]
+        cp.transient_codes = np.array([MODE0 + k for k, _ in tr], dtype=np.int16)
+        cp.transient_cum = np.cumsum([md.occurrence for _, md in tr]) if tr else np.zeros(0)
+        route = np.full(n_codes, i + 1, dtype=np.int16)
+        for k, md in here:
+            route[MODE0 + k] = order[md.mitigation.path]
+        outage_modes = [md for _, md in here if md.category == Category.provider_outage.value]
+        if outage_modes:
+            route[OUTAGE] = route[SKIP] = order[outage_modes[0].mitigation.path]
+        cp.route = np.minimum(route, P)
+        cats = [_category_of_code(c, modes) for c in range(n_codes)]
+        cp.retryable = np.array([c is not None and c in cp.retry_on for c in cats])
+        cp.counts_for_breaker = np.array([c in BREAKER_COUNTS for c in cats])
+        cp.never_answers = np.array([c in NEVER_ANSWERS for c in cats])
+        cp.outages = sorted((o.start_s, o.start_s + o.duration_s) for o in outages if o.path == p.id)
+        paths.append(cp)
+    rate = rps if rps is not None else design.context.traffic.requests_per_day / 86400.0
+    return Plan(paths=paths, modes=modes, n_codes=n_codes, rate=float(rate), bucket_s=float(bucket_s),
+                 retry_budget=m.retry_budget_pct / 100.0, threshold_ms=design.context.slo.threshold_ms,
+                 percentile=design.context.slo.percentile)
