@@ -14,7 +14,7 @@ LEVELS = {
     "P0": {"criterion": "SLO attainment < 95% over 5 min, or > 20% of requests unserved over 5 min",
            "response": "page on-call now; incident commander within 5 min"},
     "P1": {"criterion": "error-budget burn rate > 14.4x over 1 h", "response": "page on-call; acknowledge within 15 min"},
-    "P2": {"criterion": "error-budget burn rate > 6x over 6 h", "response": "ticket for the owning team, same day"},
+    "P2": {"criterion": "error-budget burn rate > 3x over 1 day", "response": "ticket for the owning team, same day"},
     "P3": {"criterion": "error-budget burn rate > 1x over 3 days", "response": "backlog; weekly review"},
 }
 

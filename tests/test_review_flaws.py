@@ -132,6 +132,11 @@ CLASS_FLAWS = [
     ("voice-ivr", "faster-than-measured", lambda d: P(d, "primary").update(latency={"p50_ms": 200, "p95_ms": 230, "p99_ms": 240}),
      "matrix.paths[0].latency"),
     ("voice-ivr", "timeout-below-samples", profile_primary, "matrix.paths[0].timeout_ms"),
+    ("voice-ivr", "timeout-below-samples", lambda d: P(d, "primary").update(
+        latency={"p50_ms": 250, "p95_ms": 350, "p99_ms": 480}, timeout_ms=120), "matrix.paths[0].timeout_ms"),
+    ("travel-agent", "faster-than-measured", lambda d: P(d, "backup").update(
+        model="together/llama-3-70b", latency={"p50_ms": 400, "p95_ms": 700, "p99_ms": 900}, timeout_ms=1000),
+     "matrix.paths[1].latency"),
     ("medical-triage", "human-in-ms", add_nurse, "matrix.paths[1].latency"),
     ("regulated-claims", "human-in-ms", lambda d: P(d, "licensed_agent").update(name="Licensed agent answers",
                                                                                   effort="14 licensed agents"),
@@ -148,6 +153,10 @@ CLASS_FLAWS = [
      "taxonomy.modes[3].detection.window"),
     ("document-pipeline", "burn-rate-off-policy", lambda d: d["taxonomy"]["severity_levels"]["P1"].update(
         criterion="error-budget burn rate > 2x over 3 days"), "taxonomy.severity_levels.P1.criterion"),
+    ("travel-agent", "burn-rate-off-policy", lambda d: d["taxonomy"]["severity_levels"]["P2"].update(
+        criterion="error-budget burn rate > 14.4x over 1 h"), "taxonomy.severity_levels.P2.criterion"),
+    ("medical-triage", "burn-rate-off-policy", lambda d: d["taxonomy"]["severity_levels"]["P0"].update(
+        criterion="SLO attainment < 90% over 12 h"), "taxonomy.severity_levels.P0.criterion"),
     ("default", "detect-target-over-budget", lambda d: d["postmortem"]["metrics"][0].update(target_p90_min=30),
      "postmortem.metrics[0].target_p90_min"),
     # operational arithmetic ----------------------------------------------------------------
@@ -190,6 +199,9 @@ CLASS_FLAWS = [
      "postmortem.metrics"),
     ("document-pipeline", "percentile-of-few", lambda d: d["postmortem"]["metrics"][1].update(statistics=["median", "p99"]),
      "postmortem.metrics[1].statistics"),
+    ("voice-ivr", "profile-too-small", seq(slo(percentile=99.9, threshold_ms=1500), lambda d: P(d, "primary").update(
+        latency={"distribution": {"kind": "profile", "name": "groq_70b_ttft"}}, timeout_ms=500)),
+     "matrix.paths[0].latency.distribution"),
     ("code-review-bot", "trend-from-few", lambda d: d["postmortem"]["incidents"][0].update(
         lessons_learned=["time to detect fell 40% after the new alert"]), "postmortem.incidents[0].lessons_learned[0]"),
 ]
@@ -306,11 +318,11 @@ def test_missed_loop_target_is_a_cross():
     ev = {e.text: e for e in c.score("loop").evidence}
     line = next(t for t in ev if t.startswith("time_to_detect:"))
     assert line.endswith("misses target") and not ev[line].ok and not ev[line].scored
-    assert "- ✗ time_to_detect: median" in c.to_markdown()
+    assert "- ✗ time\\_to\\_detect: median" in c.to_markdown()
 
 
 def test_critique_with_the_simulator_numbers():
-    sim_mod = pytest.importorskip("fallbackkit.simulate")
+    sim_mod = pytest.importorskip("fallbackkit.simulation")
     d = design_of(base("document-pipeline"))
     r = sim_mod.simulate(d, 5000, seed=3)
     c = critique(d, simulation=r)

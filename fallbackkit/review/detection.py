@@ -29,6 +29,15 @@ _UNIT_MIN = {"s": 1 / 60, "m": 1, "h": 60, "d": 1440, "w": 10080}
 _BURN = re.compile(r"burn[- ]rate\s*(?:>|≥|>=|above|over)?\s*(\d+(?:\.\d+)?)\s*[x×]?\s*(?:over|in|for)\s+(?:the\s+)?"
                    r"(?:last\s+)?(\d+(?:\.\d+)?)\s*(min|minutes?|m|h|hours?|d|days?)\b", re.IGNORECASE)
 _FULL_IMPACT = {Category.provider_outage.value}
+#: modes whose requests miss the SLO (late, failed, unserved): they spend the error budget
+BURNS = {Category.latency_breach.value, Category.dependency_failure.value, Category.resource_exhaustion.value,
+         Category.provider_outage.value, Category.context_window.value}
+#: an alert window may be at most this share of the budget minutes: a P0 (a full outage burns a minute of
+#: budget a minute) 5%, a P1 25%
+WINDOW_SHARE = {0: 0.05, 1: 0.25}
+_ATTAIN = re.compile(r"attainment\s*(?:<|≤|<=|below|under)\s*(\d+(?:\.\d+)?)\s*%\s*(?:over|in|for)\s+(?:the\s+)?"
+                     r"(?:last\s+)?(\d+(?:\.\d+)?)\s*(min|minutes?|m|h|hours?|d|days?)\b", re.IGNORECASE)
+_OVER = re.compile(r"\bover\s+(?:the\s+)?(?:last\s+)?(\d+(?:\.\d+)?)\s*(min|minutes?|m|h|hours?|d|days?)\b", re.IGNORECASE)
 
 
 def minutes(window: str | None) -> float | None:
@@ -72,7 +81,10 @@ def detection(ctx: Review) -> None:
         impact = 1.0 if (m.category in _FULL_IMPACT or sev_rank(m.severity) == 0) else m.occurrence
         burnt = w * impact / b_min
         too_long = pages(levels.get(m.severity)) and w > PAGE_MAX_WINDOW_MIN
-        if burnt > PAGE_SHARE or too_long:
+        wide = m.category in BURNS and w / b_min > WINDOW_SHARE[sev_rank(m.severity)]
+        if wide and burnt <= PAGE_SHARE:
+            impact, burnt = 1.0, w / b_min   # say it the committee's way: the window against the budget minutes
+        if burnt > PAGE_SHARE or too_long or wide:
             slow += 1
             w_ok = PAGE_SHARE * b_min / impact if impact else w
             ctx.find("detection-too-slow", f"taxonomy.modes[{i}].detection.window",
@@ -84,13 +96,19 @@ def detection(ctx: Review) -> None:
     ctx.ev("severity", slow == 0, f"{slow} severe modes whose alert window burns more than {pct(PAGE_SHARE)} of the budget",
            "taxonomy.modes[*].detection.window")
     for k, lvl in levels.items():
+        _level_windows(ctx, k, lvl, slo)
         for burn, qty, unit in _BURN.findall(lvl.criterion or ""):
             hours = float(qty) * _UNIT_MIN[unit[0].lower()] / 60
             burn_hours = float(burn) * hours
             share = burn_hours / (slo.window_days * 24)
             limit, lim_share, kind = ((PAGE_BURN_HOURS, PAGE_SHARE, "page") if pages(lvl) or sev_rank(k) <= 1
                                       else (TICKET_BURN_HOURS, TICKET_SHARE, "ticket"))
-            if burn_hours > limit * 1.0001:
+            if kind == "ticket" and float(burn) >= 6:
+                ctx.find("burn-rate-off-policy", f"taxonomy.severity_levels.{k}.criterion",
+                         f"{k} only tickets at {float(burn):g}× burn: at that rate the {slo.window_days}-day budget is gone "
+                         f"in {slo.window_days * 24 / float(burn):,.0f} h, which the Workbook pages for (≥ 6× over 6 h)",
+                         f"page at this burn rate (make it a P1 with a page), and keep {k} for ≤ 1× over 3 days")
+            elif burn_hours > limit * 1.0001:
                 ctx.find("burn-rate-off-policy", f"taxonomy.severity_levels.{k}.criterion",
                          f"{k} fires at {float(burn):g}× burn over {float(qty):g} {unit}: {pct(share)} of the "
                          f"{slo.window_days}-day budget burns before this {kind} fires (Workbook: {pct(lim_share)})",
@@ -99,13 +117,40 @@ def detection(ctx: Review) -> None:
     for i, met in enumerate(d.postmortem.metrics):
         if met.name != "time_to_detect" or b_min <= 0:
             continue
-        for attr, cap in (("target_median_min", 0.25), ("target_p90_min", 0.5)):
+        for attr, cap in (("target_median_min", 0.2), ("target_p90_min", 0.4)):
             t = getattr(met, attr)
             if t is not None and t > cap * b_min:
                 ctx.find("detect-target-over-budget", f"postmortem.metrics[{i}].{attr}",
                          f"time_to_detect target {t:g} min is {pct(t / b_min)} of the {b_min:,.1f}-minute error budget: "
                          "an outage detected at the target spends that much before anyone acts",
                          f"set {attr} ≤ {cap * b_min:,.0f} min ({pct(cap)} of the budget)")
+
+
+def _level_windows(ctx: Review, k: str, lvl, slo) -> None:
+    """A paging level over a window longer than the Workbook's longest page (6 h), or an attainment
+    threshold that lets more than 36 burn-hours pass, fires after the budget is gone."""
+    if not (pages(lvl) or sev_rank(k) <= 1):
+        return
+    text = lvl.criterion or ""
+    allowed = 1 - slo.percentile / 100
+    for x, qty, unit in _ATTAIN.findall(text):
+        hours = float(qty) * _UNIT_MIN[unit[0].lower()] / 60
+        burn = (1 - float(x) / 100) / allowed if allowed > 0 else 0.0
+        if burn * hours > PAGE_BURN_HOURS * 1.0001:
+            ctx.find("burn-rate-off-policy", f"taxonomy.severity_levels.{k}.criterion",
+                     f"{k} pages at attainment < {float(x):g}% over {float(qty):g} {unit}: a {burn:,.1f}× burn for "
+                     f"{hours:g} h is {pct(burn * hours / (slo.window_days * 24))} of the {slo.window_days}-day budget "
+                     f"before it fires (Workbook: {pct(PAGE_SHARE)})",
+                     "page at 14.4× burn over 1 h (5 min short window) or 6× over 6 h (30 min)")
+            return
+    for qty, unit in _OVER.findall(text):
+        minutes_ = float(qty) * _UNIT_MIN[unit[0].lower()]
+        if minutes_ > PAGE_MAX_WINDOW_MIN and not _BURN.search(text) and not _ATTAIN.search(text):
+            ctx.find("burn-rate-off-policy", f"taxonomy.severity_levels.{k}.criterion",
+                     f"{k} pages on a {float(qty):g} {unit} window: longer than the Workbook's longest paging window "
+                     "(6 h), so the page comes after the damage",
+                     "page at 14.4× burn over 1 h (5 min short window) or 6× over 6 h (30 min)")
+            return
 
 
 def _fmt_min(x: float) -> str:

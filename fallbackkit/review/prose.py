@@ -17,16 +17,27 @@ from .registry import checker
 check = checker("consistency")
 _N = r"(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?"
 _DOLLARS = re.compile(r"\$\s?" + _N + r"\s*(k|m)?\s*(?:per|/|a|for)\s*(?:1\s*m|1,000,000|million|1m)\b", re.IGNORECASE)
-_MS = re.compile(r"(?<![\w.])" + _N + r"\s*(ms|milliseconds?|s|seconds?)\b(?!\s*(?:of|per)\s+(?:the\s+)?(?:day|hour))",
+_MS = re.compile(r"(?<![\w.])" + _N + r"\s*(ms|milliseconds?|s|seconds?)\b(?!\s*(?:of|per)\s+(?:the\s+)?(?:day|hour|(?:peak\s+)?traffic))",
                  re.IGNORECASE)
 _PCT = re.compile(r"(?<![\w.])" + _N + r"\s*%")
 _SIMULATED = re.compile(r"\bsimulat", re.IGNORECASE)
-#: field → which kinds of number it is held to: the product description states facts of the world
-#: (a turn's 800 ms, an acceptance rate), so only its costs are checked; labels state latencies.
-CLAIM_FIELDS = [(re.compile(r"^context\.description$"), {"usd"}),
-                (re.compile(r"^taxonomy\.modes\[\d+\]\.(mitigation\.note|trigger)$"), {"usd", "ms", "pct"}),
-                (re.compile(r"^matrix\.paths\[\d+\]\.effort$"), {"usd", "ms", "pct"}),
-                (re.compile(r"^workflow\.nodes\[\d+\]\.label$"), {"ms"})]
+#: field → which kinds of number it is held to, and whether a sentence must name a design element
+#: first. Triggers describe the world (a supplier API's 6 s p99) and incidents what happened, so
+#: neither is read; the product description and runbooks mix facts of the world ("a line that
+#: starts after 900 ms feels like lag") with claims, so only sentences naming the design count.
+CLAIM_FIELDS = [(re.compile(r"^context\.description$"), {"usd", "ms", "pct"}, True),
+                (re.compile(r"^taxonomy\.modes\[\d+\]\.trigger$"), {"usd", "ms"}, "narrow"),
+                (re.compile(r"^taxonomy\.modes\[\d+\]\.mitigation\.note$"), {"usd", "ms", "pct"}, False),
+                (re.compile(r"^taxonomy\.modes\[\d+\]\.(user_effect|runbook\.steps\[\d+\])$"), {"usd", "ms"}, True),
+                (re.compile(r"^matrix\.paths\[\d+\]\.effort$"), {"usd", "ms", "pct"}, False),
+                (re.compile(r"^workflow\.nodes\[\d+\]\.label$"), {"ms"}, False)]
+_DESIGN_WORDS = (r"timeouts?|p50|p95|p99(?:\.9)?|median|slo|deadline|cache[sd]?|fallbacks?|primary|rule engine|retr(?:y|ies)|"
+                 r"hedges?|breaker|chain|worst[- ]case|blended|costs?|budget")
+#: how close (characters) a design word must stand to a number in a gated field for the number to be a claim
+NEAR_CHARS = 30
+#: triggers quote the world's percentiles (a supplier's p99): only the design's own settings make a claim there
+_NARROW_WORDS = r"timeouts?|deadline|slo|cache[sd]?|fallbacks?|breaker|retr(?:y|ies)|hedges?|budget"
+_TOKENS = re.compile(r"^\s*(input |output |prompt |completion )?tokens\b", re.IGNORECASE)
 
 
 def _val(whole: str, frac: str) -> float:
@@ -43,15 +54,28 @@ def _close(x: float, known: set[float], rel: float = 0.02, absolute: float = 0.5
 def prose(ctx: Review) -> None:
     from .text import free_text
     known = ctx.known_numbers()
+    names = [re.escape(p.id.replace("_", " ")) for p in ctx.design.matrix.paths] + \
+            [re.escape(p.id) for p in ctx.design.matrix.paths]
+    designish = re.compile(r"\b(" + "|".join([_DESIGN_WORDS] + names) + r")\b", re.IGNORECASE)
+    narrow = re.compile(r"\b(" + _NARROW_WORDS + r")\b", re.IGNORECASE)
     bad = 0
     for loc, text in free_text(ctx.design):
-        kinds = next((k for pat, k in CLAIM_FIELDS if pat.match(loc)), None)
-        if not kinds:
+        rule = next(((k, gate) for pat, k, gate in CLAIM_FIELDS if pat.match(loc)), None)
+        if rule is None:
             continue
+        kinds, gated = rule
         for sentence in re.split(r"(?<=[.;!?])\s+", text):
             if _SIMULATED.search(sentence) and ctx.sim is None:
                 continue
-            for m in (_DOLLARS.finditer(sentence) if "usd" in kinds else ()):
+
+            def claim(m):
+                if not gated:
+                    return True
+                pat = narrow if gated == "narrow" else designish
+                return bool(pat.search(sentence[max(0, m.start() - NEAR_CHARS):m.end() + NEAR_CHARS]))
+            for m in (x for x in _DOLLARS.finditer(sentence) if claim(x)) if "usd" in kinds else ():
+                if _TOKENS.match(sentence[m.end():]):
+                    continue   # a token price, not a cost per call
                 v = _val(m.group(1), m.group(2)) * {"k": 1e3, "m": 1e6}.get((m.group(3) or "").lower(), 1)
                 if not _close(v, known["usd"], 0.02, 0.01):
                     bad += 1
@@ -59,7 +83,7 @@ def prose(ctx: Review) -> None:
                              f"states {m.group(0).strip()!r}, but no cost in the design is ${v:,.2f} per 1M "
                              f"(blended {ctx.cost_text()})",
                              f"quote the computed figure ({ctx.cost_text()}) or correct the path's cost_per_1m_usd")
-            for m in (_MS.finditer(sentence) if "ms" in kinds else ()):
+            for m in (x for x in _MS.finditer(sentence) if claim(x)) if "ms" in kinds else ():
                 v = _val(m.group(1), m.group(2)) * (1000 if m.group(3).lower().startswith("s") else 1)
                 if not _close(v, known["ms"], 0.02, 1.0):
                     bad += 1
@@ -68,7 +92,7 @@ def prose(ctx: Review) -> None:
                              f"{v:,.0f} ms",
                              "quote a number the matrix states or computes (a path's p50/p99, timeout, the deadline left, "
                              f"the worst-case chain {ctx.worst_text()}), or correct the matrix")
-            for m in (_PCT.finditer(sentence) if "pct" in kinds else ()):
+            for m in (x for x in _PCT.finditer(sentence) if claim(x)) if "pct" in kinds else ():
                 v = _val(m.group(1), m.group(2))
                 if not _close(v, known["pct"], 0.02, 0.05):
                     bad += 1

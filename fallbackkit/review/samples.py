@@ -17,7 +17,8 @@ check = checker("loop")
 #: incidents a percentile needs before it is more than the largest value seen: ceil(1 / (1 − q))
 NEEDS = {"p90": 10, "p99": 100}
 TREND_MIN = 10
-_LOOP = r"(mttr|mttd|mtta|mean time to \w+|time[ _-]to[ _-](detect|resolve|mitigate|acknowledge)|detection time|resolution time)"
+_LOOP = (r"(mttr|mttd|mtta|mean time to \w+|time[ _-]to[ _-](detect|resolve|mitigate|acknowledge)|detection time|"
+         r"resolution time|incidents?|outages?|pages)")
 _MOVE = r"(fell|dropped|rose|improved|worsened|halved|doubled|trend\w*|reduced|increased|decreased|cut|went (up|down))"
 _TREND = re.compile(rf"\b{_LOOP}\b[^.;]*\b{_MOVE}\b|\b{_MOVE}\b[^.;]*\b{_LOOP}\b", re.IGNORECASE)
 
@@ -58,7 +59,7 @@ def samples(ctx: Review) -> None:
     if n_inc >= TREND_MIN:
         return
     for loc, text in free_text(ctx.design):
-        if loc.startswith(("postmortem.", "context.description")) and _TREND.search(text):
+        if not loc.endswith((".name", ".title")) and _TREND.search(text):
             ctx.find("trend-from-few", loc,
                      f"claims a trend ({_TREND.search(text).group(0)!r}) over {n_inc} incident records",
                      f"state it as what the {n_inc} incidents show, each by id, and report a trend once there are "
