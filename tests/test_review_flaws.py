@@ -157,6 +157,17 @@ CLASS_FLAWS = [
         criterion="error-budget burn rate > 14.4x over 1 h"), "taxonomy.severity_levels.P2.criterion"),
     ("medical-triage", "burn-rate-off-policy", lambda d: d["taxonomy"]["severity_levels"]["P0"].update(
         criterion="SLO attainment < 90% over 12 h"), "taxonomy.severity_levels.P0.criterion"),
+    ("travel-agent", "burn-rate-off-policy", lambda d: d["taxonomy"]["severity_levels"]["P1"].update(
+        criterion="error-budget burn rate > 1x over 1 h"), "taxonomy.severity_levels.P1.criterion"),
+    ("code-review-bot", "severity-not-burn", lambda d: [lvl.update(criterion=f"p99 latency > {k} s over 10 min")
+                                                        for k, lvl in enumerate(d["taxonomy"]["severity_levels"].values())],
+     "taxonomy.severity_levels"),
+    ("default", "threshold-blind-to-burn", lambda d: M(d, "provider-5xx")["detection"].update(threshold=20),
+     "taxonomy.modes[2].detection.threshold"),
+    ("medical-triage", "detection-too-slow", lambda d: M(d, "slow")["detection"].update(window="2d"),
+     "taxonomy.modes[0].detection.window"),
+    ("default", "detection-too-slow", lambda d: M(d, "provider-outage")["detection"].update(window="6h / 30m"),
+     "taxonomy.modes[3].detection.window"),
     ("default", "detect-target-over-budget", lambda d: d["postmortem"]["metrics"][0].update(target_p90_min=30),
      "postmortem.metrics[0].target_p90_min"),
     # operational arithmetic ----------------------------------------------------------------
@@ -327,3 +338,10 @@ def test_critique_with_the_simulator_numbers():
     r = sim_mod.simulate(d, 5000, seed=3)
     c = critique(d, simulation=r)
     assert c.numbers == "simulated" and c.passed
+
+
+@pytest.mark.parametrize("window,minutes", [("5m", 5), ("1 hour", 60), ("3 days", 4320), ("1h/5m", 5),
+                                            ("6h and 30m", 30), ("rolling", None)])
+def test_alert_windows_in_minutes(window, minutes):
+    from fallbackkit.review.detection import minutes as parse
+    assert parse(window) == minutes

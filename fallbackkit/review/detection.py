@@ -26,9 +26,15 @@ PAGE_MAX_WINDOW_MIN = 360
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|secs|seconds?|m|min|mins|minutes?|h|hr|hrs|hours?|d|days?|w|weeks?)\s*$",
                        re.IGNORECASE)
 _UNIT_MIN = {"s": 1 / 60, "m": 1, "h": 60, "d": 1440, "w": 10080}
+_ANY_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(s|sec|secs|seconds?|m|min|mins|minutes?|h|hr|hrs|hours?|d|days?|w|weeks?)\b",
+                           re.IGNORECASE)
 _BURN = re.compile(r"burn[- ]rate\s*(?:>|≥|>=|above|over)?\s*(\d+(?:\.\d+)?)\s*[x×]?\s*(?:over|in|for)\s+(?:the\s+)?"
                    r"(?:last\s+)?(\d+(?:\.\d+)?)\s*(min|minutes?|m|h|hours?|d|days?)\b", re.IGNORECASE)
 _FULL_IMPACT = {Category.provider_outage.value}
+_TIED = re.compile(r"\b(burn|error[- ]budget|attainment|slo)\b", re.IGNORECASE)
+_ERRORS = re.compile(r"(error|5xx|429|fail|timeout|timed_out|unserved)", re.IGNORECASE)
+#: an error-rate page that needs more than this burn to fire misses burns that empty the budget in hours
+BLIND_BURN = 100
 #: modes whose requests miss the SLO (late, failed, unserved): they spend the error budget
 BURNS = {Category.latency_breach.value, Category.dependency_failure.value, Category.resource_exhaustion.value,
          Category.provider_outage.value, Category.context_window.value}
@@ -41,11 +47,13 @@ _OVER = re.compile(r"\bover\s+(?:the\s+)?(?:last\s+)?(\d+(?:\.\d+)?)\s*(min|minu
 
 
 def minutes(window: str | None) -> float | None:
-    """'5m' → 5, '1h' → 60, '3 days' → 4320; None when it is not a duration."""
+    """'5m' → 5, '1h' → 60, '3 days' → 4320; a multi-window '1h/5m' → 5 (the short window fires first);
+    None when it states no duration."""
     m = _DURATION.match(window or "")
-    if not m:
-        return None
-    return float(m.group(1)) * _UNIT_MIN[m.group(2)[0].lower()]
+    if m:
+        return float(m.group(1)) * _UNIT_MIN[m.group(2)[0].lower()]
+    found = [float(q) * _UNIT_MIN[u[0].lower()] for q, u in _ANY_DURATION.findall(window or "")]
+    return min(found) if found else None
 
 
 def budget_minutes(slo) -> float:
@@ -63,6 +71,12 @@ def pages(level) -> bool:
 @check("burn-rate-off-policy", "warning", "detection_budget",
        "a severity's burn-rate alert lets more budget burn than the SRE Workbook's policy for its response",
        "a page must fire before 5% of the budget burns, a ticket before 10%")
+@check("threshold-blind-to-burn", "warning", "detection_budget",
+       "an error-rate alert whose threshold lets a budget-emptying burn pass silently",
+       "below the threshold a burn that spends the month's budget in hours pages nobody")
+@check("severity-not-burn", "warning", "detection_budget",
+       "no severity level is tied to the SLO or its error budget",
+       "severities that ignore the budget page for noise and stay quiet while the budget burns")
 @check("detect-target-over-budget", "warning", "detection_budget",
        "a time-to-detect target that spends a large share of the error budget",
        "an incident detected at the target has already spent most of the month's budget")
@@ -76,6 +90,16 @@ def detection(ctx: Review) -> None:
     slow = 0
     for i, m in enumerate(d.taxonomy.modes):
         w = minutes(m.detection.window)
+        if w is not None and sev_rank(m.severity) == 2 and b_min > 0 and m.category in BURNS \
+                and w * m.occurrence / b_min > TICKET_SHARE:
+            slow += 1
+            ctx.find("detection-too-slow", f"taxonomy.modes[{i}].detection.window",
+                     f"P2 mode {m.id!r} alerts over {m.detection.window}: at {pct(m.occurrence)} of requests that burns "
+                     f"{pct(w * m.occurrence / b_min)} of the {b_min:,.1f}-minute budget before the ticket is raised "
+                     f"(Workbook ticket: {pct(TICKET_SHARE)})",
+                     f"alert over at most {_fmt_min(TICKET_SHARE * b_min / m.occurrence)}, or ticket at 1× burn over "
+                     "3 days with a 6 h short window", severity="warning")
+            continue
         if w is None or sev_rank(m.severity) > 1 or b_min <= 0:
             continue
         impact = 1.0 if (m.category in _FULL_IMPACT or sev_rank(m.severity) == 0) else m.occurrence
@@ -95,6 +119,23 @@ def detection(ctx: Review) -> None:
                      "14.4× burn rate over 1 h with a 5 min short window")
     ctx.ev("severity", slow == 0, f"{slow} severe modes whose alert window burns more than {pct(PAGE_SHARE)} of the budget",
            "taxonomy.modes[*].detection.window")
+    if levels and not any(_TIED.search(lvl.criterion or "") for lvl in levels.values()):
+        ctx.find("severity-not-burn", "taxonomy.severity_levels",
+                 f"no severity level mentions the SLO, its attainment or the error-budget burn rate; the budget is "
+                 f"{b_min:,.1f} min over {slo.window_days} days",
+                 "tie the levels to burn rates (SRE Workbook): P0/P1 page at 14.4× over 1 h or 6× over 6 h, "
+                 "P2/P3 ticket at 3× over 1 day or 1× over 3 days")
+    for i, m in enumerate(d.taxonomy.modes):
+        det = m.detection
+        if (sev_rank(m.severity) <= 1 and det.comparator.strip() in (">", ">=", "≥") and (det.unit or "").strip() == "%"
+                and _ERRORS.search(det.metric) and slo.percentile < 100):
+            burn = det.threshold / (100 - slo.percentile)
+            if burn > BLIND_BURN:
+                ctx.find("threshold-blind-to-burn", f"taxonomy.modes[{i}].detection.threshold",
+                         f"{m.severity} mode {m.id!r} alerts only above {det.threshold:g}% errors: a {burn:,.0f}× burn of "
+                         f"the {pct(1 - slo.percentile / 100)} budget; a 14.4× burn empties it in "
+                         f"{slo.window_days * 24 / 14.4:,.0f} h without an alert",
+                         f"alert at {14.4 * (100 - slo.percentile):.2g}% over 1 h (14.4× burn) with a 5 min short window")
     for k, lvl in levels.items():
         _level_windows(ctx, k, lvl, slo)
         for burn, qty, unit in _BURN.findall(lvl.criterion or ""):
@@ -103,17 +144,23 @@ def detection(ctx: Review) -> None:
             share = burn_hours / (slo.window_days * 24)
             limit, lim_share, kind = ((PAGE_BURN_HOURS, PAGE_SHARE, "page") if pages(lvl) or sev_rank(k) <= 1
                                       else (TICKET_BURN_HOURS, TICKET_SHARE, "ticket"))
-            if kind == "ticket" and float(burn) >= 6:
-                ctx.find("burn-rate-off-policy", f"taxonomy.severity_levels.{k}.criterion",
-                         f"{k} only tickets at {float(burn):g}× burn: at that rate the {slo.window_days}-day budget is gone "
-                         f"in {slo.window_days * 24 / float(burn):,.0f} h, which the Workbook pages for (≥ 6× over 6 h)",
-                         f"page at this burn rate (make it a P1 with a page), and keep {k} for ≤ 1× over 3 days")
-            elif burn_hours > limit * 1.0001:
+            if burn_hours > limit * 1.0001:
                 ctx.find("burn-rate-off-policy", f"taxonomy.severity_levels.{k}.criterion",
                          f"{k} fires at {float(burn):g}× burn over {float(qty):g} {unit}: {pct(share)} of the "
                          f"{slo.window_days}-day budget burns before this {kind} fires (Workbook: {pct(lim_share)})",
                          "use the Workbook's pairs: page at 14.4× over 1 h / 5 min or 6× over 6 h / 30 min; "
                          "ticket at 1× over 3 days / 6 h")
+            elif kind == "page" and float(burn) < 6:
+                ctx.find("burn-rate-off-policy", f"taxonomy.severity_levels.{k}.criterion",
+                         f"{k} pages at {float(burn):g}× burn: a burn that slow spends the budget over "
+                         f"{slo.window_days / float(burn):,.0f} days, which the Workbook tickets; pages that low are noise",
+                         "page at 14.4× over 1 h (5 min short window) or 6× over 6 h (30 min); ticket at 1× over 3 days")
+            elif kind == "ticket" and float(burn) >= 6:
+                ctx.find("burn-rate-off-policy", f"taxonomy.severity_levels.{k}.criterion",
+                         f"{k} only tickets at {float(burn):g}× burn: at that rate the {slo.window_days}-day budget is gone "
+                         f"in {slo.window_days * 24 / float(burn):,.0f} h, which the Workbook pages for (≥ 6× over 6 h)",
+                         f"page at this burn rate (make it a P1 with a page), and keep {k} for ≤ 1× over 3 days")
+
     for i, met in enumerate(d.postmortem.metrics):
         if met.name != "time_to_detect" or b_min <= 0:
             continue

@@ -28,7 +28,9 @@ _SIMULATED = re.compile(r"\bsimulat", re.IGNORECASE)
 CLAIM_FIELDS = [(re.compile(r"^context\.description$"), {"usd", "ms", "pct"}, True),
                 (re.compile(r"^taxonomy\.modes\[\d+\]\.trigger$"), {"usd", "ms"}, "narrow"),
                 (re.compile(r"^taxonomy\.modes\[\d+\]\.mitigation\.note$"), {"usd", "ms", "pct"}, False),
-                (re.compile(r"^taxonomy\.modes\[\d+\]\.(user_effect|runbook\.steps\[\d+\])$"), {"usd", "ms"}, True),
+                (re.compile(r"^taxonomy\.modes\[\d+\]\.user_effect$"), {"usd", "ms", "pct"}, True),
+                (re.compile(r"^taxonomy\.modes\[\d+\]\.runbook\.steps\[\d+\]$"), {"usd", "ms"}, True),
+                (re.compile(r"^postmortem\.action_items\[\d+\]\.title$"), {"usd"}, "narrow"),
                 (re.compile(r"^matrix\.paths\[\d+\]\.effort$"), {"usd", "ms", "pct"}, False),
                 (re.compile(r"^workflow\.nodes\[\d+\]\.label$"), {"ms"}, False)]
 _DESIGN_WORDS = (r"timeouts?|p50|p95|p99(?:\.9)?|median|slo|deadline|cache[sd]?|fallbacks?|primary|rule engine|retr(?:y|ies)|"

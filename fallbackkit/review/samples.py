@@ -56,6 +56,7 @@ def samples(ctx: Review) -> None:
                  f"report n={n} and the order statistic, the {_ord(rank)} of {n} ({vals[rank - 1]:,.0f} min"
                  + (", the longest" if rank == n else "") + f"), and quote {stat} once there are {need} incidents",
                  severity="warning" if any(x[2] == "p99" for x in few) else None)
+    _quoted_percentiles(ctx, n_inc)
     if n_inc >= TREND_MIN:
         return
     for loc, text in free_text(ctx.design):
@@ -68,3 +69,24 @@ def samples(ctx: Review) -> None:
 
 def _ord(k: int) -> str:
     return f"{k}{'th' if 10 <= k % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(k % 10, 'th')}"
+
+
+_QUOTED = re.compile(r"\bp(\d{2}(?:\.\d+)?)\b[^.;]{0,80}?\b(?:of|over|from|across|on)\s+(\d[\d,]*)\s*"
+                     r"(requests|calls|samples|measurements|runs|incidents)\b"
+                     r"|\b(\d[\d,]*)\s*(requests|calls|samples|measurements|runs|incidents)\b[^.;]{0,80}?\bp(\d{2}(?:\.\d+)?)\b",
+                     re.IGNORECASE)
+
+
+def _quoted_percentiles(ctx: Review, n_inc: int) -> None:
+    """Free text quoting a percentile over fewer observations than it needs: 'p99 over 40 requests'."""
+    from .text import free_text
+    for loc, text in free_text(ctx.design):
+        for m in _QUOTED.finditer(text):
+            q, n, what = (m.group(1), m.group(2), m.group(3)) if m.group(1) else (m.group(6), m.group(4), m.group(5))
+            qv, nv = float(q) / 100, int(n.replace(",", ""))
+            need = math.ceil(1 / (1 - qv)) if qv < 1 else None
+            if need and nv < need:
+                ctx.find("percentile-of-few", loc,
+                         f"quotes p{q} over {nv} {what}: a p{q} needs about {need}; with {nv} it is the largest one seen",
+                         f"say n={nv} and quote the order statistic (the largest of {nv}), or collect {need} {what}",
+                         severity="warning")
