@@ -45,7 +45,7 @@ def main() -> int:
     KitData.bundled()
     print(f"load LLMPerf profiles once: {(time.perf_counter() - t) * 1000:.1f} ms")
     try:
-        from fallbackkit.simulate import simulate
+        from fallbackkit.simulation import simulate
     except ImportError:
         simulate = None
     files = [Path(fk.default_design_path())] + sorted((ROOT / "fallbackkit" / "data" / "scenarios").glob("*.yaml"))

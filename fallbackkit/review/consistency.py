@@ -7,7 +7,7 @@ import re
 from ..design import Design
 from .context import Review
 from .registry import checker
-from .text import INTERNAL, MAX_WORDS, free_text, unquantified_claims
+from .text import INTERNAL, MAX_WORDS, unquantified_claims
 
 check = checker("consistency")
 _NAME_FIELD = re.compile(r"\.(name|title|runbook\.title)$")
@@ -24,7 +24,7 @@ def consistency(ctx: Review) -> None:
     d, col = ctx.design, ctx
     claims = 0
     internal = 0
-    for loc, text in free_text(d):
+    for loc, text in ctx.texts:
         # A name is not a claim: a mode named "Translation slower than the timeout" says what it is.
         for s in ([] if _NAME_FIELD.search(loc) else unquantified_claims(text)):
             claims += 1

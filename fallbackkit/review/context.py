@@ -38,6 +38,12 @@ class Review:
             return None
 
     @cached_property
+    def texts(self) -> list[tuple[str, str]]:
+        """Every free-text field as (field path, text), read once per critique."""
+        from .text import free_text
+        return free_text(self.design)
+
+    @cached_property
     def kit(self):
         """The kit's own measurements (latency profiles), loaded on first use."""
         from .kitdata import KitData

@@ -54,14 +54,13 @@ def _close(x: float, known: set[float], rel: float = 0.02, absolute: float = 0.5
        "a number in free text the design's own numbers contradict",
        "a reviewer who checks one number and finds it wrong stops trusting the rest")
 def prose(ctx: Review) -> None:
-    from .text import free_text
     known = ctx.known_numbers()
     names = [re.escape(p.id.replace("_", " ")) for p in ctx.design.matrix.paths] + \
             [re.escape(p.id) for p in ctx.design.matrix.paths]
     designish = re.compile(r"\b(" + "|".join([_DESIGN_WORDS] + names) + r")\b", re.IGNORECASE)
     narrow = re.compile(r"\b(" + _NARROW_WORDS + r")\b", re.IGNORECASE)
     bad = 0
-    for loc, text in free_text(ctx.design):
+    for loc, text in ctx.texts:
         rule = next(((k, gate) for pat, k, gate in CLAIM_FIELDS if pat.match(loc)), None)
         if rule is None:
             continue

@@ -30,7 +30,6 @@ _TREND = re.compile(rf"\b{_LOOP}\b[^.;]*\b{_MOVE}\b|\b{_MOVE}\b[^.;]*\b{_LOOP}\b
        "a trend claimed over too few incidents",
        "a before/after over a handful of incidents is noise a committee will not accept as a result")
 def samples(ctx: Review) -> None:
-    from .text import free_text
     pm = ctx.design.postmortem
     n_inc = len(pm.incidents)
     few = []   # one root cause (too few incidents), one finding, however many metrics it touches
@@ -59,7 +58,7 @@ def samples(ctx: Review) -> None:
     _quoted_percentiles(ctx, n_inc)
     if n_inc >= TREND_MIN:
         return
-    for loc, text in free_text(ctx.design):
+    for loc, text in ctx.texts:
         if not loc.endswith((".name", ".title")) and _TREND.search(text):
             ctx.find("trend-from-few", loc,
                      f"claims a trend ({_TREND.search(text).group(0)!r}) over {n_inc} incident records",
@@ -77,10 +76,14 @@ _QUOTED = re.compile(r"\bp(\d{2}(?:\.\d+)?)\b[^.;]{0,80}?\b(?:of|over|from|acros
                      re.IGNORECASE)
 
 
+_PNN = re.compile(r"\bp\d\d", re.IGNORECASE)
+
+
 def _quoted_percentiles(ctx: Review, n_inc: int) -> None:
     """Free text quoting a percentile over fewer observations than it needs: 'p99 over 40 requests'."""
-    from .text import free_text
-    for loc, text in free_text(ctx.design):
+    for loc, text in ctx.texts:
+        if not _PNN.search(text):
+            continue
         for m in _QUOTED.finditer(text):
             q, n, what = (m.group(1), m.group(2), m.group(3)) if m.group(1) else (m.group(6), m.group(4), m.group(5))
             qv, nv = float(q) / 100, int(n.replace(",", ""))
