@@ -138,6 +138,8 @@ CLASS_FLAWS = [
         model="together/llama-3-70b", latency={"p50_ms": 400, "p95_ms": 700, "p99_ms": 900}, timeout_ms=1000),
      "matrix.paths[1].latency"),
     ("medical-triage", "human-in-ms", add_nurse, "matrix.paths[1].latency"),
+    ("voice-ivr", "metric-mismatch", lambda d: P(d, "primary").update(
+        latency={"distribution": {"kind": "profile", "name": "groq_70b_e2e"}}, timeout_ms=900), "matrix.paths[0].latency.distribution"),
     ("regulated-claims", "human-in-ms", lambda d: P(d, "licensed_agent").update(name="Licensed agent answers",
                                                                                   effort="14 licensed agents"),
      "matrix.paths[2].latency"),

@@ -37,6 +37,9 @@ _HANDOFF = re.compile(r"\b(hand-?off|hand(ed)? over|handover)\b", re.IGNORECASE)
 @check("slo-unmeetable", "blocking", "plausibility",
        "an SLO no measured provider of the primary's size meets",
        "the design relies on the primary for the SLO, and the measured percentile says it cannot")
+@check("metric-mismatch", "blocking", "budget_arithmetic",
+       "a path's latency measures another quantity than the SLO",
+       "end-to-end times held against a first-token SLO (or the reverse) make every budget line wrong")
 @check("profile-too-small", "note", "small_samples",
        "an SLO percentile read off a profile with fewer requests than it needs",
        "with n measured requests, any quantile above 1 − 1/n is just the largest one measured")
@@ -118,6 +121,13 @@ def _timeout_vs_profile(ctx: Review, i: int, p) -> None:
     if prof is None:
         return
     slo = ctx.design.context.slo
+    measures = "end_to_end" if dist.name.endswith("_e2e") else "time_to_first_token"
+    if measures != slo.metric:
+        other = dist.name.rsplit("_", 1)[0] + ("_ttft" if slo.metric == "time_to_first_token" else "_e2e")
+        ctx.find("metric-mismatch", f"matrix.paths[{i}].latency.distribution",
+                 f"{p.id!r} draws its latency from {dist.name} ({measures.replace('_', ' ')}), but the SLO is on "
+                 f"{slo.metric.replace('_', ' ')}: the budget compares different quantities",
+                 f"use the profile {other}, which measures what the SLO does")
     need = 1 / (1 - slo.percentile / 100)
     if prof.n < need:
         ctx.find("profile-too-small", f"matrix.paths[{i}].latency.distribution",
