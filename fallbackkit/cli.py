@@ -7,6 +7,7 @@ expected) and exits 2; it never shows a traceback unless FALLBACKKIT_DEBUG=1.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import re
 import sys
@@ -219,13 +220,34 @@ def cmd_incidents(args) -> int:
     return EXIT_OK
 
 
+def cmd_replay(args) -> int:
+    import json
+
+    from .design import Design
+    from .problems import Problem
+    from .simulation.replay import replay
+    comps = args.components if args.components in ("api", "all") else [c.strip() for c in args.components.split(",") if c.strip()]
+    design = Design.load(args.file)
+    flags = {"since": "--since", "until": "--until", "provider": "--provider", "rps": "--rps", "seed": "--seed",
+             "quiet_sample": "--quiet-sample", "degraded_error_rate": "--degraded-error-rate", "method": "--method"}
+    try:
+        r = replay(design, args.incidents, args.provider, since=args.since, until=args.until, seed=args.seed,
+                   method=args.method, quiet_sample=args.quiet_sample, degraded_error_rate=args.degraded_error_rate,
+                   components=comps, rps=args.rps)
+    except DesignError as exc:   # an argument's problem names the flag; a file's keeps its file
+        raise DesignError([Problem(flags[p.path], p.message, "command line") if p.path in flags and p.file is None
+                           else p if p.file else p.located(args.file) for p in exc.problems]) from None
+    print(json.dumps(r.to_dict(), indent=2) if args.format == "json" else r.to_markdown() if args.format == "md" else r.to_text())
+    return EXIT_OK
+
+
 def _count(text: str) -> int:
     """A request count: 1000000, 1_000_000 or 1e6."""
     try:
         value = float(text.replace("_", ""))
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number; expected e.g. 100000 or 1e6") from None
-    if value != int(value):
+    if not math.isfinite(value) or value != int(value):
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of requests")
     return int(value)
 
@@ -242,9 +264,9 @@ def cmd_simulate(args) -> int:
     if args.seed < 0:
         raise UsageError(f"--seed is {args.seed}; expected a whole number ≥ 0")
     d = Design.load(args.file)
-    outages = [Outage.parse(o) for o in args.outage]
     show_bar = not args.no_progress and args.requests >= 1_000_000
     try:
+        outages = [Outage.parse(o) for o in args.outage]
         r = simulate(d, args.requests, args.seed, outages=outages, rps=args.rps, progress=True if show_bar else None)
     except DesignError as exc:
         _, lines = read_document(args.file)
@@ -472,6 +494,37 @@ of that name.
                    help="with --by window: calendar period of the incident start (default Q)")
     s.add_argument("--json", action="store_true", help="print JSON instead of tables")
     s.set_defaults(func=cmd_incidents)
+
+    s = sub.add_parser(
+        "replay", help="replay a real incident history against the design at its traffic",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="""\
+Turn each incident of a provider into an outage (impact major/critical) or a degradation
+(minor: a raised error rate) on the paths that depend on it (`provider:` or the model id's
+prefix, openai/gpt-4o -> openai), simulate the span at context.traffic.requests_per_day,
+and print SLO attainment and error budget per SLO window, the worst rolling window,
+incident-minutes the chain hid and exposed, measured provider overlap and occurrence rates
+to put in the taxonomy. Quiet time is sampled and weighted; incident time runs in full.
+
+  fallbackkit replay design.yaml --incidents bundled --provider openai
+  fallbackkit replay design.yaml --since 2023-09-01 --until 2024-09-01 --format md""")
+    s.add_argument("file", help="design file")
+    s.add_argument("--incidents", default="bundled", help="incident file (.csv, .csv.gz, .json) or `bundled` (default)")
+    s.add_argument("--provider", default=None, help="replay only this provider's incidents (default: every provider a path uses)")
+    s.add_argument("--since", default=None, help="start of the span, e.g. 2023-09-01 (default: the history's first day)")
+    s.add_argument("--until", default=None, help="end of the span, exclusive (default: the day after the last incident)")
+    s.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    s.add_argument("--method", choices=["stratified", "brute"], default="stratified",
+                   help="stratified (fast, default) or brute (every request simulated: the check)")
+    s.add_argument("--quiet-sample", type=_count, default=1_000_000, metavar="N",
+                   help="requests sampled to stand for quiet time (default 1e6)")
+    s.add_argument("--degraded-error-rate", type=float, default=0.1, metavar="SHARE",
+                   help="share of calls failing during a minor incident (default 0.1)")
+    s.add_argument("--components", default="api",
+                   help="api (default: the provider's API component, or none named), all, or a comma list")
+    s.add_argument("--rps", type=float, default=None, help="arrival rate (default: requests_per_day / 86400)")
+    s.add_argument("--format", choices=["text", "json", "md"], default="text", help="output format (default text)")
+    s.set_defaults(func=cmd_replay)
 
     s = sub.add_parser(
         "simulate", help="simulate the recovery workflow over N requests; derive shares, percentiles, cost",
