@@ -398,6 +398,9 @@ def test_critique_with_the_real_simulator():
     assert [f.location for f in c.by_check("declared-vs-simulated")][0] == "matrix.paths[0]"
     assert any("(simulated)" in e.text for e in c.score("tradeoffs").evidence)
     assert SimulatedNumbers.from_result(result.to_dict()).path_share == pytest.approx(nums.path_share)
+    # the simulator's typed numbers are read directly, and agree with the dict form
+    typed = SimulatedNumbers.from_result(result.numbers)
+    assert typed.path_share == nums.path_share and typed.requests == 20_000
 
 
 def test_cli_simulate_option():
