@@ -84,9 +84,15 @@ def detection(ctx: Review) -> None:
     d = ctx.design
     slo = d.context.slo
     b_min = budget_minutes(slo)
-    levels = d.taxonomy.severity_levels
     ctx.ev("severity", True, f"error budget {b_min:,.1f} min of total outage over {slo.window_days} days "
            f"({slo.window_days} × 1440 × {pct(slo.error_budget)})", "context.slo")
+    _mode_windows(ctx, b_min)
+    _severity_levels(ctx, b_min)
+    _detect_targets(ctx, b_min)
+
+
+def _mode_windows(ctx: Review, b_min: float) -> None:
+    d, levels = ctx.design, ctx.design.taxonomy.severity_levels
     slow = 0
     for i, m in enumerate(d.taxonomy.modes):
         w = minutes(m.detection.window)
@@ -119,6 +125,10 @@ def detection(ctx: Review) -> None:
                      "14.4× burn rate over 1 h with a 5 min short window")
     ctx.ev("severity", slow == 0, f"{slow} severe modes whose alert window burns more than {pct(PAGE_SHARE)} of the budget",
            "taxonomy.modes[*].detection.window")
+
+
+def _severity_levels(ctx: Review, b_min: float) -> None:
+    d, slo, levels = ctx.design, ctx.design.context.slo, ctx.design.taxonomy.severity_levels
     if levels and not any(_TIED.search(lvl.criterion or "") for lvl in levels.values()):
         ctx.find("severity-not-burn", "taxonomy.severity_levels",
                  f"no severity level mentions the SLO, its attainment or the error-budget burn rate; the budget is "
@@ -161,6 +171,10 @@ def detection(ctx: Review) -> None:
                          f"in {slo.window_days * 24 / float(burn):,.0f} h, which the Workbook pages for (≥ 6× over 6 h)",
                          f"page at this burn rate (make it a P1 with a page), and keep {k} for ≤ 1× over 3 days")
 
+
+
+def _detect_targets(ctx: Review, b_min: float) -> None:
+    d = ctx.design
     for i, met in enumerate(d.postmortem.metrics):
         if met.name != "time_to_detect" or b_min <= 0:
             continue
