@@ -310,6 +310,15 @@ def test_no_deadline_left_gets_a_feasible_fix():
     assert len(late) == 1 and "≤ 0" not in late[0].fix and "cut the timeout of 'primary' from 150 ms" in late[0].fix
 
 
+def test_a_share_is_held_to_the_path_the_sentence_names():
+    # 97% is a share the design has (the primary's), but not the cache's hit rate (70%), share or error rate
+    c = mutated("default", lambda d: M(d, "rate-limited")["mitigation"].update(note="the cache answers 97% of what reaches it"))
+    [f] = c.by_check("prose-number-mismatch")
+    assert f.location == "taxonomy.modes[1].mitigation.note" and "'97%'" in f.message
+    ok = mutated("default", lambda d: M(d, "rate-limited")["mitigation"].update(note="the cache answers 70% of what reaches it"))
+    assert not ok.by_check("prose-number-mismatch")
+
+
 def test_a_name_is_not_a_claim():
     c = mutated("default", lambda d: M(d, "latency-breach").update(name="Translation slower than the timeout"))
     assert not c.by_check("unquantified-claim")

@@ -93,12 +93,51 @@ def prose(ctx: Review) -> None:
                              f"{v:,.0f} ms",
                              "quote a number the matrix states or computes (a path's p50/p99, timeout, the deadline left, "
                              f"the worst-case chain {ctx.worst_text()}), or correct the matrix")
+            subject = _subject(ctx, sentence)
             for m in (x for x in _PCT.finditer(sentence) if claim(x)) if "pct" in kinds else ():
                 v = _val(m.group(1), m.group(2))
-                if not _close(v, known["pct"], 0.02, 0.05):
+                pool = known["pct"] if subject is None else _path_pcts(ctx, subject)
+                if not _close(v, pool, 0.02, 0.05):
                     bad += 1
                     ctx.find("prose-number-mismatch", loc,
                              f"states {m.group(0).strip()!r}, but no share, rate or coverage in the design is {v:g}%",
                              "quote a share the design states or computes (coverage, served share, error rate, SLO, "
                              "retry budget), or correct it")
     ctx.ev("consistency", bad == 0, f"{bad} numbers in free text that the design's numbers contradict", "(free text)")
+
+
+_KIND_WORDS = {"cache": "cache", "rule engine": "rule_engine", "rules": "rule_engine", "static": "static_response",
+               "primary": "primary", "human": "human"}
+
+
+def _subject(ctx: Review, sentence: str):
+    """The one path a sentence is about (named by id, or by a kind only one path has), else None."""
+    paths = ctx.design.matrix.paths
+    low = sentence.lower()
+    named = {p.id for p in paths if re.search(r"\b" + re.escape(p.id.lower().replace("_", " ")) + r"\b", low.replace("_", " "))}
+    for word, kind in _KIND_WORDS.items():
+        of_kind = [p.id for p in paths if p.kind == kind]
+        if len(of_kind) == 1 and re.search(r"\b" + word + r"\b", low):
+            named.add(of_kind[0])
+    return next(iter(named)) if len(named) == 1 else None
+
+
+def _path_pcts(ctx: Review, pid: str) -> set[float]:
+    """The shares a sentence about one path may quote: its coverage, error rate, share and reach, and the SLO's."""
+    d, b = ctx.design, ctx.budget
+    p = d.matrix.path(pid)
+    slo = d.context.slo
+    out = {p.coverage_pct, 100 * p.error_rate, 100 * abs(p.quality_delta), slo.percentile, 100 - slo.percentile,
+           d.matrix.retry_budget_pct, 0.0, 100.0}
+    out.update(100 - q for q, v in ((50, p.latency.p50_ms), (95, p.latency.p95_ms), (99, p.latency.p99_ms)) if v is not None)
+    if p.circuit_breaker:
+        out.add(100 * p.circuit_breaker.failure_rate_threshold)
+    row = next((r for r in b.rows if r.id == pid), None) if b else None
+    if row is not None:
+        out.update((100 * row.share, 100 * row.reach, 100 * (row.reach - row.share), 100 * (row.share / row.reach if row.reach else 0)))
+    if ctx.sim is not None and pid in ctx.sim.path_share:
+        out.add(100 * ctx.sim.path_share[pid])
+    for m in d.taxonomy.modes:
+        if m.mitigation.path == pid or m.occurs_on == pid:
+            out.add(100 * m.occurrence)
+    return out
