@@ -281,7 +281,7 @@ def test_cli_interview_reads_answers_from_stdin():
 
 
 @pytest.mark.parametrize("content,fragment", [
-    ("- just a list\n", "expected a mapping of fields at the top, got list"),
+    ("- just a list\n", "expected a mapping of fields at the top, got a list"),
     ("matrix.slo: [1, 2]\n", "expected a mapping of question id to answer text"),
     ("matrix.nope: hi\n", "unknown question ids ['matrix.nope']"),
 ])
