@@ -172,6 +172,12 @@ CLASS_FLAWS = [
      "taxonomy.modes[3].detection.window"),
     ("default", "detect-target-over-budget", lambda d: d["postmortem"]["metrics"][0].update(target_p90_min=30),
      "postmortem.metrics[0].target_p90_min"),
+    ("code-review-bot", "detection-too-slow", lambda d: M(d, "rate-limited")["detection"].update(window="4h"),
+     "taxonomy.modes[1].detection.window"),
+    ("travel-agent", "burn-rate-off-policy", lambda d: d["taxonomy"]["severity_levels"]["P0"].update(
+        criterion="SLO attainment below 99% over 24 h"), "taxonomy.severity_levels.P0.criterion"),
+    ("medical-triage", "detect-target-over-budget", lambda d: d["postmortem"]["metrics"][0].update(target_median_min=45),
+     "postmortem.metrics[0].target_median_min"),
     # operational arithmetic ----------------------------------------------------------------
     ("default", "breaker-cannot-fire", lambda d: P(d, "primary")["circuit_breaker"].update(min_requests=1000),
      "matrix.paths[0].circuit_breaker.min_requests"),
@@ -356,3 +362,41 @@ def test_critique_with_the_simulator_numbers():
 def test_alert_windows_in_minutes(window, minutes):
     from fallbackkit.review.detection import minutes as parse
     assert parse(window) == minutes
+
+
+# -- detection against the budget: the rule and its near misses ------------------------------
+def test_ticket_mode_window_is_held_to_the_budget_minutes():
+    # 99% over 28 days = 403.2 budget minutes; a rate-limit mode's requests miss the SLO while it lasts
+    [f] = mutated("code-review-bot", lambda d: M(d, "rate-limited")["detection"].update(window="4h")).by_check(
+        "detection-too-slow")
+    assert "up to 240 min (59.5%) of the 403.2-minute error budget" in f.message and f.blocking
+    assert "at most 40 min" in f.fix
+    # near misses: a 30 min window (the Workbook's slow-page short window), and a 4 h window on a mode
+    # whose requests are still served in time (low confidence does not spend the latency budget)
+    assert not mutated("code-review-bot", lambda d: M(d, "rate-limited")["detection"].update(window="30m")).by_check(
+        "detection-too-slow")
+    assert not mutated("code-review-bot", lambda d: M(d, "low-confidence")["detection"].update(window="4h")).by_check(
+        "detection-too-slow")
+
+
+def test_a_page_on_daily_attainment_is_off_policy():
+    c = mutated("travel-agent", lambda d: d["taxonomy"]["severity_levels"]["P0"].update(
+        criterion="SLO attainment below 99% over 24 h"))
+    [f] = c.by_check("burn-rate-off-policy")
+    assert "a 1× burn measured over 24 h, longer than the Workbook's longest paging window (6 h)" in f.message
+    # near miss: attainment over 6 h at 2x burn (12 burn-hours, within the 6 h paging window)
+    assert not mutated("travel-agent", lambda d: d["taxonomy"]["severity_levels"]["P0"].update(
+        criterion="SLO attainment below 98% over 6 h")).by_check("burn-rate-off-policy")
+
+
+def test_median_detect_target_against_the_slower_page():
+    [f] = mutated("medical-triage", lambda d: d["postmortem"]["metrics"][0].update(target_median_min=45)).by_check(
+        "detect-target-over-budget")
+    # 99.5% over 28 days = 201.6 budget minutes; the slower page fires on a full outage within 5% (10 min)
+    assert "45 min is 22.3% of the 201.6-minute error budget" in f.message and "≤ 10 min" in f.fix
+    # near misses: 8 min (4% of 201.6 minutes), and 5 min on a 99.9% SLO (12% of 40 minutes, but no
+    # alert confirms faster than the Workbook's 5 min short window)
+    assert not mutated("medical-triage", lambda d: d["postmortem"]["metrics"][0].update(
+        target_median_min=8)).by_check("detect-target-over-budget")
+    assert not mutated("medical-triage", seq(slo(percentile=99.9), lambda d: d["postmortem"]["metrics"][0].update(
+        target_median_min=5))).by_check("detect-target-over-budget")
