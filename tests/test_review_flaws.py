@@ -400,3 +400,35 @@ def test_median_detect_target_against_the_slower_page():
         target_median_min=8)).by_check("detect-target-over-budget")
     assert not mutated("medical-triage", seq(slo(percentile=99.9), lambda d: d["postmortem"]["metrics"][0].update(
         target_median_min=5))).by_check("detect-target-over-budget")
+
+
+# -- prose against numbers: held to the number the sentence is about -------------------------
+def test_a_latency_quoted_at_a_percentile_is_held_to_that_percentile():
+    # 60 s is the primary's p99 and timeout, not any path's p95 (45 s and 30 s)
+    def say(text):
+        return lambda d: d["context"].update(description=text)
+    [f] = mutated("code-review-bot", say("Reviewers see the first comment about 60 s after a push at p95.")).by_check(
+        "prose-number-mismatch")
+    assert f.location == "context.description" and "'60 s' at p95" in f.message
+    assert "30,000 ms, 45,000 ms" in f.message
+    # near misses: the primary's own p95, and a threshold that merely compares against a p95
+    assert not mutated("code-review-bot", say("Reviewers see the first comment about 45 s after a push at p95.")).by_check(
+        "prose-number-mismatch")
+    assert not mutated("code-review-bot", say("We page when the p95 is above 60 s.")).by_check("prose-number-mismatch")
+
+
+def test_a_mitigation_note_is_held_to_its_own_path_cost():
+    # the errors mode falls back to 'backup' ($1,500 per 1M); $3,000 is the primary's cost, not the backup's
+    def note(text):
+        return lambda d: M(d, "errors")["mitigation"].update(note=text)
+    [f] = mutated("travel-agent", note("fail over to the other vendor at $3,000 per 1M calls")).by_check(
+        "prose-number-mismatch")
+    assert f.location == "taxonomy.modes[2].mitigation.note"
+    assert "about 'backup', whose cost_per_1m_usd is $1,500.00 (2× its cost)" in f.message and "$1,500.00" in f.fix
+    # near misses: the backup's own cost, and the backup's share-weighted contribution to the blend
+    assert not mutated("travel-agent", note("fail over to the other vendor at $1,500 per 1M calls")).by_check(
+        "prose-number-mismatch")
+    d = base("travel-agent")
+    added = next(r.cost_per_1m_usd for r in design_of(d).budget().rows if r.id == "backup")
+    assert not mutated("travel-agent", note(f"the failover adds ${added:,.2f} per 1M to the blend")).by_check(
+        "prose-number-mismatch")

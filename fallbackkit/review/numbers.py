@@ -29,6 +29,9 @@ class SimulatedNumbers:
     path_share: dict[str, float] = field(default_factory=dict)    # per path, share of all requests
     path_p50_ms: dict[str, float] = field(default_factory=dict)   # per path, served median
     path_hedges: dict[str, float] = field(default_factory=dict)   # per path, hedged calls per request
+    #: percentile ("p50", "p95", "p99", "p99.9") → simulated latencies at it: end to end (and first/last token)
+    #: and per path; what a sentence quoting "N ms at p95" may quote
+    latency_at: dict[str, set[float]] = field(default_factory=dict)
     requests: int | None = None
 
     _NAMES = {
@@ -51,7 +54,16 @@ class SimulatedNumbers:
                 v = getattr(p.latency_ms, attr, None)
                 if v is not None and math.isfinite(v):
                     target[p.id] = v
+            out._at(p.latency_ms)
+        for name in ("latency_ms", "ttft_ms", "ttlt_ms"):
+            out._at(getattr(n, name, None))
         return out
+
+    def _at(self, pcts) -> None:
+        for attr, key in (("p50", "p50"), ("p95", "p95"), ("p99", "p99"), ("p999", "p99.9")):
+            v = getattr(pcts, attr, None) if pcts is not None else None
+            if isinstance(v, (int, float)) and math.isfinite(v):
+                self.latency_at.setdefault(key, set()).add(float(v))
 
     @classmethod
     def from_result(cls, result: Any) -> "SimulatedNumbers":

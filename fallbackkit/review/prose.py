@@ -42,6 +42,16 @@ _NARROW_WORDS = r"timeouts?|deadline|slo|cache[sd]?|fallbacks?|breaker|retr(?:y|
 _TOKENS = re.compile(r"^\s*(input |output |prompt |completion )?tokens\b", re.IGNORECASE)
 
 
+#: a latency quoted at a percentile ("6 s at p95", "p99 of 800 ms", "median 300 ms") is held to that percentile
+_AT_PCT = re.compile(r"\b(?:p(50|90|95|99(?:\.9)?)|(median))\b", re.IGNORECASE)
+#: a sentence about settings (a timeout at the p99) quotes the setting, not a measured percentile
+_SETTINGS = re.compile(r"\b(timeouts?|deadline|hedges?|breaker|cut|cap|budget|slo)\b", re.IGNORECASE)
+#: a sentence about a path's contribution to the blend may quote its share-weighted cost
+_CONTRIBUTION = re.compile(r"\b(adds?|contribut\w*|blend\w*|weighted|share|in all|total)\b", re.IGNORECASE)
+PCT_NEAR_CHARS = 25
+_COMPARED = re.compile(r"(?:[<>≤≥]=?|\b(?:above|below|over|under|exceeds?|than|beyond|past))\s*$", re.IGNORECASE)
+
+
 def _val(whole: str, frac: str) -> float:
     return float(whole.replace(",", "") + (f".{frac}" if frac else ""))
 
@@ -65,6 +75,7 @@ def prose(ctx: Review) -> None:
         if rule is None:
             continue
         kinds, gated = rule
+        default = _mitigation_path(ctx, loc)
         for sentence in re.split(r"(?<=[.;!?])\s+", text):
             if _SIMULATED.search(sentence) and ctx.sim is None:
                 continue
@@ -74,18 +85,38 @@ def prose(ctx: Review) -> None:
                     return True
                 pat = narrow if gated == "narrow" else designish
                 return bool(pat.search(sentence[max(0, m.start() - NEAR_CHARS):m.end() + NEAR_CHARS]))
+            named = _subject(ctx, sentence)
+            subject = named or default
             for m in (x for x in _DOLLARS.finditer(sentence) if claim(x)) if "usd" in kinds else ():
                 if _TOKENS.match(sentence[m.end():]):
                     continue   # a token price, not a cost per call
                 v = _val(m.group(1), m.group(2)) * {"k": 1e3, "m": 1e6}.get((m.group(3) or "").lower(), 1)
-                if not _close(v, known["usd"], 0.02, 0.01):
+                pool = known["usd"] if subject is None or _CONTRIBUTION.search(sentence) else _path_usd(ctx, subject)
+                if not _close(v, pool, 0.02, 0.01):
                     bad += 1
-                    ctx.find("prose-number-mismatch", loc,
-                             f"states {m.group(0).strip()!r}, but no cost in the design is ${v:,.2f} per 1M "
-                             f"(blended {ctx.cost_text()})",
-                             f"quote the computed figure ({ctx.cost_text()}) or correct the path's cost_per_1m_usd")
+                    if pool is known["usd"]:
+                        ctx.find("prose-number-mismatch", loc,
+                                 f"states {m.group(0).strip()!r}, but no cost in the design is ${v:,.2f} per 1M "
+                                 f"(blended {ctx.cost_text()})",
+                                 f"quote the computed figure ({ctx.cost_text()}) or correct the path's cost_per_1m_usd")
+                    else:
+                        cost = ctx.design.matrix.path(subject).cost_per_1m_usd
+                        off = f" ({v / cost:,.3g}× its cost)" if cost else ""
+                        ctx.find("prose-number-mismatch", loc,
+                                 f"states {m.group(0).strip()!r} about {subject!r}, whose cost_per_1m_usd is "
+                                 f"${cost:,.2f}{off}",
+                                 f"quote ${cost:,.2f} per 1M, or correct matrix path {subject!r}'s cost_per_1m_usd")
             for m in (x for x in _MS.finditer(sentence) if claim(x)) if "ms" in kinds else ():
                 v = _val(m.group(1), m.group(2)) * (1000 if m.group(3).lower().startswith("s") else 1)
+                at = _percentile_of(sentence, m)
+                pool = _latencies_at(ctx, at, subject) if at else None
+                if pool and not _close(v, pool, 0.02, 1.0):
+                    bad += 1
+                    ctx.find("prose-number-mismatch", loc,
+                             f"states {m.group(0).strip()!r} at {at}, but no {at} in the design is {v:,.0f} ms "
+                             f"(declared or simulated {at}: {', '.join(f'{x:,.0f} ms' for x in sorted(pool))})",
+                             f"quote the {at} the matrix or the simulation gives, or correct the matrix")
+                    continue
                 if not _close(v, known["ms"], 0.02, 1.0):
                     bad += 1
                     ctx.find("prose-number-mismatch", loc,
@@ -93,10 +124,9 @@ def prose(ctx: Review) -> None:
                              f"{v:,.0f} ms",
                              "quote a number the matrix states or computes (a path's p50/p99, timeout, the deadline left, "
                              f"the worst-case chain {ctx.worst_text()}), or correct the matrix")
-            subject = _subject(ctx, sentence)
             for m in (x for x in _PCT.finditer(sentence) if claim(x)) if "pct" in kinds else ():
                 v = _val(m.group(1), m.group(2))
-                pool = known["pct"] if subject is None else _path_pcts(ctx, subject)
+                pool = known["pct"] if named is None else _path_pcts(ctx, named)
                 if not _close(v, pool, 0.02, 0.05):
                     bad += 1
                     ctx.find("prose-number-mismatch", loc,
@@ -140,4 +170,47 @@ def _path_pcts(ctx: Review, pid: str) -> set[float]:
     for m in d.taxonomy.modes:
         if m.mitigation.path == pid or m.occurs_on == pid:
             out.add(100 * m.occurrence)
+    return out
+
+
+def _mitigation_path(ctx: Review, loc: str) -> str | None:
+    """A mitigation note is about the path the mitigation names, unless a sentence names another."""
+    m = re.match(r"^taxonomy\.modes\[(\d+)\]\.mitigation\.note$", loc)
+    if not m:
+        return None
+    pid = ctx.design.taxonomy.modes[int(m.group(1))].mitigation.path
+    return pid if any(p.id == pid for p in ctx.design.matrix.paths) else None
+
+
+def _path_usd(ctx: Review, pid: str) -> set[float]:
+    """What a sentence about one path may say it costs: its own price per call, per 1M."""
+    p = ctx.design.matrix.path(pid)
+    out = {p.cost_per_1m_usd, ctx.design.context.cost_ceiling_per_1m_usd}
+    if p.price_per_call_usd is not None:
+        out.add(p.price_per_call_usd * 1e6)
+    return out
+
+
+def _percentile_of(sentence: str, m) -> str | None:
+    """The percentile a latency in ``sentence`` is quoted at ('p95', 'p50'), when one stands next to it and
+    the sentence is not about a setting."""
+    if _SETTINGS.search(sentence) or _COMPARED.search(sentence[:m.start()]):
+        return None   # a setting, or a threshold ("if p99 > 1,400 ms"), not a measured percentile
+    window = sentence[max(0, m.start() - PCT_NEAR_CHARS):m.end() + PCT_NEAR_CHARS]
+    found = {("p50" if t.group(2) else f"p{t.group(1)}") for t in _AT_PCT.finditer(window)}
+    return found.pop() if len(found) == 1 else None
+
+
+def _latencies_at(ctx: Review, at: str, pid: str | None) -> set[float]:
+    """Every latency the design declares or simulates at percentile ``at`` (for one path when the sentence
+    names one); empty when the design states none, so the caller falls back to every number it gives."""
+    d, sim = ctx.design, ctx.sim
+    q = {"p50": 50, "p90": 90, "p95": 95, "p99": 99, "p99.9": 99.9}[at]
+    attr = {"p50": "p50_ms", "p95": "p95_ms", "p99": "p99_ms"}.get(at)
+    paths = [d.matrix.path(pid)] if pid else list(d.matrix.paths)
+    out = {getattr(p.latency, attr) for p in paths if attr and getattr(p.latency, attr) is not None}
+    if d.context.slo.percentile == q:
+        out.add(d.context.slo.threshold_ms)
+    if sim is not None:
+        out.update(sim.latency_at.get(at, ()))
     return out
