@@ -432,3 +432,16 @@ def test_a_mitigation_note_is_held_to_its_own_path_cost():
     added = next(r.cost_per_1m_usd for r in design_of(d).budget().rows if r.id == "backup")
     assert not mutated("travel-agent", note(f"the failover adds ${added:,.2f} per 1M to the blend")).by_check(
         "prose-number-mismatch")
+
+
+# -- small samples: a trend read into three incidents ----------------------------------------
+def test_a_trend_read_into_a_series_of_few_incidents():
+    def lesson(text):
+        return lambda d: d["postmortem"]["incidents"][0].update(lessons_learned=[text])
+    for text in ("Mitigation keeps improving across our incidents, so we expect 5 min by spring.",
+                 "Time to mitigate: 30 min, then 12 min, then 6 min."):
+        [f] = mutated("code-review-bot", lesson(text)).by_check("trend-from-few")
+        assert f.location == "postmortem.incidents[0].lessons_learned[0]" and "over 3 incident records" in f.message
+    # near misses: two values stated as what happened, and a fallback word that is not a loop metric
+    for text in ("Mitigation took 30 min on I-1 and 12 min on I-2.", "Falling back to the backup held the answer."):
+        assert not mutated("code-review-bot", lesson(text)).by_check("trend-from-few")

@@ -19,8 +19,13 @@ NEEDS = {"p90": 10, "p99": 100}
 TREND_MIN = 10
 _LOOP = (r"(mttr|mttd|mtta|mean time to \w+|time[ _-]to[ _-](detect|resolve|mitigate|acknowledge)|detection time|"
          r"resolution time|incidents?|outages?|pages)")
-_MOVE = r"(fell|dropped|rose|improved|worsened|halved|doubled|trend\w*|reduced|increased|decreased|cut|went (up|down))"
-_TREND = re.compile(rf"\b{_LOOP}\b[^.;]*\b{_MOVE}\b|\b{_MOVE}\b[^.;]*\b{_LOOP}\b", re.IGNORECASE)
+_MOVE = (r"(fell|falling|dropped|dropping|rose|rising|improv(?:ed|es|ing|ement)|worsen\w*|halv(?:ed|ing)|doubl(?:ed|ing)|"
+         r"trend\w*|reduced|increased|decreased|declin(?:ed|ing)|shrink\w*|shrank|cut|(?:went|going) (up|down))")
+_TREND = re.compile(rf"\b{_LOOP}\b[^.;]*\b{_MOVE}\b|\b{_MOVE}\b[^.;]*\b{_LOOP}\b"
+                    # a series read as a trend: "42 min, then 18 min, then 9 min"
+                    r"|\b\d+(?:\.\d+)?\s*(?:min|minutes|h|hours)\b(?:\s*(?:,|then|->|→|to)\s*)+\d+(?:\.\d+)?\s*"
+                    r"(?:min|minutes|h|hours)\b(?:\s*(?:,|then|->|→|to)\s*)+\d+(?:\.\d+)?\s*(?:min|minutes|h|hours)\b",
+                    re.IGNORECASE)
 
 
 @check("percentile-of-few", "note", "small_samples",
