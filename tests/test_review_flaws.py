@@ -95,6 +95,13 @@ def cache_instead_of_backup(d):
                           latency={"p50_ms": 2, "p95_ms": 3, "p99_ms": 4}, timeout_ms=5, effort="nightly refresh")
 
 
+def _agent_path(d, at):
+    d["matrix"]["paths"].insert(at, {
+        "id": "agent", "name": "Canned review by file type", "kind": "rule_engine",
+        "latency": {"p50_ms": 50, "p95_ms": 80, "p99_ms": 100}, "timeout_ms": 200,
+        "cost_per_1m_usd": 10, "coverage_pct": 60, "quality_delta": -0.5, "effort": "rules kept by the team"})
+
+
 CLASS_FLAWS = [
     # correlated failure --------------------------------------------------------------------
     ("travel-agent", "shared-provider", lambda d: P(d, "backup").update(model="openai/gpt-4o-mini"),
@@ -191,6 +198,7 @@ CLASS_FLAWS = [
     ("document-pipeline", "hedge-before-median", lambda d: P(d, "primary").update(hedge={"after_ms": 2000}),
      "matrix.paths[0].hedge.after_ms"),
     ("voice-ivr", "idle-path", add_idle_rules, "matrix.paths[2]"),
+    ("code-review-bot", "unreachable-path", lambda d: _agent_path(d, 3), "matrix.paths[3]"),
     # prose against numbers -----------------------------------------------------------------
     ("default", "prose-number-mismatch", lambda d: M(d, "latency-breach")["mitigation"].update(
         note="cut at 95 ms; cache then rule engine answer within 150 ms"), "taxonomy.modes[0].mitigation.note"),
@@ -445,3 +453,16 @@ def test_a_trend_read_into_a_series_of_few_incidents():
     # near misses: two values stated as what happened, and a fallback word that is not a loop metric
     for text in ("Mitigation took 30 min on I-1 and 12 min on I-2.", "Falling back to the backup held the answer."):
         assert not mutated("code-review-bot", lesson(text)).by_check("trend-from-few")
+
+
+# -- operational arithmetic: a path nothing can reach ----------------------------------------
+def test_a_path_after_one_that_always_answers_is_unreachable():
+    c = mutated("code-review-bot", lambda d: _agent_path(d, 3))
+    [f] = c.by_check("unreachable-path")
+    assert f.location == "matrix.paths[3]" and "comes after 'static', which answers every request" in f.message
+    assert not c.by_check("idle-path"), "one root cause, one finding"
+    # near misses: the same path before the static answer (the backup's timeout lets requests through),
+    # and after it but with a failure mode routed straight to it
+    assert not mutated("code-review-bot", lambda d: _agent_path(d, 2)).by_check("unreachable-path")
+    assert not mutated("code-review-bot", seq(lambda d: _agent_path(d, 3), lambda d: M(d, "unsafe")["mitigation"].update(
+        path="agent"))).by_check("unreachable-path")

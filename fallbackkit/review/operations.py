@@ -33,6 +33,9 @@ IDLE_SHARE = 1e-4
 @check("idle-path", "warning", "operational_arithmetic",
        "a fallback path serving almost no traffic",
        "more components is not more depth: each one must earn its upkeep with the share it serves")
+@check("unreachable-path", "warning", "operational_arithmetic",
+       "a path placed after one that answers every request reaching it",
+       "nothing falls through a path that always answers: what comes after it serves 0% by construction")
 def operations(ctx: Review) -> None:
     d = ctx.design
     tr = d.context.traffic
@@ -88,6 +91,13 @@ def _hedge(ctx: Review, i: int, p, rows) -> None:
              severity="blocking" if over else None)
 
 
+def _answers_all(d, p) -> bool:
+    """The path answers every request that reaches it: full coverage, no errors, no timeout to cut it, no
+    breaker to skip it, and no failure mode that occurs on it. Nothing falls through to the next path."""
+    return (p.serve_probability >= 1 and p.timeout_ms is None and p.circuit_breaker is None
+            and not any(m.occurs_on == p.id for m in d.taxonomy.modes))
+
+
 def _idle(ctx: Review, rows) -> None:
     d = ctx.design
     sim = ctx.sim
@@ -95,8 +105,19 @@ def _idle(ctx: Review, rows) -> None:
     for m in d.taxonomy.modes:
         routed.update(d.workflow.mode_route(m.id)[:1])
     paths = d.matrix.paths
+    unreachable = set()
+    for i, p in enumerate(paths):
+        wall = next((q for q in paths[:i] if _answers_all(d, q)), None)
+        if wall is not None and p.id not in routed:
+            unreachable.add(p.id)
+            ctx.find("unreachable-path", f"matrix.paths[{i}]",
+                     f"{p.id!r} comes after {wall.id!r}, which answers every request that reaches it (coverage "
+                     f"{wall.coverage_pct:g}%, no errors, no timeout) and no failure mode is routed to {p.id!r}: it "
+                     "serves 0% of traffic by construction, a component to run for no request",
+                     f"drop {p.id!r}, or place it before {wall.id!r} (where the chain still misses), or route the "
+                     "failure mode it is for to it")
     for i, p in enumerate(paths[:-1]):
-        if p.kind == PathKind.primary.value or p.id in routed or p.id not in rows:
+        if p.kind == PathKind.primary.value or p.id in routed or p.id not in rows or p.id in unreachable:
             continue
         share = sim.path_share.get(p.id, rows[p.id].share) if sim else rows[p.id].share
         if share < IDLE_SHARE:
