@@ -466,3 +466,18 @@ def test_a_path_after_one_that_always_answers_is_unreachable():
     assert not mutated("code-review-bot", lambda d: _agent_path(d, 2)).by_check("unreachable-path")
     assert not mutated("code-review-bot", seq(lambda d: _agent_path(d, 3), lambda d: M(d, "unsafe")["mitigation"].update(
         path="agent"))).by_check("unreachable-path")
+
+
+
+# -- budget arithmetic: the overrun is reported where the deadline was spent ------------------
+def test_an_overrun_caused_by_retries_is_located_at_the_retry():
+    # 8 s SLO: primary 5 s timeout + backup 2.5 s fits; one retry on the primary spends 5 s more (and a 10 ms backoff)
+    c = mutated("travel-agent", lambda d: P(d, "primary").update(retry={"max_retries": 1, "on": ["dependency_failure"]}))
+    [f] = c.by_check("chain-over-budget")
+    assert f.location == "matrix.paths[0].retry"
+    assert "'primary' spends 5,010 ms of the deadline on 1 retry, and without it the chain fits" in f.message
+    assert f.fix.startswith("drop the retry on 'primary'")
+    # near miss: the same overrun from a longer timeout, no retry: the finding stays at the squeezed path
+    c = mutated("travel-agent", lambda d: P(d, "primary").update(timeout_ms=6000, latency={
+        "p50_ms": 2500, "p95_ms": 4000, "p99_ms": 6000}))
+    assert [f.location for f in c.by_check("chain-over-budget")] == ["matrix.paths[1].latency"]

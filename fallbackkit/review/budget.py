@@ -38,11 +38,14 @@ def budget(ctx: Review) -> None:
     if over:
         i, p, r = over[0]
         also = f"; so are {', '.join(repr(x[1].id) for x in over[1:])}" if len(over) > 1 else ""
-        col.find("chain-over-budget", f"matrix.paths[{i}].latency",
+        cause = _overrun_cause(d, i, r.over_by_ms)
+        relief = _relief(d, budget, i, r.over_by_ms, f"{p.id!r} has {ms0(max(r.deadline_left_ms, 0))} left and needs "
+                                                     f"{ms0(r.served_tail_ms)}")
+        col.find("chain-over-budget", cause[0] if cause else f"matrix.paths[{i}].latency",
                  f"a request served by {p.id!r} can take {ms0(r.served_tail_ms + slo.threshold_ms - r.deadline_left_ms)}, "
-                 f"{r.over_by_ms:,.0f} ms over the {slo.threshold_ms:g} ms SLO{also}",
-                 _relief(d, budget, i, r.over_by_ms, f"{p.id!r} has {ms0(max(r.deadline_left_ms, 0))} left and needs "
-                                                     f"{ms0(r.served_tail_ms)}"))
+                 f"{r.over_by_ms:,.0f} ms over the {slo.threshold_ms:g} ms SLO{also}" + (cause[1] if cause else ""),
+                 f"drop the retry on {cause[2]!r} (or retry only inside the deadline); otherwise {relief}"
+                 if cause else relief)
     if late:
         i, p, r = late[0]
         also = [x for x in late[1:] if x[2].deadline_left_ms <= 0]
@@ -94,6 +97,28 @@ def budget(ctx: Review) -> None:
             col.find("slo-missed", "context.slo.percentile",
                      f"simulated: {100 * sim.slo_attainment:.3f}% of requests within {slo.threshold_ms:g} ms, below the {slo.percentile:g}% target",
                      "tighten the primary timeout or add a faster fallback; re-simulate until attainment ≥ target")
+
+
+def _overrun_cause(d, k: int, over_ms: float) -> tuple[str, str, str] | None:
+    """Where the decision that breaks the chain is written: the retry policy of the earlier path whose retries
+    alone spend the overrun (without them path ``k`` would fit), the words that say so and the path's id; else None (the
+    finding stays at path ``k``'s own latency)."""
+    best = None
+    for j, p in enumerate(d.matrix.paths[:k]):
+        if not (p.retry and p.retry.max_retries):
+            continue
+        per = p.timeout_ms if p.timeout_ms is not None else p.latency.tail_ms
+        if per is None:
+            continue
+        saved = per * p.retry.max_retries + sum(p.retry.delay_ms(n) for n in range(1, p.retry.max_retries + 1))
+        if saved >= over_ms and (best is None or saved > best[1]):
+            best = (j, saved, p)
+    if best is None:
+        return None
+    j, saved, p = best
+    n = p.retry.max_retries
+    return (f"matrix.paths[{j}].retry", f": {p.id!r} spends {saved:,.0f} ms of the deadline on {n} "
+            f"retr{'y' if n == 1 else 'ies'}, and without {'it' if n == 1 else 'them'} the chain fits", p.id)
 
 
 def _relief(d, budget, k: int, need_ms: float, why: str) -> str:
