@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .design import not_yet_written
+
 PLAN: dict[int, tuple[str, ...]] = {1: ("taxonomy", "matrix"), 2: ("workflow",), 3: ("postmortem", "design")}
 DAY_OF = {a: d for d, arts in PLAN.items() for a in arts}
 REQUIRED_LOOP_METRICS = ("time_to_detect", "time_to_resolve")
@@ -115,12 +117,16 @@ def track(design=None, *, context=None, taxonomy=None, matrix=None, workflow=Non
         for a in arts:
             obj, gaps = checks[a]
             if obj is None:
-                why = "pass a whole Design to check the joins" if a == "design" else f"no {a} yet"
+                why = "pass a whole Design to check the joins" if a == "design" else not_yet_written(a)
                 items.append(ArtifactStatus(d, a, MISSING, [why]))
                 continue
             reasons = gaps()
             items.append(ArtifactStatus(d, a, INCOMPLETE if reasons else COMPLETE, reasons))
     report = CadenceReport(items, day)
+    if design is not None and design.context is None:
+        it = report.item("matrix")
+        if it.status != MISSING:
+            it.status, it.reasons = INCOMPLETE, ["context: " + not_yet_written("context") + "; the budget needs its SLO"]
     if design is not None and not all(i.complete for i in items if i.artifact != "design"):
         it = report.item("design")
         it.status, it.reasons = INCOMPLETE, ["finish the other artifacts first"] + it.reasons

@@ -24,12 +24,34 @@ class UsageError(Exception):
 
 # -- commands --------------------------------------------------------------------------------
 def cmd_validate(args) -> int:
-    from .design import Design
-    d = Design.load(args.file)
-    print(f"{args.file}: valid — {len(d.taxonomy.modes)} failure modes, {len(d.matrix.paths)} paths, "
-          f"{len(d.workflow.nodes)} workflow nodes, {len(d.postmortem.action_items)} action items")
-    print(f"budget: {d.budget().verdict}")
+    from .design import Design, load_any
+    from .scenarios import template_text_fields
+    art = load_any(args.file)
+    if not isinstance(art, Design):
+        print(f"{args.file}: valid {art.title} (a standalone artifact file)" + _artifact_counts(art))
+        return EXIT_OK
+    d = art
+    if d.is_complete:
+        print(f"{args.file}: valid — {len(d.taxonomy.modes)} failure modes, {len(d.matrix.paths)} paths, "
+              f"{len(d.workflow.nodes)} workflow nodes, {len(d.postmortem.action_items)} action items")
+    else:
+        print(f"{args.file}: valid so far — written: {', '.join(d.written) or 'nothing yet'}")
+        for p in d.not_yet_written():
+            print(f"  {p.path}: {p.message}")
+    if d.context is not None and d.matrix is not None:
+        print(f"budget: {d.budget().verdict}")
+    copied = template_text_fields(d)
+    if copied:
+        scen = sorted({c.scenario for c in copied})
+        print(f"{len(copied)} text field{'s' if len(copied) != 1 else ''} still copied word for word from the "
+              f"{', '.join(scen)} template (first: {copied[0].path}); rewrite them for your product")
     return EXIT_OK
+
+
+def _artifact_counts(art) -> str:
+    counts = [(n, len(getattr(art, f))) for n, f in [("failure modes", "modes"), ("paths", "paths"),
+              ("nodes", "nodes"), ("action items", "action_items"), ("incidents", "incidents")] if hasattr(art, f)]
+    return (" — " + ", ".join(f"{k} {n}" for n, k in counts)) if counts else ""
 
 
 def cmd_show(args) -> int:
@@ -47,15 +69,42 @@ def cmd_show(args) -> int:
 
 
 def cmd_new(args) -> int:
-    from .design import default_design
-    name = args.name
+    from . import scenarios, starter
+    if sum(bool(x) for x in (args.blank, args.interactive, args.from_)) > 1:
+        raise UsageError("new: pass at most one of --blank, --interactive and --from SCENARIO")
+    if args.interactive:
+        try:
+            answers = starter.ask(lambda: sys.stdin.readline().rstrip("\n"), lambda t: print(t, end="", flush=True),
+                                  name=args.name)
+            text = starter.starter_text(answers)
+        except ValueError as exc:
+            raise UsageError(f"new --interactive: {exc}") from None
+        name = answers.name
+        print()
+    elif args.blank or not args.from_:
+        if not args.name:
+            raise UsageError("new: give the product's name, e.g. `fallbackkit new \"Code review bot\"`, or pass --interactive")
+        name, text = args.name, starter.starter_text(starter.Answers(name=args.name))
+    else:
+        if not args.name:
+            raise UsageError("new --from SCENARIO: give the product's name too")
+        try:
+            scen = scenarios.get(args.from_)
+        except scenarios.UnknownScenarioError as exc:
+            raise UsageError(str(exc)) from None
+        name = args.name
+        d = scenarios.load(scen.name)
+        d.context.name = name
+        text = (f"# {name}: started from the bundled {scen.name!r} scenario. Every text still equal to the\n"
+                f"# template's is reported by `fallbackkit validate` and the critique until you rewrite it.\n"
+                + d.to_yaml())
     target = Path(args.out) if args.out else Path(_slug(name) + ".yaml")
     if target.exists() and not args.force:
         raise UsageError(f"{target}: already exists; pass --force to overwrite it")
-    d = default_design()
-    d.context.name = name
-    d.save(target)
-    print(f"wrote {target}: the worked example, renamed to {name!r}. Edit it, then run `fallbackkit validate {target}`.")
+    from .files import atomic_write_text
+    atomic_write_text(target, text)
+    how = f"a copy of the {args.from_!r} scenario to rework" if args.from_ else "a starter: the context, then what comes next"
+    print(f"wrote {target}: {how}. Run `fallbackkit validate {target}` to see what is written and what is not yet.")
     return EXIT_OK
 
 
@@ -307,7 +356,7 @@ Design the fallback system of an LLM product and defend it with numbers.
 A design is one YAML file: product context (traffic, SLO), failure taxonomy,
 latency-budget matrix, recovery workflow and post-mortem loop.
 
-  fallbackkit new "Support chat"        scaffold a design from the worked example
+  fallbackkit new "Support chat"        start your own design (--interactive asks the questions)
   fallbackkit validate support_chat.yaml check every rule; one line per problem
   fallbackkit show support_chat.yaml --artifact budget
                                         the latency budget held against the SLO
@@ -341,9 +390,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--mermaid", action="store_true", help="with --artifact workflow: print Mermaid text")
     s.set_defaults(func=cmd_show)
 
-    s = sub.add_parser("new", help="scaffold a new design from the worked example",
+    s = sub.add_parser("new", help="start your own design: a starter file, a guided start, or a scenario to rework",
                        description="Write NAME.yaml: the bundled worked example with your product's name.")
-    s.add_argument("name", help="product name, e.g. 'Support chat'")
+    s.add_argument("name", nargs="?", help="product name, e.g. 'Code review bot' (asked with --interactive)")
+    how = s.add_argument_group("how to start (default: --blank)")
+    how.add_argument("--blank", action="store_true", help="a starter file: your product's name; the rest is reported as not yet written")
+    how.add_argument("--interactive", action="store_true", help="ask product, traffic, SLO, cost ceiling and providers (reads stdin)")
+    how.add_argument("--from", dest="from_", metavar="SCENARIO", help="copy a bundled scenario to rework (`fallbackkit scenarios` lists them)")
     s.add_argument("--out", help="file to write (default: NAME as a slug + .yaml)")
     s.add_argument("--force", action="store_true", help="overwrite an existing file")
     s.set_defaults(func=cmd_new)
