@@ -171,8 +171,17 @@ def catalog() -> list[dict]:
     return rows
 
 
+CATALOG_COLUMNS = ["scenario", "product", ("SLO threshold ms", "ms", "threshold ms"), ("worst-case ms", "ms", None),
+                   ("blended cost per 1M requests $", "usd", "blended $/1M"), ("cost ceiling per 1M requests $", "usd", "ceiling $/1M"),
+                   "constraint"]
+
+
+def catalog_table():
+    """The scenario library as a display table (text, HTML, Markdown; never truncated)."""
+    from .display import Column, Table
+    cols = [c if isinstance(c, str) else Column(c[0], c[1], c[2]) for c in CATALOG_COLUMNS]
+    return Table(catalog(), cols, title="Bundled scenarios")
+
+
 def catalog_text() -> str:
-    from . import display
-    cols = ["scenario", "product", "threshold ms", "worst-case ms", "blended $/1M", "ceiling $/1M", "constraint"]
-    rows = [{k: (f"{r[k]:,.0f}" if isinstance(r[k], float) else r[k]) for k in cols} for r in catalog()]
-    return display.text_table(rows, cols)
+    return catalog_table().to_text()

@@ -173,6 +173,7 @@ def test_markdown_tables_keep_their_shape(tmp_path, hostile_data):
 def test_mermaid_labels_are_entity_escaped(hostile_data):
     design = fk.Design.from_dict(hostile_data, "hostile.yaml")
     block = export.workflow_md(design).split("```mermaid\n")[1].split("```")[0]
+    block = block.replace("<br>", " ")   # the kit's own line breaks in long labels
     assert "<" not in block and ">" not in block.replace("-->", "")
     assert "#60;script#62;alert#40;1#41;#60;/script#62;" in block
 

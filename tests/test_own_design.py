@@ -146,3 +146,74 @@ def test_no_incidents_measures_without_a_type_error():
     m = d.postmortem.measure()
     assert all(s.count == 0 for s in m.metrics)
     assert "no incidents yet" in m.to_text()
+
+
+# -- presentation, once -----------------------------------------------------------------------
+def _bot_16s(tmp_path) -> Path:
+    data = yaml.safe_load(BOT.read_text())
+    data["context"]["slo"]["threshold_ms"] = 16000
+    p = tmp_path / "bot16.yaml"
+    p.write_text(yaml.safe_dump(data, sort_keys=False))
+    return p
+
+
+def test_no_scientific_notation_in_show_simulate_or_export(tmp_path):
+    f = _bot_16s(tmp_path)
+    outs = [run("show", str(f), "--artifact", "budget")[1], run("show", str(f))[1],
+            run("simulate", str(f), "-n", "2000")[1], run("validate", str(f))[1]]
+    assert run("export", str(f), "--out", str(tmp_path / "review"))[0] == 0
+    outs += [p.read_text() for p in (tmp_path / "review").rglob("*") if p.suffix in (".html", ".md")]
+    import re
+    for text in outs:
+        assert not re.search(r"\d\.?\d*e[+-]\d", text), re.search(r".{40}\d\.?\d*e[+-]\d.{20}", text)
+    assert "vs 16,000 ms" in outs[0]
+
+
+def test_money_never_typesets_as_maths_in_any_html_output():
+    d = fk.default_design()
+    for obj in [d, d.context, d.taxonomy, d.matrix, d.budget(), d.postmortem, d.postmortem.measure(),
+                cadence.track(d, day=3), scenarios.catalog_table()]:
+        html = obj._repr_mimebundle_()["text/html"]
+        assert "$" not in html.replace("&#36;", ""), type(obj).__name__
+    assert "&#36;1,200.64" in d.budget().to_html()
+
+
+def test_one_meaning_per_cost_column():
+    d = fk.default_design()
+    matrix_text, budget_text = d.matrix.to_text(), d.budget().to_text()
+    assert "price per 1M calls $" in matrix_text and "contribution per 1M requests $" in budget_text
+    assert "cost/1M $" not in matrix_text + budget_text
+    assert "contribution per 1M requests" not in matrix_text.split("Budget against")[0]
+
+
+def test_enums_show_their_values():
+    text = fk.default_design().postmortem.to_text()
+    assert "ActionStatus" not in text and "ActionType" not in text and " open " in text
+
+
+def test_one_description_gives_the_same_cells_in_text_html_and_markdown():
+    b = fk.load(BOT).budget()
+    text, html, md = b.to_text(), b.to_html(), b.to_markdown()
+    for cell in ["$8,049.75", "19,700 ms", "second_provider", "contribution per 1M requests $"]:
+        assert cell in text and cell.replace("$", "\\$").replace("_", "\\_") in md
+        assert cell.replace("$", "&#36;") in html
+
+
+def test_mermaid_ids_are_stable_when_a_node_is_added_and_labels_wrap():
+    wf = fk.default_design().workflow
+    before = wf.to_mermaid()
+    data = wf.to_dict()
+    data["nodes"].insert(1, {"id": "audit", "kind": "action", "label": "Write an audit log line for the request"})
+    data["edges"].append({"source": "audit", "target": data["nodes"][2]["id"]})
+    after = fk.RecoveryWorkflow.from_dict(data, check=False).to_mermaid()
+    lines = lambda m: {line.strip() for line in m.splitlines() if ":::" in line}
+    assert lines(before) <= lines(after)          # every old node keeps its id and text (main: n1 → n2 …)
+    labels = [seg for line in after.splitlines() if ":::" in line for seg in line.split("<br>")]
+    assert "n_audit(" in after and all(len(s.strip()) < 80 for s in labels)
+    assert '"useMaxWidth": false' in after        # drawn at natural size: node text stays 14 px
+
+
+def test_empty_tables_say_so():
+    from fallbackkit.display import Column, Table
+    t = Table([], [Column("a")], empty="no incidents yet")
+    assert t.to_text() == "no incidents yet" and "no incidents yet" in t.to_html()
