@@ -190,10 +190,11 @@ def cmd_interview(args) -> int:
 def cmd_run(args) -> int:
     from . import runner
     try:
-        res = runner.run(args.notebook, args.scenario, runner.parse_assignments(args.param), args.out)
+        res = runner.run(args.notebook, args.scenario, runner.parse_assignments(args.param), args.out, design=args.design)
     except runner.RunError as exc:
         raise UsageError(str(exc)) from None
-    line = f"{res.status}: {res.notebook} ({res.scenario or 'no scenario'}) in {res.duration_s:.1f} s -> {res.output}"
+    subject = f"design {res.design}" if res.design else (res.scenario or "no scenario")
+    line = f"{res.status}: {res.notebook} ({subject}) in {res.duration_s:.1f} s -> {res.output}"
     print(line)
     for k, v in res.results.items():
         print(f"  {k}: {v}")
@@ -206,16 +207,18 @@ def cmd_run_all(args) -> int:
     from . import runner
     try:
         notebooks = runner.discover(args.notebooks)
-        names = runner.resolve_scenarios(args.scenarios)
+        designs = runner.resolve_designs(args.designs)
+        scen = args.scenarios if args.scenarios is not None else ("" if designs else "all")
+        names = runner.resolve_scenarios(scen) if scen else []
         results = runner.run_all(notebooks, names, args.out, runner.parse_assignments(args.param),
-                                 progress=not args.no_progress)
+                                 progress=not args.no_progress, designs=designs)
     except runner.RunError as exc:
         raise UsageError(str(exc)) from None
     failed = [r for r in results if r.status != "ok"]
     print(f"{len(results) - len(failed)} of {len(results)} runs ok; summary: "
           f"{Path(args.out) / 'summary.csv'}, {Path(args.out) / 'summary.html'}")
     for r in failed:
-        print(f"  failed: {r.notebook} ({r.scenario or '-'}): {r.error}", file=sys.stderr)
+        print(f"  failed: {r.notebook} ({r.design or r.scenario or '-'}): {r.error}", file=sys.stderr)
     return EXIT_FINDINGS if failed else EXIT_OK
 
 
@@ -419,6 +422,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "  fallbackkit run notebooks/01_day1_failure_taxonomy.ipynb -p slo_threshold_ms=120")
     s.add_argument("notebook", help="the notebook to run")
     s.add_argument("--scenario", help="scenario name (`fallbackkit scenarios` lists them)")
+    s.add_argument("--design", metavar="FILE", help="your own design file: every cell derives from it")
     s.add_argument("-p", "--param", action="append", metavar="NAME=VALUE", help="set a parameter (repeatable)")
     s.add_argument("--out", help="executed notebook to write (default: runs/<notebook>__<scenario>.ipynb)")
     s.set_defaults(func=cmd_run)
@@ -430,7 +434,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "summary (exit 1), never the end of the batch. Writes DIR/summary.csv and DIR/summary.html.\n\n"
                     "  fallbackkit run-all --scenarios all --out runs/\n"
                     "  fallbackkit run-all --scenarios rag-search,voice-assistant --notebooks 'solutions/*.ipynb' --out runs/")
-    s.add_argument("--scenarios", default="all", help="'all' or a comma-separated list (default: all)")
+    s.add_argument("--scenarios", default=None, help="'all' or a comma-separated list (default: all, or none with --designs)")
+    s.add_argument("--designs", nargs="+", metavar="FILE|DIR", help="your own design files, or folders of them")
     s.add_argument("--notebooks", nargs="+", help="notebook paths or globs (default: notebooks/*.ipynb)")
     s.add_argument("-p", "--param", action="append", metavar="NAME=VALUE", help="set a parameter for every run")
     s.add_argument("--out", required=True, help="directory for executed notebooks and the summary")

@@ -64,6 +64,12 @@ class Design(Artifact):
     workflow: RecoveryWorkflow | None = None
     postmortem: PostMortemLoop | None = None
     _unwritten: list[Problem] = PrivateAttr(default_factory=list)
+    #: Where this design came from (a file path, or ``scenario:NAME``), set by ``open_design``.
+    _source: str | None = PrivateAttr(default=None)
+
+    @property
+    def source(self) -> str | None:
+        return self._source
 
     # -- growing by day -------------------------------------------------------------------
     @property

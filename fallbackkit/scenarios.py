@@ -89,8 +89,12 @@ def open_design(design: str | None = None, scenario: str = "support-chat", *,
     """
     if design:
         d = Design.load(design, partial=partial)
-        return d.with_slo(threshold_ms=slo_threshold_ms, percentile=slo_percentile) if d.context else d
-    return load(scenario, slo_threshold_ms=slo_threshold_ms, slo_percentile=slo_percentile)
+        d = d.with_slo(threshold_ms=slo_threshold_ms, percentile=slo_percentile) if d.context else d
+        d._source = str(design)
+        return d
+    d = load(scenario, slo_threshold_ms=slo_threshold_ms, slo_percentile=slo_percentile)
+    d._source = f"scenario:{scenario}"
+    return d
 
 
 # -- text still copied from a template ---------------------------------------------------------
