@@ -106,7 +106,11 @@ class Design(Artifact):
         ``partial`` is false. With ``partial``, a context still missing its traffic, SLO or
         cost ceiling (a ``--blank`` skeleton) is reported the same way."""
         if isinstance(data, dict):
-            data, todo = _split_unwritten(data, partial)
+            try:
+                data, todo = _split_unwritten(data, partial)
+            except DesignError as exc:
+                from .artifact import _locate
+                raise DesignError([_locate(p, filename, lines) for p in exc.problems]) from None
             if todo and not partial:
                 raise DesignError([p.located(filename) for p in todo])
             obj = super().from_dict(data, filename, lines, check=check)
@@ -285,8 +289,28 @@ def _split_unwritten(data: dict, partial: bool) -> tuple[dict, list[Problem]]:
         return data, []
     written = {k: v for k, v in data.items() if not (k in ARTIFACTS and v is None)}
     if any(p.path.startswith("context.") for p in todo):
+        _check_context_so_far(ctx)
         written.pop("context", None)
     return written, todo
+
+
+#: Stand-ins for the context fields a skeleton has not written yet, so the fields it *has*
+#: written are still checked (a negative traffic is wrong even before the SLO is known).
+_CONTEXT_STANDINS = {"name": "x", "traffic": {"requests_per_day": 1, "peak_rps": 1},
+                     "slo": {"percentile": 99, "threshold_ms": 1, "window_days": 1, "measurement_point": "x"},
+                     "cost_ceiling_per_1m_usd": 0}
+
+
+def _check_context_so_far(ctx: dict) -> None:
+    from pydantic import ValidationError
+
+    from .problems import from_validation_error
+    filled = {**{k: v for k, v in _CONTEXT_STANDINS.items() if ctx.get(k) is None},
+              **{k: v for k, v in ctx.items() if v is not None}}
+    try:
+        ProductContext.model_validate(filled)
+    except ValidationError as exc:
+        raise DesignError(from_validation_error(exc, prefix="context", data=filled)) from None
 
 
 # -- one artifact file on its own -------------------------------------------------------------

@@ -350,3 +350,60 @@ class Rendered:
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         return {"text/plain": self.to_text(), "text/html": self.to_html(), **self.extra_mimebundle()}
+
+
+_SCRIPT_OR_STYLE = re.compile(r"(<(script|style)\b.*?</\2>)", re.S | re.I)
+
+
+def no_maths_html(html_text: str) -> str:
+    """HTML with every ``$`` outside ``<script>``/``<style>`` as ``&#36;``: JupyterLab typesets
+    text between two dollar signs as maths, and an entity is never markup, so this is always safe."""
+    parts = _SCRIPT_OR_STYLE.split(html_text)
+    out, i = [], 0
+    while i < len(parts):
+        out.append(parts[i].replace("$", "&#36;"))
+        if i + 1 < len(parts):
+            out.append(parts[i + 1])
+        i += 3
+    return "".join(out)
+
+
+_CODE = re.compile(r"(```.*?```|~~~.*?~~~|`[^`\n]*`)", re.S)
+
+
+def no_maths_markdown(md_text: str) -> str:
+    """Markdown with every unescaped ``$`` outside code as ``\\$`` (never typeset as maths)."""
+    parts = _CODE.split(md_text)
+    return "".join(p if i % 2 else re.sub(r"(?<!\\)\$", r"\\$", p) for i, p in enumerate(parts))
+
+
+class Shown:
+    """Show any object the way the kit's own objects show: its HTML with money never maths.
+
+    For objects whose reprs are not built on :class:`Rendered` yet::
+
+        Shown(sim.matrix_view())
+    """
+
+    def __init__(self, obj: Any):
+        self.obj = obj
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        if hasattr(self.obj, "_repr_mimebundle_"):
+            data = self.obj._repr_mimebundle_(include=include, exclude=exclude)
+            data = data[0] if isinstance(data, tuple) else dict(data or {})
+        else:
+            data = {"text/plain": repr(self.obj)}
+            for mime, method in (("text/html", "_repr_html_"), ("text/markdown", "_repr_markdown_")):
+                value = getattr(self.obj, method, lambda: None)()
+                if value is not None:
+                    data[mime] = value
+        if "text/html" in data:
+            data["text/html"] = no_maths_html(data["text/html"])
+        if "text/markdown" in data:
+            data["text/markdown"] = no_maths_markdown(data["text/markdown"])
+        data.setdefault("text/plain", repr(self.obj))
+        return data
+
+    def __repr__(self) -> str:
+        return self._repr_mimebundle_().get("text/plain", "")

@@ -13,7 +13,7 @@ as the baseline. Nothing here reloads a bundled scenario::
 from __future__ import annotations
 
 from .design import DAY_WRITTEN, Design, not_yet_written
-from .display import Bullets, Heading, Rendered, Text, ms, num, usd
+from .display import Bullets, Heading, Rendered, Shown, Text, ms, num, usd
 from .problems import DesignError
 
 
@@ -36,6 +36,11 @@ class Note(Rendered):
 
     def __repr__(self) -> str:
         return self.to_text()
+
+
+def show(obj) -> Shown:
+    """Any object's rich view with money escaped (``$`` never typeset as maths)."""
+    return Shown(obj)
 
 
 def part(design: Design, name: str):
@@ -282,5 +287,5 @@ def next_day(design: Design) -> str:
     return f"next: {first} ({not_yet_written(first)})"
 
 
-__all__ = ["Note", "part", "budget_lines", "loop_metrics", "baseline_lines", "broken_example", "tighter_slo",
+__all__ = ["Note", "show", "part", "budget_lines", "loop_metrics", "baseline_lines", "broken_example", "tighter_slo",
            "yearly_cost", "slowest_incidents", "mean_vs_median", "flawed_variant", "compare_reviews", "loop_pitch", "scenario_library", "severity_rigour", "answers_for", "primary_timeout_variant", "second_llm_instead", "progress", "next_day", "DAY_WRITTEN"]

@@ -42,7 +42,7 @@ class GuidedStart(FkWidget):
             "slo_percentile": f(W.FloatText(description="SLO: percentile (%)", value=0)),
             "slo_threshold_ms": f(W.FloatText(description="SLO: threshold (ms)", value=0)),
             "slo_metric": f(W.Dropdown(description="SLO: measured on", options=list(starter.METRICS))),
-            "cost_ceiling_per_1m_usd": f(W.FloatText(description="Cost ceiling per 1M calls ($)", value=0)),
+            "cost_ceiling_per_1m_usd": f(W.FloatText(description="Cost ceiling per 1M calls (USD)", value=0)),
             "providers": f(W.Text(description="Providers, primary first", placeholder="anthropic, openai")),
         }
         self.button = W.Button(description=f"Write {os.path.basename(self.path)}", button_style="primary")

@@ -56,19 +56,20 @@ slo_percentile: float | None = None     # override the scenario's SLO percentile
 # Fill the form and press **Write**: it asks what the product is, its traffic, its SLO, its cost
 # ceiling and its providers, and writes a starter design (the same file as
 # `fallbackkit new --interactive` in a terminal). A number left at zero is reported as
-# *not yet written*, never as wrong. Then set `design = "my_design.yaml"` in the parameters cell.
+# *not yet written*, never as wrong. Then set `design = "my_design.yaml"` in the parameters cell
+# of each notebook (here too, before you press Write, to name the file) and run it again.
 
 # %% id="guided-start"
 from fallbackkit.widgets import GuidedStart
 
-GuidedStart("my_design.yaml")
+GuidedStart(design or "my_design.yaml")   # writes the file `design` names (never overwrites one)
 
 # %% id="c02"
 import fallbackkit as fk
 from fallbackkit import scenarios, teaching
 
 design = scenarios.open_design(design, scenario, slo_threshold_ms=slo_threshold_ms, slo_percentile=slo_percentile)
-design.context
+teaching.part(design, "context")
 
 # %% [markdown] id="c03"
 # ## 1 · Failure taxonomy

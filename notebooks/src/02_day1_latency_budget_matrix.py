@@ -39,6 +39,7 @@ import fallbackkit as fk
 from fallbackkit import cadence, scenarios, teaching
 
 design = scenarios.open_design(design, scenario, slo_threshold_ms=slo_threshold_ms, slo_percentile=slo_percentile)
+design.require("context", "matrix")   # what this day needs; a part still to write is named with its day
 design.context
 
 # %% [markdown] id="c03"
@@ -111,7 +112,7 @@ for r, p in zip(budget.rows, sim.paths):
     print(f"{r.id:14s} {r.share:18.2%} {p.share:19.2%}")
 
 # %% id="c14"
-sim.matrix_view()
+teaching.show(sim.matrix_view())   # simulated and declared columns, side by side
 
 # %% [markdown] id="c15"
 # Where declared and simulated shares differ, the difference is the taxonomy: the budget counts

@@ -45,6 +45,7 @@ import fallbackkit as fk
 from fallbackkit import cadence, scenarios, teaching
 
 design = scenarios.open_design(design, scenario, slo_threshold_ms=slo_threshold_ms, slo_percentile=slo_percentile)
+design.require()   # what this day needs; a part still to write is named with its day
 design.context
 
 # %% [markdown] id="c03"

@@ -29,12 +29,13 @@
 # | `PostmortemDashboard` | log an incident detected after an hour and watch the p90 time-to-detect move |
 # | `CadenceTracker` | which artifacts are done, per day of the three-day plan |
 #
-# The widgets edit a **copy** of the worked example in a temporary folder (or `design_file`).
+# The widgets edit **your** file when `design` names it (saves land in it, comments kept), else a
+# copy of the worked example in a temporary folder.
 # Without a browser (papermill, nbval) each widget prints its numbers as text instead.
 
 # %% id="c01" tags=["parameters"]
-# Parameters: papermill overrides these (`fallbackkit run NOTEBOOK --scenario X -p name=value`).
-design_file = None                      # None: a fresh copy of the scenario in a temporary folder
+# Parameters: `fallbackkit run NOTEBOOK --design my_product.yaml` (or `--scenario X`, `-p name=value`).
+design: str | None = None               # YOUR design file: the widgets edit it; None: a copy of the scenario
 scenario = "support-chat"               # a bundled scenario (support-chat is the worked example)
 seed = 7                                # seed of the explorer's simulation
 n_requests = 20000                      # requests the explorer simulates on every change
@@ -51,10 +52,9 @@ import fallbackkit as fk
 from fallbackkit import scenarios
 from fallbackkit.widgets import CadenceTracker, MatrixExplorer, PostmortemDashboard, TaxonomyEditor, WorkflowBuilder
 
-if design_file is None:
-    # FALLBACKKIT_PLAYGROUND_FILE lets a test point the widgets at a file it watches.
-    design_file = os.environ.get("FALLBACKKIT_PLAYGROUND_FILE") or os.path.join(
-        tempfile.mkdtemp(prefix="fallbackkit-"), "design.yaml")
+# FALLBACKKIT_PLAYGROUND_FILE lets a test point the widgets at a file it watches.
+design_file = design or os.environ.get("FALLBACKKIT_PLAYGROUND_FILE") or os.path.join(
+    tempfile.mkdtemp(prefix="fallbackkit-"), "design.yaml")
 if not os.path.exists(design_file):
     scenarios.load(scenario, slo_threshold_ms=slo_threshold_ms, slo_percentile=slo_percentile).save(design_file)
 print("editing", design_file)

@@ -68,7 +68,7 @@ from fallbackkit.interview import MockInterview
 
 design = scenarios.open_design(design, scenario, slo_threshold_ms=slo_threshold_ms, slo_percentile=slo_percentile)
 review = critique(design)
-review
+teaching.show(review)
 
 # %% [markdown] id="c03"
 # ## 1 · The rubric
@@ -110,7 +110,7 @@ from IPython.display import Markdown
 card = interview.scorecard()
 if scorecard_path:
     card.save(scorecard_path)
-Markdown(card.to_markdown())
+teaching.show(Markdown(card.to_markdown()))
 
 # %% [markdown] id="c10"
 # ## 4 · Live, in the widget
