@@ -77,7 +77,10 @@ def pct(x: float | None) -> str:
     decimals = max(0, 2 - math.floor(math.log10(abs(v))))
     return f"{v:.{decimals}f}".rstrip("0").rstrip(".") + "%" if decimals else f"{v:.0f}%"
 
-_CSS = ("<style>.fbk table{border-collapse:collapse;font-size:12px;margin:4px 0}"
+# Tables keep every column: words never break mid-word, and a table wider than the output
+# scrolls sideways inside its box instead of being cut at the edge.
+_CSS = ("<style>.fbk{overflow-x:auto;max-width:100%}.fbk table{border-collapse:collapse;font-size:12px;margin:4px 0}"
+        ".fbk th,.fbk td{word-break:normal;overflow-wrap:normal;hyphens:none}"
         ".fbk th,.fbk td{border:1px solid #ccc;padding:2px 6px;text-align:left;vertical-align:top}"
         ".fbk th{background:#f3f3f3}.fbk h3{margin:6px 0}.fbk .over{color:#b00020;font-weight:bold}"
         ".fbk .ok{color:#1b5e20}</style>")

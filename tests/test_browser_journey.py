@@ -68,7 +68,12 @@ def _output_text(page) -> str:
 
 def _run(page, lab, folder: Path, name: str, i: int) -> str:
     nb = (folder / f"{name}.ipynb").relative_to(ROOT)
-    _open_and_run(page, lab, nb, f"fbk-journey-{i}")
+    try:
+        _open_and_run(page, lab, nb, f"fbk-journey-{i}")
+    except pytest.fail.Exception:
+        # a fresh kernel on this shared 2-core machine can miss the first "Run All": once more
+        _shutdown_kernels(lab)
+        _open_and_run(page, lab, nb, f"fbk-journey-{i}-again")
     _wait_rendered(page)
     problems = _dom_problems(page)
     maths = page.locator(f".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output :is({MATHS})").count()
