@@ -44,12 +44,12 @@ class ProductContext(Rendered, Artifact):
     description: str = ""
     traffic: Traffic
     slo: SLO
-    cost_ceiling_per_1m_usd: Annotated[Number, Field(ge=0, description="most the product may spend per 1M calls, USD")]
+    cost_ceiling_per_1m_usd: Annotated[Number, Field(ge=0, description="most the product may spend per 1M requests, USD")]
 
     def describe(self) -> list:
         return [Heading(self.name), Pairs([
             ("SLO", str(self.slo)),
             ("traffic", f"{num(self.traffic.requests_per_day)} requests/day, peak {num(self.traffic.peak_rps, 1 if self.traffic.peak_rps < 10 and self.traffic.peak_rps != int(self.traffic.peak_rps) else 0)} rps"),
-            ("cost ceiling", f"{usd(self.cost_ceiling_per_1m_usd)} per 1M calls"),
+            ("cost ceiling", f"{usd(self.cost_ceiling_per_1m_usd)} per 1M requests"),
             ("description", self.description),
         ])]

@@ -25,11 +25,11 @@ from __future__ import annotations
 import json
 import os
 from importlib import resources
-from typing import Any, Literal, Self
+from typing import Any, Callable, Literal, Self
 
-from . import files
 from pydantic import PrivateAttr
 
+from . import files, store
 from .artifact import Artifact
 from .context import ProductContext
 from .matrix import Budget, LatencyBudgetMatrix
@@ -127,7 +127,9 @@ class Design(Artifact):
     def load(cls, path: str | os.PathLike, check: bool = True, partial: bool = False) -> Self:
         """Load a design file; ``partial=True`` accepts the artifacts written so far."""
         data, lines = files.read_document(path)
-        return cls.from_dict(data, str(path), lines, check=check, partial=partial)
+        obj = cls.from_dict(data, str(path), lines, check=check, partial=partial)
+        obj._remember(path)
+        return obj
 
     # -- rules ----------------------------------------------------------------------------
     def problems(self) -> list[Problem]:
@@ -170,6 +172,92 @@ class Design(Artifact):
         if mx is not None and self.context is not None and mx.slo is not None and mx.slo != self.context.slo:
             out.append(Problem("matrix.slo", "differs from context.slo; state the SLO once, in the context"))
         return out
+
+    # -- saving: one artifact at a time, merged into the file as it is now -----------------
+    def save(self, path: str | os.PathLike, check: bool = True) -> str:
+        """Save the design through the one save, merging per artifact.
+
+        If this design was loaded from ``path``, only the artifacts it changed are written;
+        artifacts someone else changed in the file meanwhile are kept (and this object takes
+        them up), and an artifact changed on both sides is refused
+        (:class:`~fallbackkit.store.ConflictError`). A design not loaded from ``path``
+        replaces the file's contents. Comments and layout of a YAML file are kept either way.
+        """
+        if check:
+            probs = self.problems()
+            if probs:
+                raise DesignError([p.located(str(path)) for p in probs])
+        mine, base = self.to_dict(), self.base_for(path)
+
+        def merge(cur: Design | None, raw: Any) -> dict:
+            if base is None:
+                return mine
+            if cur is None:
+                if raw is not None:
+                    store.fail(path, "not saved: the file changed on disk since it was loaded and no longer "
+                                     "loads as a design; fix or remove it first", store.ConflictError)
+                return mine
+            disk = cur.to_dict()
+            out = dict(disk)
+            for name, value in mine.items():
+                if value == base.get(name) or disk.get(name) == value:
+                    continue  # not changed here, or the same change on disk
+                if disk.get(name) != base.get(name):
+                    store.fail(path, f"not saved: the {name} changed on disk since this design was loaded, "
+                                     f"and here too; load the file again and redo the change", store.ConflictError)
+                out[name] = value
+            return out
+
+        saved = _save(path, merge, check)
+        if saved.to_dict() != mine:
+            for name in ARTIFACTS:
+                setattr(self, name, getattr(saved, name))
+        self._remember(path)
+        return str(path)
+
+    @classmethod
+    def edit_file(cls, path: str | os.PathLike, edit: Callable[["Design"], "Design"],
+                  start: "Design | None" = None) -> "Design":
+        """Apply ``edit`` to the design in ``path`` as it is now, and save what it changed.
+
+        Under the file's lock the design is re-read, ``edit(current)`` returns the edited
+        design, the result is validated as a whole (so an edit is checked against the other
+        artifacts as they are on disk now), and only the parts that differ are written.
+        ``start`` stands in when there is no file yet. Returns the design now in the file.
+        Raises DesignError (or :class:`~fallbackkit.store.SaveError`) with the reasons when
+        it refuses; the file is then unchanged.
+        """
+        def merge(cur: Design | None, raw: Any) -> dict:
+            if cur is None:
+                if raw is not None or start is None:
+                    store.fail(path, "not saved: the file does not load as a design; fix it first")
+                cur = start
+            return edit(cur).to_dict()
+        return _save(path, merge, True)
+
+    @classmethod
+    def save_artifact(cls, path: str | os.PathLike, name: str, artifact: Artifact,
+                      base: dict | None = None, start: "Design | None" = None) -> "Design":
+        """Replace one artifact (``name``: one of :data:`ARTIFACTS`) in the design file.
+
+        ``base`` is that artifact's ``to_dict()`` as the editor last read it: if the file's
+        copy has changed since (and differs from ``artifact``) the save is refused with a
+        :class:`~fallbackkit.store.ConflictError` instead of overwriting the other edit.
+        Returns the design now in the file (validated with the file's other artifacts).
+        """
+        if name not in ARTIFACTS:
+            raise KeyError(f"unknown artifact {name!r}; expected one of {', '.join(ARTIFACTS)}")
+        new = artifact.to_dict()
+
+        def edit(cur: Design) -> Design:
+            part = getattr(cur, name)
+            disk = part.to_dict() if part is not None else None   # a part not written yet
+            if base is not None and disk != base and disk != new:
+                store.fail(path, f"not saved: the {name} in the file changed since this editor read it "
+                                 "(another editor or a text editor); reload, then redo the change",
+                           store.ConflictError)
+            return cur.model_copy(update={name: artifact})
+        return cls.edit_file(path, edit, start=start)
 
     # -- derived views --------------------------------------------------------------------
     def budget(self) -> Budget:
@@ -253,6 +341,29 @@ class Design(Artifact):
         schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
         schema["title"] = "fallbackkit design"
         return schema
+
+
+def _save(path: str | os.PathLike, merge: Callable[[Design | None, Any], dict], check: bool) -> Design:
+    """The one save, for designs: ``merge(current design or None, raw data)`` gives the new
+    contents under the lock; they are validated whole and written where they differ."""
+    result: list[Design] = []
+
+    def change(cur: store.Current):
+        current = None
+        if cur.data is not None:
+            try:
+                current = Design.from_dict(cur.data, str(path), check=False, partial=True)
+            except DesignError:
+                current = None
+        data = merge(current, cur.data)
+        saved = Design.from_dict(data, str(path), check=check, partial=True)
+        result.append(saved)
+        old = current.to_dict() if current is not None else cur.data
+        return old, saved.to_dict()
+    store.save(path, change, normalize=lambda data: Design.from_dict(data, check=False, partial=True).to_dict())
+    saved = result[0]
+    saved._remember(path)
+    return saved
 
 
 def load(path: str | os.PathLike, partial: bool = False) -> Design:

@@ -260,7 +260,7 @@ def severity_rigour(design: Design, vague: dict[str, str]) -> Note:
     if not design.is_complete:
         return Note("Severity rigour, as the critique scores it", [
             f"the critique reads the whole design; {next_day(design)}. Run this cell again on Day 3."])
-    from .critique import critique
+    from .review import critique
     data = design.to_dict()
     for level, text in vague.items():
         data["taxonomy"]["severity_levels"][level]["criterion"] = text

@@ -63,7 +63,7 @@ scripted_answers = {
 # %% id="c02"
 import fallbackkit as fk
 from fallbackkit import scenarios, teaching
-from fallbackkit.critique import critique
+from fallbackkit.review import critique
 from fallbackkit.interview import MockInterview
 
 design = scenarios.open_design(design, scenario, slo_threshold_ms=slo_threshold_ms, slo_percentile=slo_percentile)
