@@ -182,7 +182,7 @@ print(f"Runbooks are owned by {', '.join(owners)}.")
 progress = cadence.track(taxonomy=design.taxonomy, day=1)
 print(progress.to_text())
 
-# %% id="c25" tags=["fallbackkit-record"] jupyter={"source_hidden": true}
+# %% id="c25" tags=["fallbackkit-record"]
 from fallbackkit.runner import record  # key results for `fallbackkit run-all` (not part of the lesson)
 record(modes=len(design.taxonomy.modes), top_mode=top.id,
        top_mode_requests_per_day=round(top.occurrence * per_day), taxonomy_valid=design.taxonomy.is_valid)

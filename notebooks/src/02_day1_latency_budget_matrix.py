@@ -193,7 +193,7 @@ print(f"Worst case {budget.worst_case_ms:,.0f} ms against {slo.threshold_ms:g} m
 # %% id="c29" tags=["nbval-check-output"]
 print(cadence.track(taxonomy=design.taxonomy, matrix=design.matrix, context=design.context, day=1).summary())
 
-# %% id="c30" tags=["fallbackkit-record"] jupyter={"source_hidden": true}
+# %% id="c30" tags=["fallbackkit-record"]
 from fallbackkit.runner import record  # key results for `fallbackkit run-all` (not part of the lesson)
 record(worst_case_ms=budget.worst_case_ms, threshold_ms=slo.threshold_ms,
        within_budget=not budget.over_budget and budget.worst_case_ms <= slo.threshold_ms,

@@ -159,7 +159,7 @@ print("Every one of the", len(design.taxonomy.modes), "failure modes is routed; 
 print(cadence.track(taxonomy=design.taxonomy, matrix=design.matrix, workflow=design.workflow,
                     context=design.context, day=2).summary())
 
-# %% id="c20" tags=["fallbackkit-record"] jupyter={"source_hidden": true}
+# %% id="c20" tags=["fallbackkit-record"]
 from fallbackkit.runner import record  # key results for `fallbackkit run-all` (not part of the lesson)
 record(nodes=len(design.workflow.nodes), decisions=len(decisions),
        modes_routed=sum(m.id in design.workflow.handled_modes for m in design.taxonomy.modes),

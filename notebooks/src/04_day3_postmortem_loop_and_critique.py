@@ -236,7 +236,7 @@ print(progress.to_text())
 # %% id="c33"
 teaching.loop_pitch(design, review)
 
-# %% id="c34" tags=["fallbackkit-record"] jupyter={"source_hidden": true}
+# %% id="c34" tags=["fallbackkit-record"]
 from fallbackkit.runner import record  # key results for `fallbackkit run-all` (not part of the lesson)
 loop = {s.name: s for s in design.postmortem.measure().metrics}
 record(**{f"{k}_{q}_min": getattr(loop[n], q) for k, n in (("ttd", "time_to_detect"), ("ttr", "time_to_resolve"))
