@@ -75,7 +75,7 @@ class Evaluation:
                        f"({r.n_requests:,} requests, seed {r.seed})")
         cost = b.blended_cost_per_1m_usd
         out += [f"declared: served {100 * b.served:.3f}% · unserved {100 * b.unserved:.3f}%",
-                f"declared: blended cost ${cost:,.2f} per 1M calls"
+                f"declared: blended cost ${cost:,.2f} per 1M requests"
                 + (f" (ceiling ${ceiling:,.0f}: {'over' if cost > ceiling else 'within'})" if ceiling else ""),
                 f"declared: retry share {100 * b.retry_share:.2f}% (budget {100 * b.retry_budget:g}%)"]
         out += [f"{x.id}: timeout {x.timeout_ms:g} ms exceeds the {x.deadline_left_ms:,.0f} ms left of the deadline"
