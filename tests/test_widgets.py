@@ -56,7 +56,7 @@ def test_text_form_is_the_full_state_not_a_110_char_cut():
     assert "application/vnd.jupyter.widget-view+json" in bundle
     text = bundle["text/plain"]
     assert text.startswith("MatrixExplorer\nwithin budget: worst-case chain 142 ms vs 150 ms")
-    assert "blended cost $1,200.64 per 1M calls (ceiling $1,500: within)" in text
+    assert "blended cost $1,200.64 per 1M requests (ceiling $1,500: within)" in text
     assert len(text) > 110 and repr(explorer) == text
 
 
