@@ -7,6 +7,7 @@ expected) and exits 2; it never shows a traceback unless FALLBACKKIT_DEBUG=1.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import re
 import sys
@@ -244,7 +245,7 @@ def _count(text: str) -> int:
         value = float(text.replace("_", ""))
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number; expected e.g. 100000 or 1e6") from None
-    if value != int(value):
+    if not math.isfinite(value) or value != int(value):
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of requests")
     return int(value)
 
@@ -261,9 +262,9 @@ def cmd_simulate(args) -> int:
     if args.seed < 0:
         raise UsageError(f"--seed is {args.seed}; expected a whole number ≥ 0")
     d = Design.load(args.file)
-    outages = [Outage.parse(o) for o in args.outage]
     show_bar = not args.no_progress and args.requests >= 1_000_000
     try:
+        outages = [Outage.parse(o) for o in args.outage]
         r = simulate(d, args.requests, args.seed, outages=outages, rps=args.rps, progress=True if show_bar else None)
     except DesignError as exc:
         _, lines = read_document(args.file)
