@@ -1,0 +1,509 @@
+"""The simulator checked independently: closed forms and a per-request reference (tests/simref.py).
+
+Every expected number is derived here from the STATED rules (the docstrings of
+``fallbackkit.simulation``, the matrix/taxonomy field descriptions, issue #13), never read back
+from the engine. Each case runs the engine (many requests, fast) and the reference (a few
+thousand, slow) with *different* seeds, and compares both with the closed form where one exists,
+else with each other, within ≥ 4 standard errors (two-sample errors add in quadrature).
+
+Designs keep the worked example's four path ids (the workflow and post-mortem name them) but
+every path's numbers are set here: constant or two-point latencies, so closed forms exist.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import math
+from statistics import NormalDist
+
+import numpy as np
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import fallbackkit as fk
+from fallbackkit.design import Design
+from fallbackkit.simulation import Outage, compare, simulate
+
+from simref import reference
+
+K = 4.5                                    # standard errors allowed
+PATHS = ("primary", "cache", "rule_engine", "static")
+
+
+# -- designs --------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def base() -> dict:
+    return yaml.safe_load(open(fk.default_design_path()).read())
+
+
+def const(ms):
+    return {"distribution": {"kind": "constant", "ms": ms}}
+
+
+def two_point(fast, slow, p_fast):
+    return {"distribution": {"kind": "mixture", "components": [
+        {"weight": p_fast, "dist": {"kind": "constant", "ms": fast}},
+        {"weight": round(1 - p_fast, 12), "dist": {"kind": "constant", "ms": slow}}]}}
+
+
+def chain(base, *paths, budget_pct=100.0, modes=None):
+    """The worked example with its four paths set to ``paths`` (dicts of overrides) and every
+    failure mode off except ``modes`` ({mode id: {field: value}})."""
+    d = copy.deepcopy(base)
+    d["matrix"]["retry_budget_pct"] = budget_pct
+    for p, over in itertools.zip_longest(d["matrix"]["paths"], paths, fillvalue={}):
+        for key in ("circuit_breaker", "retry", "hedge", "stream", "timeout_ms", "price_per_call_usd"):
+            p.pop(key, None)
+        p.update({"latency": const(10), "coverage_pct": 100, "error_rate": 0.0} | over)
+    for m in d["taxonomy"]["modes"]:
+        m["occurrence"] = 0.0
+        m.update((modes or {}).get(m["id"], {}))
+    return Design.model_validate(d)
+
+
+def se_p(p, n):
+    return math.sqrt(max(p * (1 - p), 1e-12) / n)
+
+
+def close(a, b, se):
+    """|a − b| within K standard errors (se already combined)."""
+    assert abs(a - b) <= K * se + 1e-12, f"{a!r} vs {b!r}: {abs(a - b) / max(se, 1e-300):.1f} s.e. apart"
+
+
+def share_agree(eng, ref_share, expected, n_e, n_r):
+    """Engine share and reference share each against the closed form."""
+    close(eng, expected, se_p(expected, n_e))
+    close(ref_share, expected, se_p(expected, n_r))
+
+
+def eng_share(r, pid):
+    return r.path(pid).share
+
+
+# -- 1. timeout first, then a constant fallback: the exact CDF ----------------------------------
+def test_timeout_then_constant_fallback_cdf(base):
+    """Primary lognormal(p50 40, p99 200) cut at 85 ms, cache constant 12 ms (coverage 100).
+
+    Closed form: primary serves Φ((ln 85 − ln 40)/σ), σ = ln(200/40)/z99; every other request is
+    answered by the cache at exactly 85 + 12 = 97 ms; user-seen CDF(x) = F(x) for x < 85.
+    """
+    d = chain(base, {"latency": {"distribution": {"kind": "lognormal", "p50_ms": 40, "p99_ms": 200}},
+                     "timeout_ms": 85}, {"latency": const(12)})
+    sigma = math.log(200 / 40) / NormalDist().inv_cdf(0.99)
+    F = lambda x: NormalDist(math.log(40), sigma).cdf(math.log(x))  # noqa: E731
+    n_e, n_r = 200_000, 4_000
+    e, r = simulate(d, n_e, seed=11), reference(d, n_r, seed=12)
+    share_agree(eng_share(e, "primary"), r.share("primary"), F(85), n_e, n_r)
+    share_agree(eng_share(e, "cache"), r.share("cache"), 1 - F(85), n_e, n_r)
+    assert e.path("cache").p50 == pytest.approx(97, rel=1e-3) and np.all(r.path_latency("cache") == 97)
+    for x in (30, 50, 80):
+        close(e.cdf(x), F(x), se_p(F(x), n_e))
+        close(float(np.mean(r.latency <= x)), F(x), se_p(F(x), n_r))
+    # calls: 1 primary call each, one cache call for the cut ones
+    assert e.numbers.calls_by_path["primary"] == 1.0
+    close(e.numbers.calls_by_path["cache"], 1 - F(85), se_p(F(85), n_e))
+
+
+# -- 2. retries with capped exponential backoff and full jitter ---------------------------------
+def test_retries_backoff_and_full_jitter(base):
+    """Primary constant 20 ms, error_rate 0.3, 2 retries, base 10, cap 15, jitter, no timeout.
+
+    Closed form: served after k retries w.p. 0.7·0.3^k; retries per request 0.3 + 0.09 = 0.39;
+    a request served on its first retry takes 20 + U(0,10) + 20 ∈ [40, 50], on its second
+    40 + U(0,10) + U(0,15) + 20 ∈ [60, 85]; unserved 0.3³ = 0.027 go to the cache.
+    """
+    on = ["dependency_failure", "other"]        # whichever category error_rate is, it is retried
+    d = chain(base, {"latency": const(20), "error_rate": 0.3,
+                     "retry": {"max_retries": 2, "backoff_base_ms": 10, "backoff_max_ms": 15, "jitter": True, "on": on}},
+              {"latency": const(1)})
+    n_e, n_r = 200_000, 4_000
+    e, r = simulate(d, n_e, seed=21), reference(d, n_r, seed=22)
+    share_agree(eng_share(e, "primary"), r.share("primary"), 1 - 0.3 ** 3, n_e, n_r)
+    # retries per request: mean of a 0/1/2 variable with variance ≤ 0.6
+    close(e.retry_share, 0.39, math.sqrt(0.6 / n_e))
+    close(r.retries.sum() / n_r, 0.39, math.sqrt(0.6 / n_r))
+    # CDF at 20 (first try), 45 (first retry, half its jitter), 50, 72.5 (second retry: 60 + U10 + U15;
+    # the 2.7 % the primary gave up on are answered by the cache at 61 + U10 + U15)
+    sec = lambda x: 0.063 * _cdf_sum_uniform(x - 60, 10, 15) + 0.027 * _cdf_sum_uniform(x - 61, 10, 15)  # noqa: E731
+    for x, exp in ((20.5, 0.7), (45, 0.7 + 0.21 * 0.5), (50.5, 0.91), (72.5, 0.91 + sec(72.5)), (90, 1.0)):
+        close(e.cdf(x), exp, se_p(exp, n_e) + 2e-4)     # + the histogram's 0.02 % bin width at the edges
+        close(float(np.mean(r.latency <= x)), exp, se_p(exp, n_r))
+
+
+def _cdf_sum_uniform(x, a, b):
+    """P(U(0,a) + U(0,b) ≤ x), a ≤ b."""
+    if x <= 0:
+        return 0.0
+    if x >= a + b:
+        return 1.0
+    if x <= a:
+        return x * x / (2 * a * b)
+    if x <= b:
+        return (x - a / 2) / b
+    return 1 - (a + b - x) ** 2 / (2 * a * b)
+
+
+def test_retry_budget_per_bucket_first_come_first_served(base):
+    """20 rps, retry budget 10 % → 2 retries a bucket; error_rate 0.1, 1 retry, constant latency.
+
+    Closed form: failing first attempts in a bucket D ~ Bin(20, 0.1); retries spent min(D, 2);
+    E[min(D,2)] = P(D=1) + 2·P(D≥2) = 1.48667 → 0.074334 retries per request.
+    """
+    d = chain(base, {"latency": const(20), "error_rate": 0.1,
+                     "retry": {"max_retries": 1, "backoff_base_ms": 5, "jitter": False,
+                               "on": ["dependency_failure", "other"]}}, budget_pct=10)
+    p0, p1 = 0.9 ** 20, 20 * 0.1 * 0.9 ** 19
+    per_bucket = p1 + 2 * (1 - p0 - p1)
+    exp = per_bucket / 20
+    var_bucket = p1 + 4 * (1 - p0 - p1) - per_bucket ** 2
+    n_e, n_r = 400_000, 6_000
+    e, r = simulate(d, n_e, seed=31, rps=20), reference(d, n_r, seed=32, rps=20)
+    assert exp == pytest.approx(0.074334, abs=1e-6)
+    close(e.retry_share, exp, math.sqrt(var_bucket / (n_e / 20)) / 20)
+    close(r.retries.sum() / n_r, exp, math.sqrt(var_bucket / (n_r / 20)) / 20)
+    # served by the primary: first attempt good, or the retry (one of the first two failures) good
+    share = 0.9 + 0.9 * exp
+    close(eng_share(e, "primary"), share, math.sqrt(0.09 / n_e + 0.81 * var_bucket / (n_e / 20) / 400))
+
+
+# -- defect 1: a retry policy whose `on` is left at its default retries ---------------------------
+def test_default_retry_on_retries_timeouts(base):
+    """`retry: {max_retries: 2}` (no `on`): the default list holds latency_breach, so timeouts retry.
+
+    Primary two-point 30 ms (0.8) / 200 ms (0.2), timeout 85 → each attempt times out w.p. 0.2;
+    retries per request 0.2 + 0.04 = 0.24; primary serves 1 − 0.2³ = 0.992. The issue measured
+    0.0 before the fix (the default list was enum members that matched nothing).
+    """
+    d = chain(base, {"latency": two_point(30, 200, 0.8), "timeout_ms": 85, "retry": {"max_retries": 2}})
+    assert "on" not in d.matrix.paths[0].retry.model_fields_set
+    n_e, n_r = 200_000, 4_000
+    e, r = simulate(d, n_e, seed=41), reference(d, n_r, seed=42)
+    close(e.retry_share, 0.24, math.sqrt(0.3 / n_e))
+    close(r.retries.sum() / n_r, 0.24, math.sqrt(0.3 / n_r))
+    share_agree(eng_share(e, "primary"), r.share("primary"), 0.992, n_e, n_r)
+
+
+# -- defect 3: hedges fire on the past only -------------------------------------------------------
+def hedge_enumeration(fast, slow, p_fast, e, after, hedges, timeout=math.inf):
+    """Exact round distribution by enumerating every attempt's (speed, good) under the stated rule.
+
+    Returns (calls per round, P(good), {latency: probability} of good rounds).
+    """
+    calls = good = 0.0
+    lat: dict = {}
+    n = hedges + 1
+    for combo in itertools.product((0, 1), repeat=2 * n):       # (slow?, bad?) per attempt
+        w = 1.0
+        for j in range(n):
+            w *= (1 - p_fast if combo[2 * j] else p_fast) * (e if combo[2 * j + 1] else 1 - e)
+        arr, ok = [], []
+        for j in range(n + 1):
+            if j == n:
+                break
+            if j > 0:
+                f = j * after
+                if f >= timeout or any(o and a <= f for a, o in zip(arr, ok)) or not any(a > f for a in arr):
+                    break
+            arr.append(j * after + (slow if combo[2 * j] else fast))
+            ok.append(not combo[2 * j + 1])
+        calls += w * len(arr)
+        wins = [a for a, o in zip(arr, ok) if o and a <= timeout]
+        if wins:
+            good += w
+            lat[min(wins)] = lat.get(min(wins), 0.0) + w
+    return calls, good, lat
+
+
+def test_hedges_fire_on_the_past_only(base):
+    """Two-point primary 20 ms (0.5) / 85 ms (0.5), error_rate 0.3, hedges after 50 ms, 2 hedges.
+
+    By hand: hedge 1 fires iff attempt 0 is slow (0.5); hedge 2 (at 100 ms) iff attempt 0 was bad
+    and hedge 1 is slow, so still outstanding — 0.5·0.3·0.5 = 0.075. Calls per request
+    1 + 0.5 + 0.075 = 1.575. A rule that looks into the future (fire hedge 2 only if hedge 1
+    *will* fail) gives 1 + 0.5 + 0.5·0.3·0.5·0.3 = 1.5225.
+    """
+    d = chain(base, {"latency": two_point(20, 85, 0.5), "error_rate": 0.3, "timeout_ms": 500,
+                     "hedge": {"after_ms": 50, "max_hedges": 2}}, {"latency": const(1)})
+    calls, good, lat = hedge_enumeration(20, 85, 0.5, 0.3, 50, 2)   # every arrival ≤ 185 < 500: no cut
+    assert calls == pytest.approx(1.575) and good == pytest.approx(0.35 + 0.25 * 0.91 + 0.25 * (0.7 + 0.3 * 0.91))
+    n_e, n_r = 200_000, 5_000
+    e, r = simulate(d, n_e, seed=51), reference(d, n_r, seed=52)
+    close(e.numbers.calls_by_path["primary"], calls, math.sqrt(0.4 / n_e))
+    close(r.calls_per_request("primary"), calls, math.sqrt(0.4 / n_r))
+    share_agree(eng_share(e, "primary"), r.share("primary"), good, n_e, n_r)
+    rl = r.path_latency("primary")
+    for x in sorted(lat):                                 # the primary's served-latency CDF at each atom
+        cum = sum(p for t, p in lat.items() if t <= x) / good
+        close(e.cdf(x + 0.05, path="primary"), cum, se_p(cum, n_e * good))
+        close(float(np.mean(rl <= x + 0.05)), cum, se_p(cum, len(rl)))
+
+
+def test_hedges_only_before_the_timeout(base):
+    """Primary constant 70 ms, timeout 120, hedges after 50, up to 3: hedge 1 at 50 (attempt 0
+    outstanding), hedge 2 at 100 (attempt 0 answered at 70 → a good answer has arrived, unless it
+    was bad, then hedge 1 (arrives 120) is outstanding → fires), hedge 3 at 150 ≥ timeout never.
+    error_rate 0.4: calls = 2 + 0.4 = 2.4; good = 1 − 0.4² (hedge 2 is cut at 120 + …).
+    Round: attempt 0 good → 70; else hedge 1 arrives at 120 = the timeout (not after it) → good
+    w.p. 0.6 at 120; hedge 2 (170) is cut."""
+    d = chain(base, {"latency": const(70), "timeout_ms": 120.5, "error_rate": 0.4,
+                     "hedge": {"after_ms": 50, "max_hedges": 3}}, {"latency": const(1)})
+    calls, good, _ = hedge_enumeration(70, 70, 1.0, 0.4, 50, 3, timeout=120.5)
+    assert calls == pytest.approx(2.4) and good == pytest.approx(0.84)
+    n_e, n_r = 100_000, 3_000
+    e, r = simulate(d, n_e, seed=53), reference(d, n_r, seed=54)
+    close(e.numbers.calls_by_path["primary"], 2.4, math.sqrt(0.24 / n_e))
+    close(r.calls_per_request("primary"), 2.4, math.sqrt(0.24 / n_r))
+    share_agree(eng_share(e, "primary"), r.share("primary"), good, n_e, n_r)
+
+
+@pytest.mark.xfail(strict=True, reason="engine: a hedged path without timeout_ms serves every request — "
+                   "its error_rate failures are lost (share 1.0 vs 0.70 by the rules); with a timeout it agrees")
+def test_hedged_path_without_a_timeout_still_fails_its_errors(base):
+    """Constant 20 ms, error_rate 0.3, a hedge after 50 ms that never fires (the answer is in at 20):
+    the hedge policy must change nothing — primary serves 0.7, the cache 0.3, 1 call a request."""
+    d = chain(base, {"latency": const(20), "error_rate": 0.3, "hedge": {"after_ms": 50}}, {"latency": const(1)})
+    n_e, n_r = 100_000, 2_000
+    e, r = simulate(d, n_e, seed=55), reference(d, n_r, seed=56)
+    close(r.share("primary"), 0.7, se_p(0.7, n_r))
+    assert e.numbers.calls_by_path["primary"] == 1.0
+    close(eng_share(e, "primary"), 0.7, se_p(0.7, n_e))
+
+
+# -- defect 2: the breaker sees the whole window -------------------------------------------------
+def breaker_design(base, window_s, min_requests, threshold=0.5, cooldown_s=30):
+    return chain(base, {"latency": const(40), "timeout_ms": 85,
+                        "circuit_breaker": {"failure_rate_threshold": threshold, "window_s": window_s,
+                                            "min_requests": min_requests, "cooldown_s": cooldown_s}},
+                 {"latency": const(5)})
+
+
+def trips_by_rule(w, cool, per_bucket, min_requests, thr, start_b, end_b, last_b):
+    """Trip buckets from the stated rule, bucket by bucket (every call in [start_b, end_b) fails).
+
+    Closed form for the two cases below (outage of D = 900 one-second buckets starting at s):
+    * w = 1, min 20, 23–24 calls a bucket: trips at s+1, then cooldown 30 and a fresh window, so
+      every 31 buckets: s+1+31k ≤ s+D (the bucket after the last outage bucket still sees it)
+      → k ≤ 899/31 → 30 trips.
+    * w = 10, min 100, 10 calls a bucket, threshold 0.5: the first trip at s+5 (5 of the window's
+      10 buckets fail: 50 %); after each trip a fresh window needs 10 full buckets: every 40;
+      s+5+40k ≤ s+D+4 (≥ 5 failing buckets still in the window) → k ≤ 899/40 → 23 trips.
+    """
+    trips, open_until, fresh = [], -1, 0
+    for b in range(last_b + 1):
+        if b < open_until:
+            continue
+        if b == open_until:
+            fresh = b
+        lo = max(b - w, fresh)
+        calls = sum(per_bucket(x) for x in range(lo, b))
+        fails = sum(per_bucket(x) for x in range(lo, b) if start_b <= x < end_b)
+        if calls >= min_requests and fails >= thr * calls:
+            trips.append(b)
+            open_until = b + cool
+    return trips
+
+
+def _per_bucket(rps):
+    return lambda b: math.ceil((b + 1) * rps - 1e-9) - math.ceil(b * rps - 1e-9)
+
+
+@pytest.mark.parametrize("window_s", [1.0, 0.5])
+def test_breaker_window_not_longer_than_a_bucket_trips(base, window_s):
+    """window_s ≤ bucket_s, primary down 100 % for 15 min from minute 60 at 2M requests/day: 30 trips."""
+    rps = 2_000_000 / 86400
+    d = breaker_design(base, window_s, 20)
+    expected = trips_by_rule(1, 30, _per_bucket(rps), 20, 0.5, 3600, 4500, 4600)
+    assert len(expected) == 30
+    e = simulate(d, int(4600 * rps), seed=61, outages=[Outage("primary", 3600, 900)])
+    assert e.path("primary").breaker_trips == 30
+    # the reference, on the same rule but a shorter quiet lead-in (the trips do not depend on it)
+    r = reference(d, int(1000 * rps), seed=62, outages=[Outage("primary", 60, 900)])
+    assert len(r.trips["primary"]) == 30 and r.trips["primary"][0] == 61 and r.trips["primary"][-1] == 960
+
+
+def test_breaker_needs_min_requests_over_the_whole_window(base):
+    """10 rps, window 10 s, min_requests 100 (so the window must be full), 15-min outage: 23 trips."""
+    d = breaker_design(base, 10, 100)
+    expected = trips_by_rule(10, 30, _per_bucket(10), 100, 0.5, 3600, 4500, 4600)
+    assert len(expected) == 23 and expected[0] == 3605 and expected[1] == 3645
+    e = simulate(d, 4600 * 10, seed=63, rps=10, outages=["primary:60m:15m"])
+    assert e.path("primary").breaker_trips == 23
+    r = reference(d, 1000 * 10, seed=64, rps=10, outages=[Outage("primary", 60, 900)])
+    assert r.trips["primary"] == [t - 3540 for t in expected if t - 3540 < 1000]
+
+
+def test_breaker_default_settings_during_an_outage_matches_the_reference(base):
+    """Default breaker (0.5, 10 s, 20, 30 s) at 2M/day, 20-min outage: engine trips = reference trips
+    = the rule evaluated bucket by bucket; the skipped share = the open buckets' requests."""
+    rps = 2_000_000 / 86400
+    d = breaker_design(base, 10, 20)
+    expected = trips_by_rule(10, 30, _per_bucket(rps), 20, 0.5, 100, 1300, 1400)
+    n = int(1400 * rps)
+    e = simulate(d, n, seed=65, outages=[Outage("primary", 100, 1200)])
+    r = reference(d, n, seed=66, outages=[Outage("primary", 100, 1200)])
+    assert r.trips["primary"] == expected
+    assert e.path("primary").breaker_trips == len(expected)
+    assert e.path("primary").skipped == pytest.approx(r.skipped[0] / n, abs=2 / n * len(expected))
+    # during the outage every call fails at the 85 ms timeout and goes on: served by the cache
+    # at 85 + 5 = 90 ms, or at 5 ms when skipped
+    assert eng_share(e, "cache") == pytest.approx(r.share("cache"), abs=2 / n * len(expected))
+
+
+# -- defect 4: an injected provider_outage fails at the timeout ----------------------------------
+def test_injected_provider_outage_arrives_at_the_cache_after_the_timeout(base):
+    """Primary constant 45 ms, timeout 85, mode provider-outage at 5 % (mitigation: cache),
+    cache constant 12 ms: every request the mode sends to the cache is answered at 85 + 12 = 97 ms
+    (failing at the drawn latency instead would give 45 + 12 = 57 ms)."""
+    d = chain(base, {"latency": const(45), "timeout_ms": 85}, {"latency": const(12), "timeout_ms": 30},
+              modes={"provider-outage": {"occurrence": 0.05}})
+    n_e, n_r = 100_000, 3_000
+    e, r = simulate(d, n_e, seed=71), reference(d, n_r, seed=72)
+    share_agree(eng_share(e, "cache"), r.share("cache"), 0.05, n_e, n_r)
+    for q in (0.01, 0.5, 0.99):
+        assert e.quantile(q, "cache") == pytest.approx(97, rel=1e-3)
+    assert np.all(r.path_latency("cache") == 97)
+
+
+# -- defect 5: cost per 1M requests --------------------------------------------------------------
+def test_cost_is_per_1m_requests(base):
+    """Primary constant 80 ms, one hedge after 50 ms (always fires: the first is outstanding),
+    $1,000 per 1M calls: 2 calls a request → $2,000 per 1M requests; the price per 1M calls stays
+    $1,000. The declared blended cost is per 1M requests too (Σ reach × attempts × price)."""
+    d = chain(base, {"latency": const(80), "hedge": {"after_ms": 50}, "cost_per_1m_usd": 1000},
+              {"cost_per_1m_usd": 0}, {"cost_per_1m_usd": 0}, {"cost_per_1m_usd": 0})
+    e, r = simulate(d, 20_000, seed=81), reference(d, 1_000, seed=82)
+    assert e.numbers.calls_by_path["primary"] == pytest.approx(2.0)
+    assert e.cost_per_1m_requests_usd == pytest.approx(2000.0)
+    assert r.cost_per_1m_requests == pytest.approx(2000.0)
+    d2 = chain(base, {"latency": const(80), "cost_per_1m_usd": 1000}, {"cost_per_1m_usd": 0},
+               {"cost_per_1m_usd": 0}, {"cost_per_1m_usd": 0})
+    text = compare(simulate(d2, 20_000, seed=83), e).to_text()
+    assert "per 1M requests" in text and "$1,000.00 → $2,000.00" in text and "per 1M calls" not in text
+    # declared: primary error 0.2 and 1 retry (coverage 100) → 1.2 calls a request on the primary
+    d3 = chain(base, {"latency": const(80), "cost_per_1m_usd": 1000, "error_rate": 0.2, "retry": {"max_retries": 1}},
+               {"cost_per_1m_usd": 0}, {"cost_per_1m_usd": 0}, {"cost_per_1m_usd": 0})
+    assert d3.matrix.budget(d3.context.slo).blended_cost_per_1m_requests_usd == pytest.approx(1200.0)
+
+
+# -- content rejections and the mode's mitigation ------------------------------------------------
+def test_content_rejection_goes_to_mitigation_unless_cut_by_the_timeout(base):
+    """policy_violation on the primary at 10 % (mitigation: static); primary 45 ms (0.7) / 95 ms
+    (0.3), timeout 85. A rejection that arrives (45 ms) goes straight to static, skipping the
+    cache; one that would arrive at 95 ms is a timeout and goes to the next path, the cache.
+    static = 0.1·0.7 = 0.07; cache = 0.3; primary = 0.9·0.7 = 0.63; mode_hits = 0.07·N."""
+    d = chain(base, {"latency": two_point(45, 95, 0.7), "timeout_ms": 85}, {"latency": const(12)}, {},
+              {"latency": const(2)}, modes={"unsafe-output": {"occurrence": 0.1}})
+    n_e, n_r = 200_000, 4_000
+    e, r = simulate(d, n_e, seed=91), reference(d, n_r, seed=92)
+    for pid, exp in (("primary", 0.63), ("cache", 0.3), ("rule_engine", 0.0), ("static", 0.07)):
+        share_agree(eng_share(e, pid), r.share(pid), exp, n_e, n_r)
+    close(e.mode_hits["unsafe-output"] / n_e, 0.07, se_p(0.07, n_e))
+    close(r.mode_hits["unsafe-output"] / n_r, 0.07, se_p(0.07, n_r))
+    close(e.path("cache").reach, 0.3, se_p(0.3, n_e))
+    assert e.quantile(0.5, "static") == pytest.approx(45 + 2, rel=1e-3)
+
+
+def test_mode_hits_count_only_calls_made(base):
+    """Primary error_rate 0.6 with a breaker (0.5, 10 s, 20, 30 s) keeps tripping; a
+    policy_violation mode at 10 % (not a breaker failure) hits 10 % of the calls made, not of N."""
+    d = chain(base, {"latency": const(45), "timeout_ms": 85, "error_rate": 0.6,
+                     "circuit_breaker": {"failure_rate_threshold": 0.5, "window_s": 10, "min_requests": 20,
+                                         "cooldown_s": 30}}, {"latency": const(12)},
+              modes={"unsafe-output": {"occurrence": 0.1}})
+    n_e, n_r = 200_000, 20_000
+    e, r = simulate(d, n_e, seed=93), reference(d, n_r, seed=94)
+    made_e = n_e * (e.path("primary").reach - e.path("primary").skipped)
+    made_r = r.reach[0] - r.skipped[0]
+    assert made_e < 0.5 * n_e and made_r < 0.5 * n_r        # the breaker skipped most requests
+    close(e.mode_hits["unsafe-output"], 0.1 * made_e, math.sqrt(0.09 * made_e))
+    close(r.mode_hits["unsafe-output"], 0.1 * made_r, math.sqrt(0.09 * made_r))
+    # skipped shares agree between engine and reference (breaker dynamics, both from the rules)
+    close(e.path("primary").skipped, r.skipped[0] / n_r, 0.02)
+
+
+# -- outage windows ------------------------------------------------------------------------------
+def test_outage_window_fails_at_the_timeout_and_follows_the_outage_mitigation(base):
+    """Primary down from 100 s for 200 s (no breaker), timeout 85, constant 40; provider-outage's
+    mitigation is rule_engine, so calls in the window skip the cache: served there at 85 + 8 = 93 ms.
+    Outside the window the primary answers at 40 ms."""
+    d = chain(base, {"latency": const(40), "timeout_ms": 85}, {"latency": const(12)}, {"latency": const(8)},
+              modes={"provider-outage": {"mitigation": {"path": "rule_engine"}}})
+    rps = 10
+    n = 400 * rps
+    e = simulate(d, n, seed=95, rps=rps, outages=[Outage("primary", 100, 200)])
+    r = reference(d, n, seed=96, rps=rps, outages=[Outage("primary", 100, 200)])
+    assert eng_share(e, "rule_engine") == pytest.approx(0.5) and r.share("rule_engine") == pytest.approx(0.5)
+    assert eng_share(e, "cache") == 0.0 and r.share("cache") == 0.0
+    assert e.quantile(0.5, "rule_engine") == pytest.approx(93, rel=1e-3)
+    assert np.all(r.path_latency("rule_engine") == 93)
+
+
+# -- streaming -----------------------------------------------------------------------------------
+def test_streaming_first_and_last_token_and_partial_answers(base):
+    """Primary streams: first token 40 ms, duration 300 ms, mid-stream errors 5 %, stalls 3 % (no
+    stall timeout). TTFT = 40 for everyone; complete streams end at 340; 8 % partial answers; the
+    3 % stalls never end, so the TTLT p99 is ∞ while p50/p95 are 340."""
+    d = chain(base, {"latency": const(40), "stream": {"duration": const(300), "midstream_error_rate": 0.05,
+                                                      "stall_rate": 0.03}})
+    n_e, n_r = 100_000, 3_000
+    e, r = simulate(d, n_e, seed=97), reference(d, n_r, seed=98)
+    nums = e.numbers
+    assert nums.ttft_ms.p99 == pytest.approx(40, rel=1e-3)
+    assert nums.ttlt_ms.p50 == pytest.approx(340, rel=1e-3) and nums.ttlt_ms.p95 == pytest.approx(340, rel=1e-3)
+    assert math.isinf(nums.ttlt_ms.p99)
+    close(float(np.mean(np.isinf(r.ttlt))), 0.03, se_p(0.03, n_r))   # the stalls: > 1 %, so p99 = ∞
+    close(nums.partial_share, 0.08, se_p(0.08, n_e))
+    close(r.partial.sum() / n_r, 0.08, se_p(0.08, n_r))
+    assert np.all(r.ttlt[np.isfinite(r.ttlt)] == 340)
+
+
+def test_streaming_continuation_costs_one_call_per_seen_break(base):
+    """Mid-stream errors 5 %, stalls 3 % cut by a 500 ms stall timeout, continuation on: every break
+    is seen, so continuation calls per request = 0.08 (one more call each)."""
+    d = chain(base, {"latency": const(40), "stream": {"duration": const(300), "midstream_error_rate": 0.05,
+                                                      "stall_rate": 0.03, "stall_timeout_ms": 500,
+                                                      "continuation": True}})
+    n_e = 100_000
+    e = simulate(d, n_e, seed=99)
+    s = e.numbers.streaming
+    close(s.broken_share, 0.08, se_p(0.08, n_e))
+    close(s.continuation_calls_per_request, 0.08, se_p(0.08, n_e))
+
+
+# -- property: served shares = exact declared arithmetic on random constant-latency chains -------
+def _closed_shares(paths):
+    """Share each path serves: reach × cov × (1 − err) × [latency ≤ timeout]; then the next path."""
+    reach, out = 1.0, []
+    for p in paths:
+        ok = p["timeout_ms"] is None or p["lat"] <= p["timeout_ms"]
+        s = p["cov"] / 100 * (1 - p["err"]) * ok
+        out.append(reach * s)
+        reach *= 1 - s
+    return out
+
+
+path_st = st.fixed_dictionaries({
+    "lat": st.sampled_from([2.0, 10.0, 30.0, 60.0]),
+    "timeout_ms": st.sampled_from([None, 25.0, 50.0, 100.0]),
+    "cov": st.sampled_from([0.0, 30.0, 70.0, 100.0]),
+    "err": st.sampled_from([0.0, 0.01, 0.2, 0.5]),
+})
+
+
+@settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(paths=st.lists(path_st, min_size=4, max_size=4), seed=st.integers(0, 2**20))
+def test_served_shares_match_declared_arithmetic(base, paths, seed):
+    d = chain(base, *({"latency": const(p["lat"]), "coverage_pct": p["cov"], "error_rate": p["err"]}
+                      | ({"timeout_ms": p["timeout_ms"]} if p["timeout_ms"] else {}) for p in paths))
+    n = 20_000
+    e = simulate(d, n, seed=seed)
+    exp = _closed_shares(paths)
+    budget = d.matrix.budget(d.context.slo)
+    for row, x, pid in zip(budget.rows, exp, PATHS):
+        close(eng_share(e, pid), x, se_p(x, n))
+        if all(q["timeout_ms"] is None or q["lat"] <= q["timeout_ms"] for q in paths):
+            assert row.share == pytest.approx(x, abs=1e-12)     # the declared arithmetic is exact here
+    close(e.unserved, 1 - sum(exp), se_p(1 - sum(exp), n))
