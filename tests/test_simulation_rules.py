@@ -250,3 +250,47 @@ def test_mode_hits_count_only_calls_made(default_data):
     made = 1 - r.path("primary").skipped
     assert r.path("primary").skipped > 0.9
     assert r.mode_hits["low-confidence"] / n == pytest.approx(0.05 * made, abs=binom_tol(0.05 * made, n))
+
+
+def dense_breaker(w, cool, min_req, thr, counts, horizon):
+    """The rule, bucket by bucket over all time: decide at b from b−w … b−1, then count b unless open."""
+    calls, fails = [0] * horizon, [0] * horizon
+    is_open, trips, open_until, fresh = {}, [], -1, 0
+    for b in range(horizon):
+        if b < open_until:
+            is_open[b] = True
+            continue
+        lo = max(b - w, fresh)
+        sc, sf = sum(calls[lo:b]), sum(fails[lo:b])
+        if sc >= min_req and sf >= thr * sc:
+            trips.append(b)
+            open_until, fresh = b + cool, b + cool
+            is_open[b] = True
+            continue
+        is_open[b] = False
+        if b in counts:
+            calls[b], fails[b] = counts[b]
+    return is_open, trips
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_sparse_breaker_equals_the_dense_rule(seed):
+    from types import SimpleNamespace
+
+    from fallbackkit.simulation.breaker import Breaker
+    rng = np.random.default_rng(seed)
+    w, cool, min_req, thr = int(rng.integers(1, 12)), int(rng.integers(1, 20)), int(rng.integers(1, 30)), 0.5
+    horizon = 3000
+    occupied = np.sort(rng.choice(horizon, size=int(rng.integers(50, 1500)), replace=False))
+    counts = {}
+    for b in occupied.tolist():
+        c = int(rng.integers(1, 15))
+        bad = rng.random() < 0.4 + 0.5 * ((b // 300) % 2)      # alternating calm and failing stretches
+        counts[b] = (c, int(rng.binomial(c, 0.9 if bad else 0.05)))
+    want_open, want_trips = dense_breaker(w, cool, min_req, thr, counts, horizon)
+    br = Breaker(SimpleNamespace(window_s=w, cooldown_s=cool, min_requests=min_req, failure_rate_threshold=thr), 1.0)
+    got = []
+    for part in np.array_split(occupied, 4):                   # across chunks
+        got += br.run(part.tolist(), [counts[b][0] for b in part.tolist()], [counts[b][1] for b in part.tolist()]).tolist()
+    assert got == [want_open[b] for b in occupied.tolist()]
+    assert br.trips == want_trips and len(want_trips) > 0

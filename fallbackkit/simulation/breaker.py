@@ -37,7 +37,7 @@ class Breaker:
         C = np.asarray(calls, dtype=np.int64)
         F = np.asarray(fails, dtype=np.int64)
         out = np.zeros(B.size, dtype=bool)
-        i, w = 0, self.w
+        i, w, block = 0, self.w, 256
         while i < B.size:
             if self.open_until > B[i]:
                 j = int(np.searchsorted(B, self.open_until, side="left"))
@@ -45,27 +45,31 @@ class Breaker:
                 self.next = int(B[j - 1]) + 1
                 i = j
                 continue
+            # look ahead a block of buckets (doubling while nothing trips): a trip costs O(block), not O(chunk)
+            j = min(B.size, i + block)
+            last = int(B[j - 1])
             start = max(self.next, self.open_until)
-            allb = np.concatenate([self.wb, B[i:]])
-            cumc = np.concatenate([[0], np.cumsum(np.concatenate([self.wc, C[i:]]))])
-            cumf = np.concatenate([[0], np.cumsum(np.concatenate([self.wf, F[i:]]))])
+            allb = np.concatenate([self.wb, B[i:j]])
+            cumc = np.concatenate([[0], np.cumsum(np.concatenate([self.wc, C[i:j]]))])
+            cumf = np.concatenate([[0], np.cumsum(np.concatenate([self.wf, F[i:j]]))])
             # instants at which the window can change: every bucket with calls, and when one enters or leaves
-            ev = np.unique(np.concatenate([B[i:], allb + 1, allb + w + 1]))
-            ev = ev[(ev >= start) & (ev <= B[-1])]
+            ev = np.sort(np.concatenate([B[i:j], allb + 1, allb + w + 1]))
+            ev = ev[(ev >= start) & (ev <= last)]
             lo = np.searchsorted(allb, ev - w, side="left")
             hi = np.searchsorted(allb, ev, side="left")
             sc, sf = cumc[hi] - cumc[lo], cumf[hi] - cumf[lo]
             trip = (sc >= self.min_req) & (sf >= self.thr * sc)
             if not trip.any():
-                keep = allb >= B[-1] + 1 - w
+                keep = allb >= last + 1 - w
                 self.wb, self.wc = allb[keep], np.diff(cumc)[keep]
                 self.wf = np.diff(cumf)[keep]
-                self.next = int(B[-1]) + 1
-                break
+                self.next = last + 1
+                i, block = j, block * 2
+                continue
             tau = int(ev[int(np.argmax(trip))])
             self.trips.append(tau)
             self.open_until = tau + self.cool
             self.wb, self.wc, self.wf = self.wb[:0], self.wc[:0], self.wf[:0]   # it closes with a fresh window
             i = int(np.searchsorted(B, tau, side="left"))
-            self.next = tau
+            self.next, block = tau, 256
         return out

@@ -60,6 +60,10 @@ How a request flows (the rules, stated once)
   ``cooldown_s``; then it closes with a fresh window and trips again if it must.
 * **Outage windows** (``outages=[Outage("primary", start_s=3600, duration_s=1200)]``): every
   call to the path fails, at its timeout (or its drawn latency without one).
+  **Degradation windows** (``Degradation("primary", 3600, 1200, error_rate=0.3,
+  latency_factor=2)`` in the same list): every call to the path — first attempts, retries,
+  hedges — fails with that extra probability (a 5xx when the answer would have come) and its
+  latency is multiplied by the factor. Windows on one path compound.
 * Latency "as the user sees it" is the sum of time spent on every path tried (attempts,
   backoffs, timeouts); percentiles come from a log-binned histogram with 0.02% relative
   resolution, so 10^8 requests run in bounded memory, chunk by chunk. The SLO counts
@@ -79,7 +83,7 @@ import numpy as np
 from ..problems import DesignError, Problem
 from .breaker import Breaker
 from .histogram import H_BINS, H_LOG, H_MIN
-from .plan import (DEFAULT_CHUNK, ERROR, MISS, MODE0, OK, OUTAGE, SKIP, TIMEOUT, Outage, Plan, PathPlan,
+from .plan import (DEFAULT_CHUNK, ERROR, MODE0, OK, OUTAGE, SKIP, TIMEOUT, Degradation, Outage, Plan, PathPlan,
                    compile_plan, plan_problems)
 from .result import SimulationResult
 
@@ -90,7 +94,8 @@ class Accumulator:
     def __init__(self, plan: Plan, timeline_s: float):
         P = len(plan.paths)
         self.hist = np.zeros((P + 1) * H_BINS, dtype=np.int64)   # answer (first token) time; row 0: unserved
-        self.ttlt_hist = np.zeros((P + 1) * H_BINS, dtype=np.int64)  # time to last token; row 0: incomplete
+        # time to last token (row 0: incomplete); the same array as `hist` when no path streams
+        self.ttlt_hist = np.zeros((P + 1) * H_BINS, dtype=np.int64) if plan.streams else self.hist
         self.cont_hist = np.zeros(H_BINS, dtype=np.int64)        # time to last token had the rest been re-requested
         self.reach = np.zeros(P, np.int64)
         self.skipped = np.zeros(P, np.int64)
@@ -114,12 +119,20 @@ class Accumulator:
 
 def _hist_bins(ms: np.ndarray) -> np.ndarray:
     """Histogram bin of each latency (bin 0 below H_MIN, the last bin holds ≥ 10^7 ms and ∞)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        hb = np.log(np.maximum(ms, H_MIN * 0.5) / H_MIN) / H_LOG
-    return np.clip(np.nan_to_num(np.floor(hb) + 1, posinf=H_BINS - 1), 0, H_BINS - 1).astype(np.int64)
+    # float32 is safe here: its log is off by < 1e-6, half a percent of one 0.02%-wide bin
+    x = np.maximum(ms, H_MIN * 0.5).astype(np.float32)
+    x *= np.float32(1 / H_MIN)
+    np.log(x, out=x)
+    x *= np.float32(1 / H_LOG)
+    np.minimum(x, np.float32(H_BINS), out=x)   # ∞ (a stream nobody cuts) lands in the overflow bin
+    np.floor(x, out=x)
+    hb = x.astype(np.int64)
+    hb += 1
+    np.clip(hb, 0, H_BINS - 1, out=hb)
+    return hb
 
 
-def _attempt_round(cp: PathPlan, rng, L, pre):
+def _attempt_round(cp: PathPlan, rng, L, pre, deg=None):
     """One round on a path (a first attempt or a retry, plus its hedges).
 
     ``pre``: cause decided before the call (0, MISS, ERROR, OUTAGE or a mode code).
@@ -135,7 +148,7 @@ def _attempt_round(cp: PathPlan, rng, L, pre):
     if cp.max_hedges and cp.hedge_after < cp.timeout:
         best_ok = np.where(ok, finish, np.inf)        # earliest good answer so far
         latest = finish.copy()                        # when the last attempt sent ends (good or bad)
-        persistent = (pre == MISS) | (pre == OUTAGE) | ((pre >= MODE0) & ~_transient_mask(cp, pre))
+        persistent = cp.persistent[pre]
         for j in range(1, cp.max_hedges + 1):
             s = j * cp.hedge_after
             if s >= cp.timeout:
@@ -145,10 +158,15 @@ def _attempt_round(cp: PathPlan, rng, L, pre):
             if not k.size:
                 break
             calls[k] += 1
-            Lh = s + cp.sampler.sample(rng, k.size)
+            Lh = cp.sampler.sample(rng, k.size)
+            if deg is not None:
+                Lh *= deg[0][k]
+            Lh += s
             pre_h = np.where(persistent[k], pre[k], OK)
             if cp.error_rate > 0:
                 pre_h = np.where((pre_h == OK) & (rng.random(k.size) < cp.error_rate), ERROR, pre_h)
+            if deg is not None:
+                pre_h = np.where((pre_h == OK) & (rng.random(k.size) < deg[1][k]), ERROR, pre_h)
             fh = np.where(cp.never_answers[pre_h], np.inf, Lh)
             okh = (pre_h == OK) & (fh <= cp.timeout)
             best_ok[k] = np.minimum(best_ok[k], np.where(okh, fh, np.inf))
@@ -165,30 +183,31 @@ def _attempt_round(cp: PathPlan, rng, L, pre):
     return spent, cause, calls
 
 
-def _transient_mask(cp: PathPlan, codes):
-    if not cp.transient_codes.size:
-        return np.zeros(codes.shape, dtype=bool)
-    return np.isin(codes, cp.transient_codes)
+def _degradation(cp: PathPlan, t):
+    """(latency multiplier, extra error probability) per request from degradation windows, or None."""
+    if not cp.degradations:
+        return None
+    lf, ok = np.ones(t.size), np.ones(t.size)
+    for a, b, err, f in cp.degradations:
+        inside = (t >= a) & (t < b)
+        lf[inside] *= f
+        ok[inside] *= 1 - err
+    return lf, 1 - ok
 
 
-def _pre_causes(cp: PathPlan, rng, n, first: bool, keep=None, t=None):
+def _pre_causes(cp: PathPlan, rng, n, first: bool, keep=None, t=None, deg=None):
     """Cause decided before the call: an injected mode, a coverage miss, an error, an outage."""
-    pre = np.zeros(n, dtype=np.int16)
-    cum, codes = (cp.mode_cum, cp.mode_codes) if first else (cp.transient_cum, cp.transient_codes)
-    if cum.size and cum[-1] > 0:
-        which = np.searchsorted(cum, rng.random(n), side="right")
-        hit = which < cum.size
-        pre[hit] = codes[which[hit]]
+    cum, codes = (cp.first_cum, cp.first_codes) if first else (cp.retry_cum, cp.retry_codes)
+    if cum[-1] > 0:
+        pre = codes[np.searchsorted(cum, rng.random(n), side="right")]
+    else:
+        pre = np.zeros(n, dtype=np.int16)
     if keep is not None:   # persistent causes of earlier rounds stay
         pre = np.where(keep != OK, keep, pre)
-    if (first and cp.coverage < 1) or cp.error_rate > 0:
-        u = rng.random(n)
-        miss_p = 1 - cp.coverage
-        if first:
-            pre = np.where((pre == OK) & (u < miss_p), MISS, pre)
-            pre = np.where((pre == OK) & (u >= miss_p) & (u < miss_p + cp.coverage * cp.error_rate), ERROR, pre)
-        else:  # a retry: the coverage verdict stands, the error is drawn again
-            pre = np.where((pre == OK) & (u < cp.error_rate), ERROR, pre)
+    if deg is not None:   # a degraded provider: an extra error chance while the window lasts
+        hit = np.flatnonzero((pre == OK) & (deg[1] > 0))
+        if hit.size:
+            pre[hit[rng.random(hit.size) < deg[1][hit]]] = ERROR
     if cp.outages and t is not None:
         down = np.zeros(n, dtype=bool)
         for a, b in cp.outages:
@@ -209,9 +228,12 @@ def _run_path(plan: Plan, acc: Accumulator, breakers: dict, k: int, idx, t_arr, 
     """Every request routed to path k: first round, breaker, retries. Returns (idx, spent, cause)."""
     cp = plan.paths[k]
     t = t_arr[idx]
-    pre = _pre_causes(cp, rng, idx.size, True, t=t)
+    deg = _degradation(cp, t)
+    pre = _pre_causes(cp, rng, idx.size, True, t=t, deg=deg)
     L = cp.sampler.sample(rng, idx.size)
-    spent, cause, calls = _attempt_round(cp, rng, L, pre)
+    if deg is not None:
+        L *= deg[0]
+    spent, cause, calls = _attempt_round(cp, rng, L, pre, deg)
     if cp.breaker is not None:
         # circuit breaker: decided per bucket from first attempts of earlier buckets; counts of
         # open buckets are discarded by the breaker, so one pass over the occupied buckets is exact
@@ -240,7 +262,7 @@ def _run_path(plan: Plan, acc: Accumulator, breakers: dict, k: int, idx, t_arr, 
             acc.mode_hits += np.bincount(pre[seen] - MODE0, minlength=len(plan.modes))
     total_calls = int(calls.sum())
     first_calls, n_retries = idx.size, 0
-    persistent = np.where((pre == MISS) | (pre == OUTAGE) | ((pre >= MODE0) & ~_transient_mask(cp, pre)), pre, OK)
+    persistent = np.where(cp.persistent[pre], pre, OK)
     cur = np.arange(idx.size)
     for r in range(1, cp.max_retries + 1):
         # retries inside the retry budget, first come first served within a bucket
@@ -259,8 +281,12 @@ def _run_path(plan: Plan, acc: Accumulator, breakers: dict, k: int, idx, t_arr, 
         n_retries += cur.size
         d = min(cp.backoff_base * 2 ** (r - 1), cp.backoff_cap)
         wait = rng.random(cur.size) * d if cp.jitter else np.full(cur.size, d)
-        pre_r = _pre_causes(cp, rng, cur.size, False, keep=persistent[cur], t=t[cur])
-        s2, c2, k2 = _attempt_round(cp, rng, cp.sampler.sample(rng, cur.size), pre_r)
+        deg_r = None if deg is None else (deg[0][cur], deg[1][cur])
+        pre_r = _pre_causes(cp, rng, cur.size, False, keep=persistent[cur], t=t[cur], deg=deg_r)
+        L2 = cp.sampler.sample(rng, cur.size)
+        if deg_r is not None:
+            L2 *= deg_r[0]
+        s2, c2, k2 = _attempt_round(cp, rng, L2, pre_r, deg_r)
         spent[cur] += wait + s2
         cause[cur] = c2
         total_calls += int(k2.sum())
@@ -345,19 +371,32 @@ def _run_chunk(plan: Plan, acc: Accumulator, breakers: dict, lo: int, hi: int, r
         served_by[idx[ok]] = k
         nxt[idx] = np.where(ok, P + 1, cp.route[cause])
         acc.served[k] += int(ok.sum())
-    ttlt, complete = _run_streams(plan, acc, rng, elapsed, served_by)
+    ttlt, complete = _run_streams(plan, acc, rng, elapsed, served_by) if plan.streams else (elapsed, None)
     _record(plan, acc, t_arr, elapsed, served_by, ttlt, complete)
+
+
+def _add_hist(hist: np.ndarray, bins: np.ndarray, rows: np.ndarray, n_rows: int) -> None:
+    """Add counts to the flat (n_rows × H_BINS) histogram, touching only the bins in use."""
+    h = hist.reshape(n_rows, H_BINS)
+    for r in range(n_rows):
+        b = bins[rows == r] if n_rows > 1 else bins
+        if b.size:
+            lo = int(b.min())
+            c = np.bincount(b - lo)
+            h[r, lo:lo + c.size] += c
 
 
 def _record(plan: Plan, acc: Accumulator, t_arr, elapsed, served_by, ttlt, complete) -> None:
     """Histograms, SLO counts and the timeline of one chunk."""
     P = len(plan.paths)
-    row = (served_by.astype(np.int64) + 1) * H_BINS
-    acc.hist += np.bincount(_hist_bins(elapsed) + row, minlength=(P + 1) * H_BINS)
-    done_row = np.where(complete, row, 0)
-    acc.ttlt_hist += np.bincount(_hist_bins(ttlt) + done_row, minlength=(P + 1) * H_BINS)
+    row = served_by.astype(np.int64) + 1
+    _add_hist(acc.hist, _hist_bins(elapsed), row, P + 1)
     good_ttft = (served_by >= 0) & (elapsed < plan.threshold_ms)
-    good_ttlt = complete & (ttlt < plan.threshold_ms)
+    if plan.streams:
+        _add_hist(acc.ttlt_hist, _hist_bins(ttlt), np.where(complete, row, 0), P + 1)
+        good_ttlt = complete & (ttlt < plan.threshold_ms)
+    else:   # nothing streams: the last token is the first, the same numbers (the result shares the histogram)
+        good_ttlt = good_ttft
     acc.good_ttft += int(good_ttft.sum())
     acc.good_ttlt += int(good_ttlt.sum())
     good = good_ttft if plan.slo_metric == "time_to_first_token" else good_ttlt
@@ -377,12 +416,14 @@ def _record(plan: Plan, acc: Accumulator, t_arr, elapsed, served_by, ttlt, compl
         r[2:] += by[j]
 
 
-def simulate(design, n_requests: int = 100_000, seed: int = 0, *, outages: Sequence[Outage | str] = (),
+def simulate(design, n_requests: int = 100_000, seed: int = 0, *, outages: Sequence[Outage | Degradation | str] = (),
              rps: float | None = None, bucket_s: float = 1.0, chunk_size: int = DEFAULT_CHUNK,
              timeline_s: float = 60.0, progress: bool | Callable[[int], Any] | None = None) -> "SimulationResult":
     """Simulate ``n_requests`` through ``design``'s recovery workflow; seeded, vectorised, chunked.
 
-    ``outages``: windows when a path is down, e.g. ``["primary:60m:20m"]``. ``progress``:
+    ``outages``: windows when a path is down, e.g. ``["primary:60m:20m"]`` or
+    ``[Outage("primary", 3600, 1200)]``, and :class:`Degradation` windows. ``rps``: the arrival
+    rate (default: the design's traffic); request i arrives at i/rps s. ``progress``:
     True for a tqdm bar, or a callable receiving the number of requests done per chunk.
     Raises :class:`DesignError` listing every problem (N ≤ 0, a mode no path can serve, …).
     """

@@ -21,8 +21,8 @@ QUANTILES = (("p50", 0.50), ("p95", 0.95), ("p99", 0.99), ("p99.9", 0.999))
 
 def hist_quantile(row: np.ndarray, q: float) -> float:
     """The ``q`` quantile of a histogram row, ms (NaN when empty, ∞ in the overflow bin)."""
-    total = int(row.sum())
-    if total == 0:
+    total = float(row.sum())          # counts, or weighted (float) counts of merged strata
+    if not total > 0:
         return math.nan
     target = q * total
     cum = np.cumsum(row)
@@ -37,8 +37,8 @@ def hist_quantile(row: np.ndarray, q: float) -> float:
 
 def hist_cdf(row: np.ndarray, x_ms: float) -> float:
     """Share of the row with latency ≤ x_ms (to the bin's resolution)."""
-    total = row.sum()
-    if total == 0:
+    total = float(row.sum())
+    if not total > 0:
         return math.nan
     b = 0 if x_ms < H_MIN else min(H_BINS - 1, int(math.floor(math.log(x_ms / H_MIN) / H_LOG)) + 1)
     return float(row[: b + 1].sum() / total)

@@ -26,7 +26,7 @@ NEVER_ANSWERS = {Category.latency_breach}
 FAILS_AT_TIMEOUT = {Category.provider_outage}
 BREAKER_COUNTS = {Category.latency_breach, Category.resource_exhaustion, Category.dependency_failure,
                   Category.provider_outage, Category.other}
-DEFAULT_CHUNK = 1 << 18
+DEFAULT_CHUNK = 1 << 16   # 64k requests: arrays stay in cache; memory a few MB
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,23 @@ class Outage:
         if len(parts) != 3:
             raise DesignError([Problem("outage", f"{text!r}: expected PATH:START:DURATION, e.g. primary:60m:20m")])
         return cls(parts[0], _seconds(parts[1], text), _seconds(parts[2], text))
+
+
+@dataclass(frozen=True)
+class Degradation:
+    """A window when ``path`` is degraded, not down: calls fail more often and answer slower.
+
+    While ``start_s ≤ t < start_s + duration_s`` every call to the path (first attempts,
+    retries and hedges) fails with an extra ``error_rate`` (a 5xx, when the answer would have
+    come) and every latency is multiplied by ``latency_factor``. Pass it in ``outages=``
+    beside :class:`Outage` windows (an Outage is a degradation that fails every call).
+    """
+
+    path: str
+    start_s: float
+    duration_s: float
+    error_rate: float = 0.0
+    latency_factor: float = 1.0
 
 
 def _seconds(s: str, whole: str) -> float:
@@ -82,11 +99,19 @@ class PathPlan:
     mode_cum: np.ndarray = None            # cumulative occurrence (first attempt)
     transient_cum: np.ndarray = None       # cumulative occurrence of transient modes only
     transient_codes: np.ndarray = None
+    # one uniform decides a call's cause before it is made: the modes, then a coverage miss, then an
+    # error (each conditional on the ones before), as cumulative thresholds; past the last one: OK
+    first_cum: np.ndarray = None
+    first_codes: np.ndarray = None         # len(first_cum) + 1, the last OK
+    retry_cum: np.ndarray = None           # a retry: transient modes, then an error (the coverage verdict stands)
+    retry_codes: np.ndarray = None
     route: np.ndarray = None               # cause code → next path index
     retryable: np.ndarray = None           # cause code → bool
     counts_for_breaker: np.ndarray = None  # cause code → bool
     never_answers: np.ndarray = None       # cause code → bool
+    persistent: np.ndarray = None          # cause code → bool: holds for the request's retries and hedges
     outages: list = field(default_factory=list)  # [(start_s, end_s)]
+    degradations: list = field(default_factory=list)  # [(start_s, end_s, error_rate, latency_factor)]
     stream: "StreamPlan | None" = None      # the path streams: what happens after the first token
 
 
@@ -114,6 +139,11 @@ class Plan:
     threshold_ms: float
     percentile: float
     slo_metric: str = "end_to_end"    # or "time_to_first_token": which latency the SLO counts
+
+    @property
+    def streams(self) -> bool:
+        """Some path streams (time to last token differs from time to first token)."""
+        return any(p.stream is not None for p in self.paths)
 
 
 def _category_of_code(code: int, modes) -> str | None:
@@ -214,6 +244,12 @@ def plan_problems(design, n_requests: Any = 1, outages: Sequence[Outage] = (), r
         if not (_is_number(o.duration_s) and math.isfinite(o.duration_s) and o.duration_s > 0):
             out.append(Problem(f"outages[{j}].duration_s",
                                f"is {o.duration_s!r}; expected a finite number of seconds > 0"))
+        if isinstance(o, Degradation):
+            if not (_is_number(o.error_rate) and 0 <= o.error_rate <= 1):
+                out.append(Problem(f"outages[{j}].error_rate", f"is {o.error_rate!r}; expected a share between 0 and 1"))
+            if not (_is_number(o.latency_factor) and math.isfinite(o.latency_factor) and o.latency_factor > 0):
+                out.append(Problem(f"outages[{j}].latency_factor",
+                                   f"is {o.latency_factor!r}; expected a finite factor > 0 (1 = unchanged)"))
     return out
 
 
@@ -245,6 +281,13 @@ def compile_plan(design, outages, rps, bucket_s) -> Plan:
         tr = [(k, md) for k, md in here if md.category not in PERSISTENT]
         cp.transient_codes = np.array([MODE0 + k for k, _ in tr], dtype=np.int16)
         cp.transient_cum = np.cumsum([md.occurrence for _, md in tr]) if tr else np.zeros(0)
+        occ = [md.occurrence for _, md in here]
+        rest = 1.0 - sum(occ)
+        cp.first_cum = np.cumsum(occ + [rest * (1 - cp.coverage), rest * cp.coverage * cp.error_rate])
+        cp.first_codes = np.array([MODE0 + k for k, _ in here] + [MISS, ERROR, OK], dtype=np.int16)
+        occ_t = [md.occurrence for _, md in tr]
+        cp.retry_cum = np.cumsum(occ_t + [(1.0 - sum(occ_t)) * cp.error_rate])
+        cp.retry_codes = np.array([MODE0 + k for k, _ in tr] + [ERROR, OK], dtype=np.int16)
         route = np.full(n_codes, i + 1, dtype=np.int16)
         for k, md in here:
             route[MODE0 + k] = order[md.mitigation.path]
@@ -256,9 +299,14 @@ def compile_plan(design, outages, rps, bucket_s) -> Plan:
         cp.retryable = np.array([c is not None and c in cp.retry_on for c in cats])
         cp.counts_for_breaker = np.array([c in BREAKER_COUNTS for c in cats])
         # an outage (window or injected provider_outage mode) fails at the timeout, like a latency breach
+        cp.persistent = np.array([c in (MISS, OUTAGE) or (c >= MODE0 and cats[c] in PERSISTENT)
+                                  for c in range(n_codes)])
         cp.never_answers = np.array([c in NEVER_ANSWERS or (c in FAILS_AT_TIMEOUT and math.isfinite(cp.timeout))
                                      for c in cats])
-        cp.outages = sorted((o.start_s, o.start_s + o.duration_s) for o in outages if o.path == p.id)
+        cp.outages = sorted((o.start_s, o.start_s + o.duration_s) for o in outages
+                            if o.path == p.id and not isinstance(o, Degradation))
+        cp.degradations = sorted((o.start_s, o.start_s + o.duration_s, o.error_rate, o.latency_factor)
+                                 for o in outages if o.path == p.id and isinstance(o, Degradation))
         paths.append(cp)
     rate = rps if rps is not None else design.context.traffic.requests_per_day / 86400.0
     return Plan(paths=paths, modes=modes, n_codes=n_codes, rate=float(rate), bucket_s=float(bucket_s),

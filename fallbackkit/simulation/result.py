@@ -73,15 +73,15 @@ class SimulationResult:
             row = self.hist[k + 1]
             br = breakers.get(k)
             self.paths.append(PathResult(
-                id=cp.id, name=cp.name, kind=cp.kind, reach=acc.reach[k] / n, share=acc.served[k] / n,
-                skipped=acc.skipped[k] / n, calls_per_request=acc.calls[k] / n, retries=acc.retries[k] / n,
-                hedges=acc.hedges[k] / n,
-                cost_per_1m_requests_usd=acc.calls[k] / n * cp.cost,
+                id=cp.id, name=cp.name, kind=cp.kind, reach=float(acc.reach[k] / n), share=float(acc.served[k] / n),
+                skipped=float(acc.skipped[k] / n), calls_per_request=float(acc.calls[k] / n),
+                retries=float(acc.retries[k] / n), hedges=float(acc.hedges[k] / n),
+                cost_per_1m_requests_usd=float(acc.calls[k] / n * cp.cost),
                 **{name.replace(".", ""): hist_quantile(row, q) for name, q in QUANTILES},
-                breaker_trips=len(br.trips) if br else 0, partial=acc.partial[k] / n))
+                breaker_trips=len(br.trips) if br else 0, partial=float(acc.partial[k] / n)))
         self.served = float(acc.served.sum() / n)
         self.unserved = 1.0 - self.served
-        self.slo_attainment = acc.good / n
+        self.slo_attainment = float(acc.good / n)
         allowed = 1 - self.slo.percentile / 100
         self.bad_share = 1 - self.slo_attainment
         #: error-budget burn rate: bad share ÷ allowed bad share (1.0 spends the budget exactly over the window)
@@ -124,7 +124,7 @@ class SimulationResult:
             slo_metric=self._plan.slo_metric, slo_threshold_ms=self.slo.threshold_ms, slo_percentile=self.slo.percentile,
             latency_ms=Percentiles.from_dict(self.percentiles), ttft_ms=Percentiles.from_dict(self.ttft_percentiles),
             ttlt_ms=Percentiles.from_dict(self.ttlt_percentiles), slo_attainment=self.slo_attainment,
-            slo_attainment_ttft=acc.good_ttft / n, slo_attainment_ttlt=acc.good_ttlt / n,
+            slo_attainment_ttft=float(acc.good_ttft / n), slo_attainment_ttlt=float(acc.good_ttlt / n),
             error_budget_burn=self.error_budget_burn, served=self.served, unserved=self.unserved,
             share_by_path=frozen_map({p.id: p.share for p in self.paths}),
             calls_per_request=float(sum(p.calls_per_request for p in self.paths)),
