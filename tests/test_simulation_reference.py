@@ -241,6 +241,33 @@ def test_hedges_fire_on_the_past_only(base):
         close(float(np.mean(rl <= x + 0.05)), cum, se_p(cum, len(rl)))
 
 
+def test_issue_hedge_case_calls_per_request_1_636(base):
+    """The issue's case: primary lognormal(p50 30, p99 120), error_rate 0.3, 2 hedges after 30 ms.
+
+    Derived from the rule (F the lognormal CDF, a = 30): hedge 1 fires iff L0 > a; hedge 2 at 2a
+    iff no good answer is in and something is outstanding: attempt 0 ended in (a, 2a] badly while
+    hedge 1 is still out, or attempt 0 is still out and hedge 1 is out or ended badly —
+    calls = 1 + (1−F(a)) + (F(2a)−F(a))·e·(1−F(a)) + (1−F(2a))·(1−F(a) + F(a)·e) = 1.6362,
+    the issue's 1.636 (it measured 1.597 before the fix).
+    """
+    d = chain(base, {"latency": {"distribution": {"kind": "lognormal", "p50_ms": 30, "p99_ms": 120}},
+                     "timeout_ms": 1000, "error_rate": 0.3, "hedge": {"after_ms": 30, "max_hedges": 2}},
+              {"latency": const(1)})
+    sigma = math.log(4) / NormalDist().inv_cdf(0.99)
+    F = lambda x: NormalDist(math.log(30), sigma).cdf(math.log(x))  # noqa: E731
+    a, e_ = 30, 0.3
+    calls = 1 + (1 - F(a)) + (F(2 * a) - F(a)) * e_ * (1 - F(a)) + (1 - F(2 * a)) * (1 - F(a) + F(a) * e_)
+    assert calls == pytest.approx(1.636, abs=5e-4)
+    n_e, n_r = 200_000, 4_000
+    e, r = simulate(d, n_e, seed=57), reference(d, n_r, seed=58)
+    close(e.numbers.calls_by_path["primary"], calls, math.sqrt(0.6 / n_e))
+    close(r.calls_per_request("primary"), calls, math.sqrt(0.6 / n_r))
+    # the primary's served share and user-seen CDF: engine vs reference (two-sample)
+    close(eng_share(e, "primary"), r.share("primary"), math.sqrt(0.25 / n_e + 0.25 / n_r))
+    for x in (25, 45, 60, 90, 150):
+        close(e.cdf(x), float(np.mean(r.latency <= x)), math.sqrt(0.25 / n_e + 0.25 / n_r))
+
+
 def test_hedges_only_before_the_timeout(base):
     """Primary constant 70 ms, timeout 120, hedges after 50, up to 3: hedge 1 at 50 (attempt 0
     outstanding), hedge 2 at 100 (attempt 0 answered at 70 → a good answer has arrived, unless it
@@ -507,3 +534,40 @@ def test_served_shares_match_declared_arithmetic(base, paths, seed):
         if all(q["timeout_ms"] is None or q["lat"] <= q["timeout_ms"] for q in paths):
             assert row.share == pytest.approx(x, abs=1e-12)     # the declared arithmetic is exact here
     close(e.unserved, 1 - sum(exp), se_p(1 - sum(exp), n))
+
+
+# -- everything at once: engine vs reference on a full four-path chain ---------------------------
+def test_full_chain_engine_matches_reference(base):
+    """Lognormal primary cut at 85 ms with 5xx, a 429 mode (retried), a content mode to static and a
+    context mode to the rule engine; a 70 % cache with its own timeout and a hedge; a rule engine
+    with errors; the static last resort. Every headline number, engine vs reference, within K s.e.
+
+    Routing is made unambiguous: the retried modes' mitigation is the next path (the cache).
+    """
+    on = ["latency_breach", "resource_exhaustion", "dependency_failure", "other"]
+    d = chain(base,
+              {"latency": {"distribution": {"kind": "lognormal", "p50_ms": 40, "p99_ms": 200}}, "timeout_ms": 85,
+               "error_rate": 0.05, "cost_per_1m_usd": 1200,
+               "retry": {"max_retries": 1, "backoff_base_ms": 10, "backoff_max_ms": 20, "on": on}},
+              {"latency": {"distribution": {"kind": "lognormal", "p50_ms": 12, "p99_ms": 30}}, "timeout_ms": 30,
+               "coverage_pct": 70, "cost_per_1m_usd": 20, "hedge": {"after_ms": 15}},
+              {"latency": two_point(6, 18, 0.8), "error_rate": 0.02, "cost_per_1m_usd": 5},
+              {"latency": const(2), "cost_per_1m_usd": 0.1},
+              modes={"rate-limited": {"occurrence": 0.04}, "unsafe-output": {"occurrence": 0.02},
+                     "context-overflow": {"occurrence": 0.03}})
+    n_e, n_r = 200_000, 5_000
+    e, r = simulate(d, n_e, seed=101), reference(d, n_r, seed=102)
+    two = lambda p: math.sqrt(max(p * (1 - p), 1e-4) * (1 / n_e + 1 / n_r))  # noqa: E731
+    for pid in PATHS:
+        close(eng_share(e, pid), r.share(pid), two(r.share(pid)))
+        close(e.numbers.calls_by_path[pid], r.calls_per_request(pid), 1.5 * two(0.5))
+    close(e.path("cache").hedges, r.hedges[1] / n_r, two(r.hedges[1] / n_r))
+    close(e.retry_share, r.retries.sum() / n_r, two(r.retries.sum() / n_r))
+    for m in ("rate-limited", "unsafe-output", "context-overflow"):
+        close(e.mode_hits[m] / n_e, r.mode_hits[m] / n_r, two(r.mode_hits[m] / n_r))
+    close(e.cost_per_1m_requests_usd, r.cost_per_1m_requests, 1200 * 1.5 * two(0.5))
+    for x in (30, 60, 90, 110, 130, 150):
+        p = float(np.mean(r.latency <= x))
+        close(e.cdf(x), p, two(p))
+    close(e.slo_attainment, float(np.mean((r.served_by >= 0) & (r.latency < d.context.slo.threshold_ms))),
+          two(0.9))
