@@ -37,6 +37,11 @@ Rules encoded (quoted from the engine's docstring unless noted):
   timeouts, outages; not content rejections, not misses) → skipped for cooldown_s, then a
   fresh window;
 * outage windows: every call fails at the timeout (at the drawn latency without one);
+* degradation windows (plan.Degradation): every call in the window (first attempts, retries,
+  hedges) also fails with the window's ``error_rate`` (a 5xx when the answer would have come) and
+  its latency is multiplied by ``latency_factor``; windows on one path compound (the reference
+  multiplies factors and survival probabilities — "compound" is read that way);
+* the window a request is in is decided by its arrival time;
 * mode_hits[m]: first attempts on which m was observed and not cut by the timeout first;
 * cost per 1M requests = Σ calls per request × price per 1M calls;
 * streaming (StreamSpec): time to last token = time to first token + duration; a share
@@ -162,7 +167,11 @@ class Reference:
         self.bucket_s = bucket_s
         self.per_bucket = self.rps * bucket_s
         self.beta = design.matrix.retry_budget_pct / 100
-        self.outages = [(self.ids.index(o.path), o.start_s, o.start_s + o.duration_s) for o in outages]
+        down = [o for o in outages if not hasattr(o, "latency_factor")]
+        self.outages = [(self.ids.index(o.path), o.start_s, o.start_s + o.duration_s) for o in down]
+        self.degradations = [(self.ids.index(o.path), o.start_s, o.start_s + o.duration_s, o.error_rate,
+                              o.latency_factor) for o in outages if hasattr(o, "latency_factor")]
+        self._deg = (1.0, 0.0)
         self.modes_on = {k: [] for k in range(len(self.paths))}
         for m in design.taxonomy.modes:
             if m.occurrence > 0:
@@ -175,8 +184,9 @@ class Reference:
     # -- one call --------------------------------------------------------------------------
     def _attempt(self, p, pre, sent, rng) -> Outcome:
         """One call sent at ``sent`` ms into the round, with persistent/injected cause ``pre``."""
-        lat = sample(p.latency.distribution, rng)
-        err = rng.random() < p.error_rate
+        factor, extra = self._deg
+        lat = sample(p.latency.distribution, rng) * factor
+        err = rng.random() < 1 - (1 - p.error_rate) * (1 - extra)
         if pre in ("outage", "provider_outage") or pre == "latency_breach":
             if p.timeout_ms is None:                    # an outage without a timeout: at the drawn latency
                 return Outcome(sent + lat, "provider_outage")
@@ -232,6 +242,11 @@ class Reference:
             st.skipped[k] += 1
             return 0.0, False, self.outage_route.get(k, k + 1)
         down = any(pk == k and s <= t_arr < e for pk, s, e in self.outages)
+        factor, survive = 1.0, 1.0                      # degradation windows compound
+        for pk, s, e, err, f in self.degradations:
+            if pk == k and s <= t_arr < e:
+                factor, survive = factor * f, survive * (1 - err)
+        self._deg = (factor, 1 - survive)
         mode = self._draw_mode(self.modes_on[k], rng)
         covered = rng.random() < p.coverage_pct / 100
         persistent = "outage" if down else (mode.category if mode is not None and mode.category not in TRANSIENT

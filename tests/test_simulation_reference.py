@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 
 import fallbackkit as fk
 from fallbackkit.design import Design
-from fallbackkit.simulation import Outage, compare, simulate
+from fallbackkit.simulation import Degradation, Outage, compare, simulate
 
 from simref import reference
 
@@ -49,11 +49,12 @@ def two_point(fast, slow, p_fast):
         {"weight": round(1 - p_fast, 12), "dist": {"kind": "constant", "ms": slow}}]}}
 
 
-def chain(base, *paths, budget_pct=100.0, modes=None):
+def chain(base, *paths, budget_pct=100.0, modes=None, slo=None):
     """The worked example with its four paths set to ``paths`` (dicts of overrides) and every
     failure mode off except ``modes`` ({mode id: {field: value}})."""
     d = copy.deepcopy(base)
     d["matrix"]["retry_budget_pct"] = budget_pct
+    d["context"]["slo"].update(slo or {})
     for p, over in itertools.zip_longest(d["matrix"]["paths"], paths, fillvalue={}):
         for key in ("circuit_breaker", "retry", "hedge", "stream", "timeout_ms", "price_per_call_usd"):
             p.pop(key, None)
@@ -468,6 +469,28 @@ def test_outage_window_fails_at_the_timeout_and_follows_the_outage_mitigation(ba
     assert np.all(r.path_latency("rule_engine") == 93)
 
 
+def test_degradation_windows_fail_more_and_answer_slower(base):
+    """Primary constant 40 ms, timeout 85, error_rate 0.1; degraded 100–300 s (error 0.3, ×2) and,
+    overlapping, 200–300 s (error 0.5, ×1.2). 10 rps over 400 s:
+    * outside (half the requests): served w.p. 0.9 at 40 ms, else the cache at 45;
+    * 100–200 s: latency 80 (< 85), fails w.p. 1 − 0.9·0.7 = 0.37 → the cache at 85;
+    * 200–300 s: latency 40·2·1.2 = 96 > 85: every call times out → the cache at 90.
+    Primary share 0.5·0.9 + 0.25·0.63 = 0.6075."""
+    d = chain(base, {"latency": const(40), "timeout_ms": 85, "error_rate": 0.1}, {"latency": const(5)})
+    win = [Degradation("primary", 100, 200, error_rate=0.3, latency_factor=2),
+           Degradation("primary", 200, 100, error_rate=0.5, latency_factor=1.2)]
+    n = 4000
+    e = simulate(d, n, seed=111, rps=10, outages=win)
+    r = reference(d, n, seed=112, rps=10, outages=win)
+    for share in (eng_share(e, "primary"), r.share("primary")):
+        close(share, 0.6075, math.sqrt(0.25 / n))
+    for res_cdf, ref in ((lambda x: e.cdf(x, path="cache") * eng_share(e, "cache"), False),
+                         (lambda x: float(np.mean((r.served_by == 1) & (r.latency <= x))), True)):
+        close(res_cdf(45.5), 0.5 * 0.1, se_p(0.05, n / 2))
+        close(res_cdf(85.5) - res_cdf(45.5), 0.25 * 0.37, se_p(0.37, n / 4) / 4)
+        close(res_cdf(90.5) - res_cdf(85.5), 0.25, 1e-9)
+
+
 # -- streaming -----------------------------------------------------------------------------------
 def test_streaming_first_and_last_token_and_partial_answers(base):
     """Primary streams: first token 40 ms, duration 300 ms, mid-stream errors 5 %, stalls 3 % (no
@@ -485,6 +508,20 @@ def test_streaming_first_and_last_token_and_partial_answers(base):
     close(nums.partial_share, 0.08, se_p(0.08, n_e))
     close(r.partial.sum() / n_r, 0.08, se_p(0.08, n_r))
     assert np.all(r.ttlt[np.isfinite(r.ttlt)] == 340)
+
+
+def test_slo_on_first_or_last_token(base):
+    """Same stream (40 ms + 300 ms, 8 % broken), SLO threshold 400 ms. On time to first token every
+    request is good (40 < 400); on time to last token only the complete ones (340 < 400): 0.92 —
+    a partial answer is not a good one. The run's headline attainment follows ``slo.metric``."""
+    stream = {"duration": const(300), "midstream_error_rate": 0.05, "stall_rate": 0.03}
+    n = 100_000
+    for metric, headline in (("time_to_first_token", 1.0), ("end_to_end", 0.92)):
+        d = chain(base, {"latency": const(40), "stream": stream}, slo={"threshold_ms": 400, "metric": metric})
+        e = simulate(d, n, seed=121)
+        assert e.numbers.slo_attainment_ttft == 1.0
+        close(e.numbers.slo_attainment_ttlt, 0.92, se_p(0.92, n))
+        close(e.slo_attainment, headline, se_p(headline, n))
 
 
 def test_streaming_continuation_costs_one_call_per_seen_break(base):
@@ -571,3 +608,22 @@ def test_full_chain_engine_matches_reference(base):
         close(e.cdf(x), p, two(p))
     close(e.slo_attainment, float(np.mean((r.served_by >= 0) & (r.latency < d.context.slo.threshold_ms))),
           two(0.9))
+
+
+# -- determinism and bad arguments (stated in simulate's docstring) -------------------------------
+def test_same_seed_same_numbers_other_seed_within_error(base):
+    d = chain(base, {"latency": {"distribution": {"kind": "lognormal", "p50_ms": 40, "p99_ms": 200}},
+                     "timeout_ms": 85, "error_rate": 0.1}, {"latency": const(12), "coverage_pct": 70})
+    a, b, c = simulate(d, 50_000, seed=7), simulate(d, 50_000, seed=7), simulate(d, 50_000, seed=8)
+    assert a.numbers.as_dict() == b.numbers.as_dict()
+    for pid in PATHS:
+        close(eng_share(a, pid), eng_share(c, pid), math.sqrt(2 * 0.25 / 50_000))
+
+
+@pytest.mark.parametrize("kw", [{"rps": math.inf}, {"rps": 1e-300}, {"n_requests": math.inf}, {"n_requests": 0}])
+def test_bad_arguments_are_design_errors(base, kw):
+    from fallbackkit.problems import DesignError
+    d = chain(base)
+    args = {"n_requests": 1000} | kw
+    with pytest.raises(DesignError):
+        simulate(d, args.pop("n_requests"), seed=1, **args)
