@@ -627,3 +627,59 @@ def test_bad_arguments_are_design_errors(base, kw):
     args = {"n_requests": 1000} | kw
     with pytest.raises(DesignError):
         simulate(d, args.pop("n_requests"), seed=1, **args)
+
+
+# -- random chains: engine vs reference, every feature whose rule is stated unambiguously --------
+def _random_chain(base, rnd):
+    """A random four-path design; excluded: combinations the docstrings leave open (see simref)."""
+    on = ["latency_breach", "resource_exhaustion", "dependency_failure", "other"]
+
+    def lat():
+        k = rnd.choice(["const", "two", "lognormal"])
+        if k == "const":
+            return const(rnd.choice([5, 20, 50, 90]))
+        if k == "two":
+            return two_point(rnd.choice([5, 20]), rnd.choice([60, 120]), rnd.choice([0.3, 0.8]))
+        return {"distribution": {"kind": "lognormal", "p50_ms": rnd.choice([10, 40]), "p99_ms": rnd.choice([80, 200])}}
+
+    paths = []
+    for k in range(4):
+        p = {"latency": lat(), "coverage_pct": rnd.choice([100, 100, 70, 30]) if k < 3 else 100,
+             "error_rate": rnd.choice([0, 0.05, 0.3])}
+        if rnd.random() < 0.6:
+            p["timeout_ms"] = rnd.choice([30, 85, 150])
+        # one retry at most: the budget never binds, so the order "first come first served" is moot
+        if rnd.random() < 0.4 and p["coverage_pct"] == 100:
+            p["retry"] = {"max_retries": 1, "backoff_base_ms": 10, "backoff_max_ms": 30, "on": on,
+                          "jitter": rnd.random() < 0.5}
+        # no hedge on the primary, where the modes are: a rejected first attempt with a hedge still
+        # out at the timeout is a case the rules leave open
+        if k > 0 and "timeout_ms" in p and rnd.random() < 0.5:
+            p["hedge"] = {"after_ms": rnd.choice([15, 40]), "max_hedges": rnd.choice([1, 2])}
+        paths.append(p)
+    modes = {}
+    if rnd.random() < 0.5:
+        modes["rate-limited"] = {"occurrence": 0.05}
+    if rnd.random() < 0.5:
+        modes["unsafe-output"] = {"occurrence": 0.03}
+    if "timeout_ms" in paths[0]:
+        if rnd.random() < 0.5:
+            modes["latency-breach"] = {"occurrence": 0.04}
+        if rnd.random() < 0.3:
+            modes["provider-outage"] = {"occurrence": 0.02}
+    return chain(base, *paths, modes=modes)
+
+
+@pytest.mark.parametrize("case", range(5))
+def test_random_chain_engine_matches_reference(base, case):
+    import random
+    d = _random_chain(base, random.Random(1000 + case))
+    n_e, n_r = 100_000, 2_500
+    e, r = simulate(d, n_e, seed=200 + case), reference(d, n_r, seed=300 + case)
+    two = lambda p: math.sqrt(max(p * (1 - p), 3 / n_r) * (1 / n_e + 1 / n_r))  # noqa: E731
+    for i, pid in enumerate(PATHS):
+        close(eng_share(e, pid), r.share(pid), two(r.share(pid)))
+        close(e.numbers.calls_by_path[pid], r.calls_per_request(pid), 3 * two(0.5))
+    for x in (20, 50, 100, 150, 250):
+        p = float(np.mean(r.latency <= x))
+        close(e.cdf(x), p, two(p))
