@@ -290,7 +290,7 @@ class Reference:
 
     def _stream(self, k, ttft, rng, st):
         """After the first token on a streaming path: (time to last token, complete?)."""
-        s = self.paths[k].stream
+        s = getattr(self.paths[k], "stream", None)
         if s is None:
             return ttft, True
         dur = sample(s.duration.distribution, rng)

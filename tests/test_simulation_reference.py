@@ -104,7 +104,7 @@ def test_timeout_then_constant_fallback_cdf(base):
         close(e.cdf(x), F(x), se_p(F(x), n_e))
         close(float(np.mean(r.latency <= x)), F(x), se_p(F(x), n_r))
     # calls: 1 primary call each, one cache call for the cut ones
-    assert e.numbers.calls_by_path["primary"] == 1.0
+    assert e.path("primary").calls_per_request == 1.0
     close(e.numbers.calls_by_path["cache"], 1 - F(85), se_p(F(85), n_e))
 
 
@@ -232,7 +232,7 @@ def test_hedges_fire_on_the_past_only(base):
     assert calls == pytest.approx(1.575) and good == pytest.approx(0.35 + 0.25 * 0.91 + 0.25 * (0.7 + 0.3 * 0.91))
     n_e, n_r = 200_000, 5_000
     e, r = simulate(d, n_e, seed=51), reference(d, n_r, seed=52)
-    close(e.numbers.calls_by_path["primary"], calls, math.sqrt(0.4 / n_e))
+    close(e.path("primary").calls_per_request, calls, math.sqrt(0.4 / n_e))
     close(r.calls_per_request("primary"), calls, math.sqrt(0.4 / n_r))
     share_agree(eng_share(e, "primary"), r.share("primary"), good, n_e, n_r)
     rl = r.path_latency("primary")
@@ -261,7 +261,7 @@ def test_issue_hedge_case_calls_per_request_1_636(base):
     assert calls == pytest.approx(1.636, abs=5e-4)
     n_e, n_r = 200_000, 4_000
     e, r = simulate(d, n_e, seed=57), reference(d, n_r, seed=58)
-    close(e.numbers.calls_by_path["primary"], calls, math.sqrt(0.6 / n_e))
+    close(e.path("primary").calls_per_request, calls, math.sqrt(0.6 / n_e))
     close(r.calls_per_request("primary"), calls, math.sqrt(0.6 / n_r))
     # the primary's served share and user-seen CDF: engine vs reference (two-sample)
     close(eng_share(e, "primary"), r.share("primary"), math.sqrt(0.25 / n_e + 0.25 / n_r))
@@ -282,7 +282,7 @@ def test_hedges_only_before_the_timeout(base):
     assert calls == pytest.approx(2.4) and good == pytest.approx(0.84)
     n_e, n_r = 100_000, 3_000
     e, r = simulate(d, n_e, seed=53), reference(d, n_r, seed=54)
-    close(e.numbers.calls_by_path["primary"], 2.4, math.sqrt(0.24 / n_e))
+    close(e.path("primary").calls_per_request, 2.4, math.sqrt(0.24 / n_e))
     close(r.calls_per_request("primary"), 2.4, math.sqrt(0.24 / n_r))
     share_agree(eng_share(e, "primary"), r.share("primary"), good, n_e, n_r)
 
@@ -296,7 +296,7 @@ def test_hedged_path_without_a_timeout_still_fails_its_errors(base):
     n_e, n_r = 100_000, 2_000
     e, r = simulate(d, n_e, seed=55), reference(d, n_r, seed=56)
     close(r.share("primary"), 0.7, se_p(0.7, n_r))
-    assert e.numbers.calls_by_path["primary"] == 1.0
+    assert e.path("primary").calls_per_request == 1.0
     close(eng_share(e, "primary"), 0.7, se_p(0.7, n_e))
 
 
@@ -403,7 +403,7 @@ def test_cost_is_per_1m_requests(base):
     d = chain(base, {"latency": const(80), "hedge": {"after_ms": 50}, "cost_per_1m_usd": 1000},
               {"cost_per_1m_usd": 0}, {"cost_per_1m_usd": 0}, {"cost_per_1m_usd": 0})
     e, r = simulate(d, 20_000, seed=81), reference(d, 1_000, seed=82)
-    assert e.numbers.calls_by_path["primary"] == pytest.approx(2.0)
+    assert e.path("primary").calls_per_request == pytest.approx(2.0)
     assert e.cost_per_1m_requests_usd == pytest.approx(2000.0)
     assert r.cost_per_1m_requests == pytest.approx(2000.0)
     d2 = chain(base, {"latency": const(80), "cost_per_1m_usd": 1000}, {"cost_per_1m_usd": 0},
