@@ -44,9 +44,12 @@ Rules encoded (quoted from the engine's docstring unless noted):
 * the window a request is in is decided by its arrival time;
 * mode_hits[m]: first attempts on which m was observed and not cut by the timeout first;
 * cost per 1M requests = Σ calls per request × price per 1M calls;
-* streaming (StreamSpec): time to last token = time to first token + duration; a share
-  ``midstream_error_rate`` errors and ``stall_rate`` stalls after the first token (a partial
-  answer unless ``continuation``); a stall nobody cuts never ends.
+* streaming (StreamSpec and the engine's "Streaming" rule): time to last token = time to first
+  token + duration; a share ``midstream_error_rate`` errors (seen at once) and ``stall_rate``
+  stalls (seen ``stall_timeout_ms`` later; never without one) at a point uniform over the
+  duration, leaving a partial answer — unless ``continuation``: one more paid call, a new first
+  token after the path's latency, then the rest of the duration; it fails like a first attempt
+  (error_rate) or breaks again, leaving the answer partial.
 """
 
 from __future__ import annotations
@@ -138,6 +141,9 @@ class RefResult:
     ttlt: np.ndarray            # time to last token (inf for a stall nobody cuts; nan unserved)
     served_by: np.ndarray       # path index, −1 unserved
     partial: np.ndarray
+    broken: np.ndarray
+    cont_calls: np.ndarray
+    cont_done: np.ndarray
     trips: dict
     mode_hits: dict
     cost_per_1m: np.ndarray     # price per 1M calls, per path
@@ -289,19 +295,45 @@ class Reference:
         return spent, False, k + 1
 
     def _stream(self, k, ttft, rng, st):
-        """After the first token on a streaming path: (time to last token, complete?)."""
-        s = getattr(self.paths[k], "stream", None)
+        """After the first token on a streaming path: (time to last token or end of the stream, complete?).
+
+        A break (error, seen at once; stall, seen stall_timeout_ms later, never without one) comes
+        at a point uniform over the duration; a continuation is one more paid call: a new first
+        token after the path's latency (or a failure, error_rate), then the remaining share of the
+        duration, which may break again (then the answer stays partial).
+        """
+        p = self.paths[k]
+        s = getattr(p, "stream", None)
         if s is None:
             return ttft, True
         dur = sample(s.duration.distribution, rng)
-        u = rng.random()
-        if u < s.midstream_error_rate + s.stall_rate:
+
+        def brk():
+            u = rng.random()
+            if u < s.midstream_error_rate:
+                return "error"
+            return "stall" if u < s.midstream_error_rate + s.stall_rate else None
+
+        kind = brk()
+        st.streamed[k] += 1
+        if kind is None:
+            return ttft + dur, True
+        st.broken[k] += 1
+        x = rng.random()
+        seen = ttft + x * dur
+        if kind == "stall":
+            seen = seen + s.stall_timeout_ms if s.stall_timeout_ms is not None else math.inf
+        if not s.continuation or math.isinf(seen):
             st.partial[k] += 1
-            stalled = u >= s.midstream_error_rate
-            if stalled and s.stall_timeout_ms is None:
-                return math.inf, False
-            return math.nan, False                      # when it breaks is not stated: not compared
-        return ttft + dur, True
+            return seen, False
+        st.calls[k] += 1
+        st.cont_calls[k] += 1
+        lat = sample(p.latency.distribution, rng)
+        if rng.random() < p.error_rate or brk() is not None:
+            st.partial[k] += 1
+            return math.nan, False                      # when the second try ends is not compared
+        st.cont_done[k] += 1
+        return seen + lat + (1 - x) * dur, True
 
     # -- the run ---------------------------------------------------------------------------
     def run(self, n: int, seed: int) -> RefResult:
@@ -309,6 +341,7 @@ class Reference:
         rng = np.random.default_rng(seed)
         z = lambda: np.zeros(P)  # noqa: E731
         st = _State(reach=z(), skipped=z(), served=z(), calls=z(), retries=z(), hedges=z(), partial=z(),
+                    streamed=z(), broken=z(), cont_calls=z(), cont_done=z(),
                     mode_hits={m.id: 0 for m in self.design.taxonomy.modes}, budget_used={},
                     breakers={}, per_bucket=self.per_bucket, beta=self.beta, n=n)
         for k, p in enumerate(self.paths):
@@ -343,7 +376,8 @@ class Reference:
                 ttlt[i] = math.nan
         return RefResult(n=n, ids=self.ids, reach=st.reach, skipped=st.skipped, served=st.served, calls=st.calls,
                          retries=st.retries, hedges=st.hedges, latency=latency, ttlt=ttlt, served_by=served_by,
-                         partial=st.partial, trips={self.ids[k]: list(b.trips) for k, b in st.breakers.items()},
+                         partial=st.partial, broken=st.broken, cont_calls=st.cont_calls, cont_done=st.cont_done,
+                         trips={self.ids[k]: list(b.trips) for k, b in st.breakers.items()},
                          mode_hits=st.mode_hits, cost_per_1m=np.array([p.cost_per_1m_usd for p in self.paths]))
 
 
@@ -356,6 +390,10 @@ class _State:
     retries: np.ndarray
     hedges: np.ndarray
     partial: np.ndarray
+    streamed: np.ndarray
+    broken: np.ndarray
+    cont_calls: np.ndarray
+    cont_done: np.ndarray
     mode_hits: dict
     budget_used: dict
     breakers: dict
