@@ -170,6 +170,23 @@ def test_retry_budget_per_bucket_first_come_first_served(base):
     close(eng_share(e, "primary"), share, math.sqrt(0.09 / n_e + 0.81 * var_bucket / (n_e / 20) / 400))
 
 
+def test_transient_modes_draw_again_persistent_ones_hold(base):
+    """429 mode at 20 % and policy_violation at 10 % on the primary (40 ms, timeout 85), one retry
+    on both categories. A 429's retry draws again (429 again w.p. 0.2 → the cache); a rejection
+    is persistent for the request, so its retry is rejected too (→ static).
+    Primary 0.7 + 0.2·0.8 = 0.86, cache 0.04, static 0.1; retries 0.3 a request."""
+    d = chain(base, {"latency": const(40), "timeout_ms": 85,
+                     "retry": {"max_retries": 1, "on": ["resource_exhaustion", "policy_violation"]}},
+              {"latency": const(5)}, modes={"unsafe-output": {"occurrence": 0.1}, "rate-limited": {"occurrence": 0.2}})
+    n_e, n_r = 200_000, 4_000
+    e, r = simulate(d, n_e, seed=141), reference(d, n_r, seed=142)
+    for pid, exp in (("primary", 0.86), ("cache", 0.04), ("static", 0.1)):
+        share_agree(eng_share(e, pid), r.share(pid), exp, n_e, n_r)
+    close(e.retry_share, 0.3, se_p(0.3, n_e))
+    close(r.retries.sum() / n_r, 0.3, se_p(0.3, n_r))
+    close(e.mode_hits["rate-limited"] / n_e, 0.2, se_p(0.2, n_e))   # first attempts only
+
+
 # -- defect 1: a retry policy whose `on` is left at its default retries ---------------------------
 def test_default_retry_on_retries_timeouts(base):
     """`retry: {max_retries: 2}` (no `on`): the default list holds latency_breach, so timeouts retry.
@@ -392,6 +409,40 @@ def test_breaker_default_settings_during_an_outage_matches_the_reference(base):
     assert eng_share(e, "cache") == pytest.approx(r.share("cache"), abs=2 / n * len(expected))
 
 
+def test_breaker_counts_first_attempts_only(base):
+    """10 rps, window 10 s, min_requests 150, error_rate 0.8 with one retry (budget 100 %): a full
+    window holds 100 first attempts < 150, so the breaker never trips — counting retries too
+    (≈ 180 calls, 80 % failed) would trip it. With min_requests 100 it does trip (a window of 100
+    calls at 80 % is below 50 % with probability ~1e-10, so the trip times are certain)."""
+    on = ["dependency_failure", "other"]
+    mk = lambda m: chain(base, {"latency": const(40), "timeout_ms": 85, "error_rate": 0.8,  # noqa: E731
+                                "retry": {"max_retries": 1, "backoff_base_ms": 5, "on": on},
+                                "circuit_breaker": {"failure_rate_threshold": 0.5, "window_s": 10,
+                                                    "min_requests": m, "cooldown_s": 30}}, {"latency": const(5)})
+    e, r = simulate(mk(150), 3000, seed=151, rps=10), reference(mk(150), 3000, seed=152, rps=10)
+    assert e.path("primary").breaker_trips == 0 and r.trips["primary"] == []
+    e, r = simulate(mk(100), 3000, seed=153, rps=10), reference(mk(100), 3000, seed=154, rps=10)
+    assert e.path("primary").breaker_trips > 0 and r.trips["primary"]
+    # trips at 10 (the first full window), then every 40 s: 10, 50, 90, …, 290 → 8
+    assert r.trips["primary"] == list(range(10, 300, 40))
+    assert e.path("primary").breaker_trips == 8
+
+
+def test_breaker_closes_with_a_fresh_window(base):
+    """Window 60 s longer than the 10 s cooldown, 10 rps, min_requests 100, outage 300 s from 100 s.
+    After each trip the window restarts empty: the next trip needs 10 full buckets again, so trips
+    come every 20 s (10 open + 10 to refill), not every 10 s as a window kept across the cooldown
+    would give. The rule evaluated bucket by bucket gives the exact list."""
+    d = breaker_design(base, 60, 100, cooldown_s=10)
+    expected = trips_by_rule(60, 10, _per_bucket(10), 100, 0.5, 100, 400, 600)
+    assert expected[1] - expected[0] == 20
+    e = simulate(d, 6000, seed=155, rps=10, outages=[Outage("primary", 100, 300)])
+    r = reference(d, 6000, seed=156, rps=10, outages=[Outage("primary", 100, 300)])
+    assert r.trips["primary"] == expected
+    assert e.path("primary").breaker_trips == len(expected)
+    assert e.path("primary").skipped == pytest.approx(r.skipped[0] / 6000, abs=1e-12)
+
+
 # -- defect 4: an injected provider_outage fails at the timeout ----------------------------------
 def test_injected_provider_outage_arrives_at_the_cache_after_the_timeout(base):
     """Primary constant 45 ms, timeout 85, mode provider-outage at 5 % (mitigation: cache),
@@ -501,6 +552,16 @@ def test_degradation_windows_fail_more_and_answer_slower(base):
         close(res_cdf(45.5), 0.5 * 0.1, se_p(0.05, n / 2))
         close(res_cdf(85.5) - res_cdf(45.5), 0.25 * 0.37, se_p(0.37, n / 4) / 4)
         close(res_cdf(90.5) - res_cdf(85.5), 0.25, 1e-9)
+
+
+def test_outage_without_a_timeout_fails_at_the_drawn_latency(base):
+    """Primary constant 40 ms with no timeout, down from 100 s for 200 s of 400: those calls fail at
+    40 ms and the cache answers at 45."""
+    d = chain(base, {"latency": const(40)}, {"latency": const(5)})
+    e = simulate(d, 4000, seed=157, rps=10, outages=[Outage("primary", 100, 200)])
+    r = reference(d, 4000, seed=158, rps=10, outages=[Outage("primary", 100, 200)])
+    assert eng_share(e, "cache") == pytest.approx(0.5) and r.share("cache") == pytest.approx(0.5)
+    assert e.quantile(0.5, "cache") == pytest.approx(45, rel=1e-3) and np.all(r.path_latency("cache") == 45)
 
 
 # -- streaming -----------------------------------------------------------------------------------
