@@ -655,11 +655,12 @@ def test_streaming_continuation_costs_one_call_per_seen_break(base):
 
 # -- property: served shares = exact declared arithmetic on random constant-latency chains -------
 def _closed_shares(paths):
-    """Share each path serves: reach × cov × (1 − err) × [latency ≤ timeout]; then the next path."""
+    """Share each path serves: reach × cov × (1 − err^tries) × [latency ≤ timeout]; then the next path."""
     reach, out = 1.0, []
     for p in paths:
         ok = p["timeout_ms"] is None or p["lat"] <= p["timeout_ms"]
-        s = p["cov"] / 100 * (1 - p["err"]) * ok
+        tries = 2 if p["retry"] and p["cov"] == 100 else 1        # one retry, on a path that covers all
+        s = p["cov"] / 100 * (1 - p["err"] ** tries) * ok
         out.append(reach * s)
         reach *= 1 - s
     return out
@@ -670,14 +671,18 @@ path_st = st.fixed_dictionaries({
     "timeout_ms": st.sampled_from([None, 25.0, 50.0, 100.0]),
     "cov": st.sampled_from([0.0, 30.0, 70.0, 100.0]),
     "err": st.sampled_from([0.0, 0.01, 0.2, 0.5]),
+    "retry": st.booleans(),
 })
+ON = ["latency_breach", "dependency_failure", "other"]
 
 
 @settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 @given(paths=st.lists(path_st, min_size=4, max_size=4), seed=st.integers(0, 2**20))
 def test_served_shares_match_declared_arithmetic(base, paths, seed):
     d = chain(base, *({"latency": const(p["lat"]), "coverage_pct": p["cov"], "error_rate": p["err"]}
-                      | ({"timeout_ms": p["timeout_ms"]} if p["timeout_ms"] else {}) for p in paths))
+                      | ({"timeout_ms": p["timeout_ms"]} if p["timeout_ms"] else {})
+                      | ({"retry": {"max_retries": 1, "on": ON}} if p["retry"] and p["cov"] == 100 else {})
+                      for p in paths))
     n = 20_000
     e = simulate(d, n, seed=seed)
     exp = _closed_shares(paths)
