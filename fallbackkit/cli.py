@@ -300,7 +300,11 @@ def cmd_router(args) -> int:
     from . import routers
     from .design import Design
     d = Design.load(args.file)
-    result = routers.router_config(d, args.to)
+    try:
+        base_urls = routers.parse_base_urls(args.base_url, d)
+    except ValueError as exc:
+        raise UsageError(f"{args.file}: {exc}") from None
+    result = routers.router_config(d, args.to, base_urls)
     text = result.to_text()
     if args.out:
         from .files import atomic_write_text
@@ -313,6 +317,28 @@ def cmd_router(args) -> int:
         sys.stdout.write(text)
     # What was dropped goes to stderr, so stdout stays a valid config.
     print(result.dropped_text(), file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_alerts(args) -> int:
+    from . import alerts
+    from .design import Design
+    from .files import atomic_write_text, dump_yaml
+    d = Design.load(args.file)
+    outputs = [(args.out, alerts.rules_text(d))]
+    if args.openslo:
+        outputs.append((args.openslo, dump_yaml(alerts.openslo(d))))
+    for out, _ in outputs:
+        if out and Path(out).exists() and not args.force:
+            raise UsageError(f"{out}: already exists; pass --force to overwrite it")
+    for out, text in outputs:
+        if out:
+            atomic_write_text(Path(out), text)
+            print(f"wrote {out}")
+        else:
+            sys.stdout.write(text)
+    for w in alerts.warnings(d):
+        print(f"warning: {w}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -574,9 +600,26 @@ attainment and error-budget burn. Same seed, same numbers.
                     "  fallbackkit router support_chat.yaml --to litellm > litellm_config.yaml")
     s.add_argument("file", help="design file")
     s.add_argument("--to", required=True, choices=["litellm", "portkey"], help="which router")
+    s.add_argument("--base-url", action="append", metavar="PATH_ID=URL",
+                   help="serve model path PATH_ID from this OpenAI-compatible host (repeatable), "
+                        "e.g. --base-url primary=http://127.0.0.1:8000/v1")
     s.add_argument("--out", help="write to this file instead of stdout")
     s.add_argument("--force", action="store_true", help="overwrite --out if it exists")
     s.set_defaults(func=cmd_router)
+
+    s = sub.add_parser(
+        "alerts", help="turn the SLO and the failure taxonomy into Prometheus alerting rules",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Write Prometheus rules: the SLO as multi-window, multi-burn-rate alerts (page at\n"
+                    "14.4x over 1h/5m and 6x over 6h/30m, ticket at 1x over 3d/6h) with recording rules\n"
+                    "for the error ratio, and one alert per failure mode from its detection signal.\n"
+                    "Check the file with `promtool check rules`. Metric names: docs/exports.md.\n\n"
+                    "  fallbackkit alerts support_chat.yaml --out rules.yml --openslo slo.yaml")
+    s.add_argument("file", help="design file")
+    s.add_argument("--out", help="write the rules to this file instead of stdout")
+    s.add_argument("--openslo", metavar="FILE", help="also write the SLO as an OpenSLO v1 document")
+    s.add_argument("--force", action="store_true", help="overwrite existing files")
+    s.set_defaults(func=cmd_alerts)
 
     for register in EXTRA_COMMANDS:
         register(sub)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import json
 import re
 from dataclasses import dataclass
 from typing import Any, Sequence
@@ -232,13 +231,8 @@ def _read_csv_records(text: str, source: str, problems: list[Problem]) -> list[_
 
 
 def _read_json_records(text: str, source: str, problems: list[Problem]) -> list[_Raw]:
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise DesignError([Problem("", f"malformed JSON: {exc.msg}", source, exc.lineno)]) from None
-    except RecursionError:
-        raise DesignError([Problem("", "nested too deeply to read (arrays or objects inside each other past the "
-                                   "parser's limit); expected a list of incident objects", source)]) from None
+    from ..reader import parse_text  # the one reader: duplicate keys, depth and size capped
+    data, _ = parse_text(text, source, as_json=True, top=None)
     if isinstance(data, dict):
         data = data.get("incidents")
     if not isinstance(data, list):

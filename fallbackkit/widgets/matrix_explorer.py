@@ -301,7 +301,8 @@ class MatrixExplorer(FkWidget):
         self.table.value = ev.budget.to_html()
 
     def save(self) -> bool:
-        """Write the explored matrix into the design file, atomically (the rest of the file as it is on disk)."""
+        """Save the explored matrix into the design file: only the matrix is replaced, in the file
+        as it is on disk now; "Not saved: <reason>" when refused."""
         return self._save_artifact("matrix", self.design.matrix) is not None
 
     def _chart_view(self, name: str) -> W.Widget:
