@@ -21,7 +21,9 @@ Rules encoded (quoted from the engine's docstring unless noted):
   persistent for that request;
 * the timeout comes first: anything arriving after ``timeout_ms`` is a timeout
   (``latency_breach``), routed to the next path, not to the mode's mitigation;
-* a request failed by an injected mode goes to the mode's ``mitigation.path``; a miss, error,
+* a request failed by an injected mode goes to the mode's ``mitigation.path`` — also when a
+  hedge is still out at the timeout after the first attempt's rejection was seen (the reference's
+  reading; the docstring is silent on it); a miss, error,
   timeout or open breaker goes to the next path — an outage window or open breaker follows the
   path's ``provider_outage`` mode's mitigation when it has one;
 * retries when the category is in ``retry.on``, after min(base·2^(k−1), cap) ms, full jitter
@@ -265,7 +267,10 @@ class Reference:
             st.mode_hits[mode.id] += 1
         if br is not None:
             br.count(b, cause in BREAKER_FAILS)
-        last_mode = mode if cause == (mode.category if mode else None) and not cut else None
+        # routed by the mode when its effect was seen: the first attempt's failure arrived before the
+        # timeout (a hedge still out when the round is cut does not hide a rejection already seen —
+        # the docstring's reason for "timeouts go to the next path" is that the gateway never learnt)
+        last_mode = mode if mode is not None and cause is not None and not cut and not down else None
         retries_done = 0
         while (cause is not None and cause != "miss" and p.retry and retries_done < p.retry.max_retries
                and cause in set(p.retry.on)):
