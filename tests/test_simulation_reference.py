@@ -610,6 +610,27 @@ def test_degradation_windows_fail_more_and_answer_slower(base):
         close(res_cdf(90.5) - res_cdf(85.5), 0.25, 1e-9)
 
 
+def test_open_breaker_follows_the_outage_mitigation(base):
+    """As above, with the default breaker on the primary: requests the open breaker skips also go to
+    provider-outage's mitigation (rule_engine, 8 ms, at once), never to the cache — also after the
+    window, while the last cooldown runs; the ones called in the window fail at 85 ms and go there
+    too (93 ms). Trips are deterministic here, so engine and reference agree exactly."""
+    d = chain(base, {"latency": const(40), "timeout_ms": 85,
+                     "circuit_breaker": {"failure_rate_threshold": 0.5, "window_s": 10, "min_requests": 20,
+                                         "cooldown_s": 30}},
+              {"latency": const(12)}, {"latency": const(8)},
+              modes={"provider-outage": {"mitigation": {"path": "rule_engine"}}})
+    n = 4000
+    e = simulate(d, n, seed=159, rps=10, outages=[Outage("primary", 100, 200)])
+    r = reference(d, n, seed=160, rps=10, outages=[Outage("primary", 100, 200)])
+    assert e.path("primary").skipped > 0.2 and e.path("primary").skipped == pytest.approx(r.skipped[0] / n)
+    assert eng_share(e, "cache") == 0.0 and r.share("cache") == 0.0
+    # the window's half, plus the skips of the last cooldown running past the window's end
+    assert eng_share(e, "rule_engine") == pytest.approx(r.share("rule_engine")) and r.share("rule_engine") > 0.5
+    share = r.share("rule_engine")
+    assert e.cdf(8.5, path="rule_engine") == pytest.approx(r.skipped[0] / n / share, abs=1e-3)
+
+
 def test_outage_without_a_timeout_fails_at_the_drawn_latency(base):
     """Primary constant 40 ms with no timeout, down from 100 s for 200 s of 400: those calls fail at
     40 ms and the cache answers at 45."""
