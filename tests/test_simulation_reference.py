@@ -499,6 +499,29 @@ def test_breaker_closes_with_a_fresh_window(base):
     assert e.path("primary").skipped == pytest.approx(r.skipped[0] / 6000, abs=1e-12)
 
 
+def test_breaker_flapping_on_random_failures_matches_the_reference(base):
+    """No outage: 10 % timeouts and error_rate 0.5 put the first-attempt failure share at 0.55, just
+    over the 0.5 threshold, so the breaker (10 s, 20, 5 s cooldown) trips and closes at random.
+    Trips and skipped share per request, engine vs reference; the s.e. comes from the reference's
+    time batches (requests sharing a breaker state are not independent)."""
+    d = chain(base, {"latency": two_point(20, 100, 0.9), "timeout_ms": 85, "error_rate": 0.5,
+                     "circuit_breaker": {"failure_rate_threshold": 0.5, "window_s": 10, "min_requests": 20,
+                                         "cooldown_s": 5}}, {"latency": const(5)})
+    n_e, n_r, rps = 100_000, 20_000, 10
+    e, r = simulate(d, n_e, seed=161, rps=rps), reference(d, n_r, seed=162, rps=rps)
+    trips = np.array(r.trips["primary"])
+    batches = 10
+    per = n_r // batches // rps                                   # seconds per batch
+    rate = np.array([np.sum((trips >= k * per) & (trips < (k + 1) * per)) for k in range(batches)]) / (per * rps)
+    se_r = rate.std(ddof=1) / math.sqrt(batches)
+    se = se_r * math.sqrt(1 + n_r / n_e)
+    close(e.path("primary").breaker_trips / n_e, len(trips) / n_r, se)
+    # skipped share: the same batches, from the trip times (each trip skips the next 5 buckets)
+    skipped = r.skipped[0] / n_r
+    assert skipped == pytest.approx(len(trips) * 5 * rps / n_r, abs=5 * rps / n_r)
+    close(e.path("primary").skipped, skipped, 5 * rps * se)
+
+
 # -- defect 4: an injected provider_outage fails at the timeout ----------------------------------
 def test_injected_provider_outage_arrives_at_the_cache_after_the_timeout(base):
     """Primary constant 45 ms, timeout 85, mode provider-outage at 5 % (mitigation: cache),
