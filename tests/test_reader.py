@@ -119,8 +119,8 @@ def test_merge_keys_are_not_duplicates():
 
 
 @pytest.mark.parametrize("text, expected", [
-    ("a: !!python/object/apply:os.system [echo hi]\n", "tag 'tag:yaml.org,2002:python/object/apply:os.system'"),
-    ("a: !custom 1\n", "tag '!custom' is not allowed"),
+    ("a: !!python/object/apply:os.system [echo hi]\n", "(got 'tag:yaml.org,2002:python/object/apply:os.system')"),
+    ("a: !custom 1\n", "not allowed (got '!custom')"),
     ("a: 2026-02-30\n", "'2026-02-30' is not a real date"),
     ("a: " + "9" * 5000 + "\n", "is not an integer"),
     ("a: &x [*x]\n", "alias refers to the mapping or list that contains it"),
