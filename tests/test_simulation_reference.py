@@ -332,7 +332,7 @@ def test_hedged_path_without_a_timeout_still_fails(base, what):
     """Primary constant 20 ms with a hedge after 50 ms that never fires (the answer is in at 20):
     the hedge policy must change nothing. By the rules: error_rate 0.3 → primary serves 0.7;
     coverage 70 % → 0.7; policy_violation at 30 % → 0.7 (0.3 to static); down for half the run →
-    0.5. The engine (sim @ 86fdaea) serves 1.0 in all four, and 0.0 at static."""
+    0.5. The engine (sim @ 82b623e) serves 1.0 in all four, and 0.0 at static."""
     over = {"error": {"error_rate": 0.3}, "miss": {"coverage_pct": 70}}.get(what, {})
     modes = {"unsafe-output": {"occurrence": 0.3}} if what == "rejection" else None
     outages = [Outage("primary", 100, 200)] if what == "outage" else []
