@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 
 from .problems import DesignError, Problem
+from .scalars import scalar_problems
 
 
 def read_document(path: str | os.PathLike) -> tuple[Any, "LineIndex"]:
@@ -33,6 +34,10 @@ def parse_text(text: str, filename: str = "<text>") -> tuple[Any, "LineIndex"]:
     """Parse YAML (JSON is YAML) text with ``yaml.safe_load`` semantics."""
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
+        # what YAML 1.1 would misread (1:30 as 90) or fail to build (2026-02-30), with its line
+        misread = scalar_problems(node, filename)
+        if misread:
+            raise DesignError(misread)
         data = yaml.safe_load(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
