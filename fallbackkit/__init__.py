@@ -19,10 +19,11 @@ from .workflow import Edge, Node, RecoveryWorkflow
 __version__ = "0.1.0"
 
 #: analysis entry points loaded on first use, so `import fallbackkit` never imports numpy
-_LAZY = {"simulate": ("simulate", "simulate"), "compare": ("simulate", "compare"),
-         "SimulationResult": ("simulate", "SimulationResult"), "Outage": ("simulate", "Outage"),
+_LAZY = {"simulate": ("simulation", "simulate"), "compare": ("simulation", "compare"),
+         "SimulationResult": ("simulation", "SimulationResult"), "Outage": ("simulation", "Outage"),
+         "replay": ("simulation.replay", "replay"), "ReplayResult": ("simulation", "ReplayResult"),
          "latency": ("latency", None),
-         "critique": ("critique", "critique"), "Critique": ("critique", "Critique"),
+         "critique": ("review", "critique"), "Critique": ("review", "Critique"),
          "MockInterview": ("interview", "MockInterview")}
 
 

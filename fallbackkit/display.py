@@ -40,6 +40,14 @@ def esc_md(value: Any, inline: bool = True) -> str:
     return s
 
 
+def md_cell(value: Any) -> str:
+    """Kit-written text for one Markdown line or table cell: pipes escaped, newlines folded.
+
+    For text the kit composed itself (numbers, ids); user text goes through :func:`esc_md`.
+    """
+    return str(value).replace("|", "\\|").replace("\n", " ")
+
+
 # -- numbers ----------------------------------------------------------------------------------
 def num(x: float | int | None, digits: int = 0) -> str:
     """A plain number with thousands separators and no exponent: 16000 → '16,000'."""

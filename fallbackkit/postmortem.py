@@ -10,6 +10,8 @@ Metrics are measured on the loop's incident records and reported as median and p
 from __future__ import annotations
 
 import datetime as dt
+import html
+from collections import Counter
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Literal
@@ -232,3 +234,83 @@ class PostMortemLoop(Artifact):
                                 "Template: " + ", ".join(self.template)])
         return display.section("Post-mortem loop", head + self.measure().to_html()
                                + "<h4>Action items</h4>" + display.html_table(items, ["id", "type", "owner", "due", "status", "title"]))
+
+
+class ActionTracker:
+    """The post-mortem loop's action items as a tracker: overdue, by owner, by failure mode.
+
+        tracker = ActionTracker(design.postmortem, today=dt.date(2026, 12, 5))
+        tracker.overdue; tracker.completion; tracker.close("AI-1")
+    """
+
+    def __init__(self, loop, today: dt.date | None = None):
+        self.loop = loop
+        self.today = today or dt.date.today()
+
+    def rows(self) -> list[dict]:
+        out = []
+        for a in self.loop.action_items:
+            open_ = a.status in ("open", "in_progress")
+            days = (a.due - self.today).days
+            state = "closed" if not open_ else ("overdue" if days < 0 else ("due this week" if days <= 7 else "scheduled"))
+            out.append({"id": a.id, "type": a.type, "owner": a.owner, "due": a.due.isoformat(), "status": a.status,
+                        "days_to_due": days if open_ else None, "state": state,
+                        "failure_mode": a.failure_mode or "", "incident": a.incident or "", "title": a.title})
+        return out
+
+    @property
+    def overdue(self) -> list[str]:
+        return [r["id"] for r in self.rows() if r["state"] == "overdue"]
+
+    @property
+    def completion(self) -> float | None:
+        """Share of action items done or won't-fix (None when there are none)."""
+        items = self.loop.action_items
+        return sum(a.status in ("done", "wont_fix") for a in items) / len(items) if items else None
+
+    def by(self, key: str) -> dict[str, dict[str, int]]:
+        """Counts of open / overdue / closed items per owner, type or failure_mode."""
+        out: dict[str, Counter] = {}
+        for r in self.rows():
+            k = r[key] or "(none)"
+            c = out.setdefault(k, Counter())
+            c["open" if r["state"] != "closed" else "closed"] += 1
+            if r["state"] == "overdue":
+                c["overdue"] += 1
+        return {k: {"open": v["open"], "overdue": v["overdue"], "closed": v["closed"]} for k, v in sorted(out.items())}
+
+    def incidents_without_items(self) -> list[str]:
+        """Loop incidents that no action item points to: a post-mortem with no follow-up."""
+        pointed = {a.incident for a in self.loop.action_items if a.incident}
+        return [i.id for i in self.loop.incidents if i.id not in pointed]
+
+    def close(self, item_id: str, status: str = "done") -> None:
+        """Mark an item done (or wont_fix); the loop's own validation checks the status."""
+        for a in self.loop.action_items:
+            if a.id == item_id:
+                a.status = status
+                return
+        raise KeyError(f"no action item {item_id!r}")
+
+    def to_frame(self):
+        import pandas as pd
+        return pd.DataFrame(self.rows()).set_index("id")
+
+    def _summary(self) -> str:
+        comp = self.completion
+        return (f"Action items on {self.today}: {len(self.loop.action_items)} total, {len(self.overdue)} overdue, "
+                f"{'n/a' if comp is None else f'{comp:.0%}'} closed; incidents without an item: "
+                f"{', '.join(self.incidents_without_items()) or 'none'}")
+
+    def to_text(self) -> str:
+        from . import display
+        return self._summary() + "\n" + display.text_table(
+            self.rows(), ["id", "type", "owner", "due", "status", "state", "failure_mode", "title"])
+
+    def to_html(self) -> str:
+        from . import display
+        return display.section("Action-item tracker", f"<p>{html.escape(self._summary())}</p>" + display.html_table(
+            self.rows(), ["id", "type", "owner", "due", "status", "state", "days_to_due", "failure_mode", "incident", "title"]))
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        return {"text/plain": self.to_text(), "text/html": self.to_html()}

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 import fallbackkit as fk
-from fallbackkit.critique import (CHECKS, CRITERIA, SimulatedNumbers, critique, metric_driven,
+from fallbackkit.review import (CHECKS, CRITERIA, SimulatedNumbers, critique, metric_driven,
                                   unquantified_claims)
 from fallbackkit.design import Design
 from mutations import drop_modes
@@ -301,7 +301,7 @@ def test_metric_driven(criterion, ok):
     ("Receive request; start the 150 ms deadline", []),
 ])
 def test_label_timeouts(label, ms):
-    from fallbackkit.critique import _label_timeouts
+    from fallbackkit.review.consistency import _label_timeouts
     assert _label_timeouts(label) == ms
 
 
@@ -533,8 +533,8 @@ def test_notebook_runs_headless_with_papermill(tmp_path):
 
 
 def test_critique_with_the_real_simulator():
-    """Runs once the simulator (fallbackkit.simulate) is merged; skipped before."""
-    sim_mod = pytest.importorskip("fallbackkit.simulate")
+    """Runs once the simulator (fallbackkit.simulation) is merged; skipped before."""
+    sim_mod = pytest.importorskip("fallbackkit.simulation")
     d = fk.default_design()
     result = sim_mod.simulate(d, 20_000, seed=1)
     nums = SimulatedNumbers.from_result(result)
@@ -552,7 +552,7 @@ def test_critique_with_the_real_simulator():
 
 def test_cli_simulate_option():
     try:
-        import fallbackkit.simulate  # noqa: F401
+        import fallbackkit.simulation  # noqa: F401
         has_sim = True
     except ImportError:
         has_sim = False
@@ -613,7 +613,7 @@ def test_cli_interview_bad_answers_exit_2(tmp_path, content, fragment):
 def test_critique_and_interview_stay_light():
     """Analysis layer: no pandas, altair, ipywidgets, numpy or IPython on import or use."""
     code = ("import sys, json, fallbackkit as fk\n"
-            "from fallbackkit.critique import critique\nfrom fallbackkit.interview import MockInterview\n"
+            "from fallbackkit.review import critique\nfrom fallbackkit.interview import MockInterview\n"
             "d = fk.default_design(); critique(d).to_markdown(); MockInterview(d).run_scripted({'*': '5 ms'}).to_markdown()\n"
             "print(json.dumps(sorted(m for m in ('pandas', 'altair', 'ipywidgets', 'numpy', 'IPython') if m in sys.modules)))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
@@ -621,7 +621,7 @@ def test_critique_and_interview_stay_light():
 
 
 def test_public_names():
-    import fallbackkit.critique  # noqa: F401 - rebinds fk.critique to the module, which stays callable
+    import fallbackkit.review  # noqa: F401 - a package of its own: fk.critique stays the function
     assert fk.critique(fk.default_design()).passed
     assert fk.Critique is not None and fk.MockInterview(fk.default_design()).questions()
 

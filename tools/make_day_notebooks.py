@@ -101,7 +101,7 @@ The kit's critique runs the same check the way a committee would, and says **whe
 """),
 ("code", """
 # NBVAL_CHECK_OUTPUT
-from fallbackkit.critique import critique
+from fallbackkit.review import critique
 
 vague_data = design.to_dict()
 for level, text in vague.items():

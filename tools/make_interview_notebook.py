@@ -52,7 +52,7 @@ scripted_answers = {
 ("code", """
 import fallbackkit as fk
 from fallbackkit import scenarios
-from fallbackkit.critique import critique
+from fallbackkit.review import critique
 from fallbackkit.interview import MockInterview
 
 design = (fk.load(design_path) if design_path

@@ -4,7 +4,7 @@ verdict, the chain chart and the cost change at once.
     MatrixExplorer(fk.default_design())
 
 Every change goes through one function, :func:`evaluate`: today the matrix's declared
-arithmetic (``design.budget()``); when ``fallbackkit.simulate`` exists it also runs a
+arithmetic (``design.budget()``); when ``fallbackkit.simulation`` exists it also runs a
 small seeded simulation, and the explorer shows both, each labelled.
 """
 
@@ -70,7 +70,7 @@ class Evaluation:
         out = [self.verdict]
         if r is not None:
             out.append(f"declared: {self.declared_verdict}")
-            out.append(f"simulated: served {100 * r.served:.3f}%, cost ${r.cost_per_1m_usd:,.2f} per 1M requests, "
+            out.append(f"simulated: served {100 * r.served:.3f}%, cost ${r.cost_per_1m_requests_usd:,.2f} per 1M requests, "
                        f"retries {100 * r.retry_share:.2f}%, error-budget burn {r.error_budget_burn:,.2f}× "
                        f"({r.n_requests:,} requests, seed {r.seed})")
         cost = b.blended_cost_per_1m_usd
@@ -94,7 +94,7 @@ def evaluate(design: Design, simulate: bool | None = None,
     """
     ev = Evaluation(design, design.budget())
     if simulate is not False:
-        from ..simulate import simulate as run
+        from ..simulation import simulate as run
         try:
             ev.simulated = run(design, n_requests, seed)
         except DesignError as exc:
@@ -301,7 +301,8 @@ class MatrixExplorer(FkWidget):
         self.table.value = ev.budget.to_html()
 
     def save(self) -> bool:
-        """Write the explored matrix into the design file, atomically (the rest of the file as it is on disk)."""
+        """Save the explored matrix into the design file: only the matrix is replaced, in the file
+        as it is on disk now; "Not saved: <reason>" when refused."""
         return self._save_artifact("matrix", self.design.matrix) is not None
 
     def _chart_view(self, name: str) -> W.Widget:

@@ -1,0 +1,75 @@
+"""Budget arithmetic: every path bounded, the chain inside the SLO, timeouts inside the deadline left."""
+
+from __future__ import annotations
+
+from .context import Review
+from .registry import checker
+from .vocabulary import (SHARE_GAP, ms0, pct)
+
+check = checker("budget")
+
+
+@check("path-without-budget", "blocking", "budget_arithmetic", "path whose latency cannot be bounded")
+@check("chain-over-budget", "blocking", "budget_arithmetic", "a served request can miss the SLO threshold")
+@check("timeout-exceeds-deadline", "blocking", "budget_arithmetic", "timeout longer than the deadline left")
+@check("slo-missed", "blocking", "budget_arithmetic", "simulated attainment below the SLO percentile")
+@check("declared-vs-simulated", "warning", "budget_arithmetic", "a path's simulated share differs from the declared arithmetic")
+def budget(ctx: Review) -> None:
+    d, budget, sim, col = ctx.design, ctx.budget, ctx.sim, ctx
+    slo = d.context.slo
+    if budget is None:
+        col.ev("budget", False, "the budget arithmetic cannot run on this matrix", "matrix.paths")
+        return
+    unknown = 0
+    for i, (p, r) in enumerate(zip(d.matrix.paths, budget.rows)):
+        loc = f"matrix.paths[{i}]"
+        sim_p99 = sim.path_p99_ms.get(p.id) if sim else None
+        if r.served_tail_ms is None and sim_p99 is None:
+            unknown += 1
+            col.find("path-without-budget", f"{loc}.latency",
+                     f"path {p.id!r} states no p99 and no timeout: its latency cannot be held against the {slo.threshold_ms:g} ms SLO",
+                     "state latency.p99_ms (or a distribution) and a timeout_ms that fits the deadline left")
+        if r.over_by_ms is not None and r.over_by_ms > 0:
+            col.find("chain-over-budget", f"{loc}.latency",
+                     f"a request served by {p.id!r} can take {ms0(r.served_tail_ms + slo.threshold_ms - r.deadline_left_ms)}, "
+                     f"{r.over_by_ms:,.0f} ms over the {slo.threshold_ms:g} ms SLO",
+                     f"cut earlier paths' timeouts or move {p.id!r} earlier; it has {ms0(r.deadline_left_ms)} left and needs {ms0(r.served_tail_ms)}")
+        if not r.timeout_fits:
+            col.find("timeout-exceeds-deadline", f"{loc}.timeout_ms",
+                     f"timeout {r.timeout_ms:g} ms on {p.id!r} is longer than the {r.deadline_left_ms:,.0f} ms left of the deadline",
+                     f"set timeout_ms ≤ {max(r.deadline_left_ms, 0):,.0f} (what is left after the paths before it)")
+    n = len(budget.rows)
+    col.ev("budget", unknown == 0, f"{n - unknown}/{n} paths have a latency budget", "matrix.paths[*].latency")
+    worst = budget.worst_case_ms
+    col.ev("budget", worst is not None and worst <= slo.threshold_ms,
+           f"worst-case chain {ms0(worst)} vs {slo.threshold_ms:g} ms (declared)", "matrix.paths")
+    fits = sum(r.timeout_fits for r in budget.rows)
+    col.ev("budget", fits == n, f"{fits}/{n} timeouts fit the deadline left", "matrix.paths[*].timeout_ms")
+    for r in budget.rows:
+        served = f"serves {pct(r.share)} of traffic"
+        if sim is not None and r.id in sim.path_share:
+            served = f"serves {pct(sim.path_share[r.id])} of traffic (simulated; declared {pct(r.share)})"
+        if sim is not None and r.id in sim.path_p99_ms:
+            served += f", users see p99 {ms0(sim.path_p99_ms[r.id])} (simulated)"
+        col.ev("budget", r.over_by_ms is not None and r.over_by_ms <= 0,
+               f"{r.id}: {ms0(r.deadline_left_ms)} left, {served}, {r.verdict}",
+               f"matrix.paths[{d.matrix.ids.index(r.id)}]")
+    for r in budget.rows:
+        if sim is None or r.id not in sim.path_share:
+            continue
+        gap = sim.path_share[r.id] - r.share
+        if abs(gap) > SHARE_GAP:
+            col.find("declared-vs-simulated", f"matrix.paths[{d.matrix.ids.index(r.id)}]",
+                     f"{r.id} serves {pct(sim.path_share[r.id])} of traffic simulated but {pct(r.share)} by the declared "
+                     f"arithmetic ({100 * gap:+.1f} points): the matrix's numbers do not describe the system",
+                     "restate the declared latency percentiles, coverage and error rate so the arithmetic matches the "
+                     "simulation (which also injects the taxonomy's failure modes at their occurrence rates), and quote "
+                     "the simulated figure in the interview")
+    if sim is not None and sim.slo_attainment is not None:
+        target = slo.percentile / 100
+        ok = sim.slo_attainment >= target
+        col.ev("budget", ok, f"simulated attainment {100 * sim.slo_attainment:.3f}% vs {slo.percentile:g}% target", "context.slo")
+        if not ok:
+            col.find("slo-missed", "context.slo.percentile",
+                     f"simulated: {100 * sim.slo_attainment:.3f}% of requests within {slo.threshold_ms:g} ms, below the {slo.percentile:g}% target",
+                     "tighten the primary timeout or add a faster fallback; re-simulate until attainment ≥ target")
