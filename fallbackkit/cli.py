@@ -398,6 +398,8 @@ def _write(target: Path, write: Callable[[], object]) -> None:
     """Run a save; an OSError (disk full, permission, read-only, name too long) names ``target``."""
     try:
         write()
+    except DesignError:
+        raise  # the one save mechanism's "not saved: …" already names the file and the reason
     except OSError as exc:
         raise UsageError(f"{target}: cannot write: {_os_reason(exc)}; nothing was written") from None
 

@@ -33,7 +33,7 @@ MAX_DIGITS = getattr(sys, "get_int_max_str_digits", lambda: 4300)() or 4300
 def misread(node: yaml.ScalarNode) -> str | None:
     """What is wrong with a plain scalar YAML 1.1 would silently misread (``1:30`` as 90), or None."""
     text = node.value
-    if node.style is None and node.tag in (_INT, _FLOAT) and ":" in text:
+    if node.style in (None, "") and node.tag in (_INT, _FLOAT) and ":" in text:  # plain (libyaml says "")
         meant = _sexagesimal(text)
         return (f"{text!r} is read by YAML 1.1 as the base-60 number {meant}; write the number you mean "
                 f"(e.g. {meant}), or quote it (\"{text}\") if it is text")
