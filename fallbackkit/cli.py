@@ -107,10 +107,12 @@ def cmd_interview(args) -> int:
         if not isinstance(answers, dict) or not all(isinstance(v, str) for v in answers.values()):
             raise UsageError(f"{args.answers}: expected a mapping of question id to answer text "
                              "(`fallbackkit interview FILE --list` prints the ids; '*' is the default answer)")
-        unknown = sorted(set(answers) - {q.id for q in iv.questions()} - {"*"})
+        unknown = sorted(set(answers) - {q.id for q in iv.questions()} - {"*", "design"})
         if unknown:
             raise UsageError(f"{args.answers}: unknown question ids {unknown}; `--list` prints the ids")
         card = iv.run_scripted(answers)
+        if iv.script_note:
+            print(f"{args.answers}: {iv.script_note}", file=sys.stderr)
     else:
         # Live in the terminal: one line per answer; an empty line skips, 'next' ends the artifact.
         role = "interviewer" if args.mode == "interviewer" and args.show_hints else "candidate"

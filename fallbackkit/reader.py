@@ -187,8 +187,8 @@ class _Builder:
         return out
 
     def _tag_problem(self, node: yaml.Node) -> None:
-        self._problem(f"YAML tag {node.tag!r} is not allowed; tags never construct objects "
-                      "here (expected plain data)", node)
+        self._problem(f"YAML tags that construct objects are not allowed (got {node.tag!r}); "
+                      "expected plain data", node)
 
     def _scalar(self, node: yaml.ScalarNode) -> Any:
         if node.tag == _STR:  # most scalars: the text is the value

@@ -119,8 +119,8 @@ def test_merge_keys_are_not_duplicates():
 
 
 @pytest.mark.parametrize("text, expected", [
-    ("a: !!python/object/apply:os.system [echo hi]\n", "tag 'tag:yaml.org,2002:python/object/apply:os.system'"),
-    ("a: !custom 1\n", "tag '!custom' is not allowed"),
+    ("a: !!python/object/apply:os.system [echo hi]\n", "(got 'tag:yaml.org,2002:python/object/apply:os.system')"),
+    ("a: !custom 1\n", "not allowed (got '!custom')"),
     ("a: 2026-02-30\n", "expected a real calendar date (YYYY-MM-DD), got 2026-02-30"),
     ("a: 2026-10-06T25:61:00Z\n", "expected a real date and time with a time zone (YYYY-MM-DDTHH:MM:SSZ), got 2026"),
     ("a: " + "9" * 5000 + "\n", "a whole number of 5,000 digits is too long to read"),
