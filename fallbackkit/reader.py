@@ -196,6 +196,11 @@ class _Builder:
         if node.tag not in _SCALAR_TAGS:
             self._tag_problem(node)
             return None
+        if node.tag == _T + "bool" and node.style in (None, "") and node.value.lower() not in ("true", "false"):
+            # YAML 1.1 reads yes/no/on/off as booleans, so a retry policy's `on:` key became True.
+            # YAML 1.2 (and JSON) know only true/false: the rest stay text, and bool fields still
+            # accept "yes"/"on" through the model.
+            return node.value
         what = scalars.misread(node)  # YAML 1.1's 1:30 is 90: refused, not guessed
         if what:
             self._problem(what, node)

@@ -206,3 +206,16 @@ def test_field_paths_keep_their_lines():
     with pytest.raises(fk.DesignError) as info:
         fk.Design.from_yaml(text, "d.yaml")
     assert [p.line for p in info.value.problems] == [line]
+
+
+def test_yes_no_on_off_are_text_as_in_yaml_1_2(tmp_path):
+    """`on:` in a retry policy is the key 'on', not True (YAML 1.1's booleans are a trap)."""
+    data, _ = reader.parse_text("a:\n  on: [x]\n  off: 1\n  y: yes\n  t: true\n")
+    assert data == {"a": {"on": ["x"], "off": 1, "y": "yes", "t": True}}
+    d = fk.default_design().to_dict()
+    d["matrix"]["paths"][0]["retry"] = {"max_retries": 1, "on": ["dependency_failure"]}
+    text = yaml.safe_dump(d, sort_keys=False)
+    assert "'on':" in text
+    f = tmp_path / "d.yaml"
+    f.write_text(text.replace("'on':", "on:"))
+    assert fk.load(f).matrix.paths[0].retry.on == ["dependency_failure"]
