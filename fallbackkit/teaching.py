@@ -230,9 +230,10 @@ def loop_pitch(design: Design, review=None) -> Note:
 def answers_for(design: Design, scripted: dict[str, str], written_for: str = "support-chat") -> dict[str, str]:
     """Scripted interview answers that fit the design: the given ones when the design is the
     scenario they were written for, else answers that quote only this design's own numbers."""
-    if design.source == f"scenario:{written_for}":
+    name = design.context.name if design.context is not None else None
+    if scripted.get("design", None) == name or (name is None and design.source == f"scenario:{written_for}"):
         return dict(scripted)
-    out = {"*": scripted.get("*", "(no answer)")}
+    out = {"*": scripted.get("*", "(no answer)"), "design": name or ""}
     if design.context is not None:
         slo = design.context.slo
         miss = design.context.traffic.requests_per_day * slo.error_budget
