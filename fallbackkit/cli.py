@@ -88,11 +88,12 @@ def cmd_new(args) -> int:
         print()
     elif args.blank or not args.from_:
         if not (args.name or "").strip():
-            raise UsageError("new: give the product's name, e.g. `fallbackkit new \"Code review bot\"`, or pass --interactive")
+            raise UsageError("new: the product name is empty; expected a name, e.g. "
+                             "`fallbackkit new \"Code review bot\"`, or pass --interactive")
         name, text = args.name, starter.starter_text(starter.Answers(name=args.name))
     else:
-        if not args.name:
-            raise UsageError("new --from SCENARIO: give the product's name too")
+        if not (args.name or "").strip():
+            raise UsageError("new --from SCENARIO: the product name is empty; expected a name too")
         try:
             scen = scenarios.get(args.from_)
         except scenarios.UnknownScenarioError as exc:
