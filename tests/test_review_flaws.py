@@ -419,6 +419,9 @@ def test_a_latency_quoted_at_a_percentile_is_held_to_that_percentile():
         "prose-number-mismatch")
     assert f.location == "context.description" and "'60 s' at p95" in f.message
     assert "30,000 ms, 45,000 ms" in f.message
+    [f] = mutated("code-review-bot", say("The first comment lands within 60 s at the 95th percentile.")).by_check(
+        "prose-number-mismatch")
+    assert "'60 s' at p95" in f.message
     # near misses: the primary's own p95, and a threshold that merely compares against a p95
     assert not mutated("code-review-bot", say("Reviewers see the first comment about 45 s after a push at p95.")).by_check(
         "prose-number-mismatch")

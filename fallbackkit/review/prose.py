@@ -33,7 +33,7 @@ CLAIM_FIELDS = [(re.compile(r"^context\.description$"), {"usd", "ms", "pct"}, Tr
                 (re.compile(r"^postmortem\.action_items\[\d+\]\.title$"), {"usd"}, "narrow"),
                 (re.compile(r"^matrix\.paths\[\d+\]\.effort$"), {"usd", "ms", "pct"}, False),
                 (re.compile(r"^workflow\.nodes\[\d+\]\.label$"), {"ms"}, False)]
-_DESIGN_WORDS = (r"timeouts?|p50|p95|p99(?:\.9)?|median|slo|deadline|cache[sd]?|fallbacks?|primary|rule engine|retr(?:y|ies)|"
+_DESIGN_WORDS = (r"timeouts?|p50|p95|p99(?:\.9)?|median|percentile|slo|deadline|cache[sd]?|fallbacks?|primary|rule engine|retr(?:y|ies)|"
                  r"hedges?|breaker|chain|worst[- ]case|blended|costs?|budget")
 #: how close (characters) a design word must stand to a number in a gated field for the number to be a claim
 NEAR_CHARS = 30
@@ -43,7 +43,8 @@ _TOKENS = re.compile(r"^\s*(input |output |prompt |completion )?tokens\b", re.IG
 
 
 #: a latency quoted at a percentile ("6 s at p95", "p99 of 800 ms", "median 300 ms") is held to that percentile
-_AT_PCT = re.compile(r"\b(?:p(50|90|95|99(?:\.9)?)|(median))\b", re.IGNORECASE)
+_AT_PCT = re.compile(r"\b(?:p(50|90|95|99(?:\.9)?)|(median)|(50|90|95|99(?:\.9)?)(?:th)?[- ]percentile)\b",
+                     re.IGNORECASE)
 #: a sentence about settings (a timeout at the p99) quotes the setting, not a measured percentile
 _SETTINGS = re.compile(r"\b(timeouts?|deadline|hedges?|breaker|cut|cap|budget|slo)\b", re.IGNORECASE)
 #: a sentence about a path's contribution to the blend may quote its share-weighted cost
@@ -197,7 +198,7 @@ def _percentile_of(sentence: str, m) -> str | None:
     if _SETTINGS.search(sentence) or _COMPARED.search(sentence[:m.start()]):
         return None   # a setting, or a threshold ("if p99 > 1,400 ms"), not a measured percentile
     window = sentence[max(0, m.start() - PCT_NEAR_CHARS):m.end() + PCT_NEAR_CHARS]
-    found = {("p50" if t.group(2) else f"p{t.group(1)}") for t in _AT_PCT.finditer(window)}
+    found = {("p50" if t.group(2) else f"p{t.group(1) or t.group(3)}") for t in _AT_PCT.finditer(window)}
     return found.pop() if len(found) == 1 else None
 
 
