@@ -321,18 +321,13 @@ def test_hedges_only_before_the_timeout(base):
     share_agree(eng_share(e, "primary"), r.share("primary"), good, n_e, n_r)
 
 
-NO_TIMEOUT_HEDGE = pytest.mark.xfail(strict=True, reason=(
-    "engine: on a hedged path without timeout_ms every round counts as served — errors, misses, "
-    "content rejections and outage windows are lost; with any timeout_ms it agrees with the rules"))
-
-
-@NO_TIMEOUT_HEDGE
 @pytest.mark.parametrize("what", ["error", "miss", "rejection", "outage"])
 def test_hedged_path_without_a_timeout_still_fails(base, what):
     """Primary constant 20 ms with a hedge after 50 ms that never fires (the answer is in at 20):
     the hedge policy must change nothing. By the rules: error_rate 0.3 → primary serves 0.7;
     coverage 70 % → 0.7; policy_violation at 30 % → 0.7 (0.3 to static); down for half the run →
-    0.5. The engine (sim @ 82b623e) serves 1.0 in all four, and 0.0 at static."""
+    0.5. Before the fix the engine (sim @ 82b623e) served 1.0 in all four (∞ ≤ ∞ counted as a good
+    answer when the path has no timeout), and 0.0 at static."""
     over = {"error": {"error_rate": 0.3}, "miss": {"coverage_pct": 70}}.get(what, {})
     modes = {"unsafe-output": {"occurrence": 0.3}} if what == "rejection" else None
     outages = [Outage("primary", 100, 200)] if what == "outage" else []

@@ -186,7 +186,9 @@ def _attempt_round(cp: PathPlan, rng, L, pre, deg=None):
             okh = (pre_h == OK) & (fh <= cp.timeout)
             best_ok[k] = np.minimum(best_ok[k], np.where(okh, fh, np.inf))
             latest[k] = np.maximum(latest[k], fh)
-        ok = best_ok <= cp.timeout
+        # best_ok holds only good answers (each ≤ the timeout); ∞ means none came — also when the
+        # path has no timeout, so ∞ ≤ ∞ must not count as one
+        ok = np.isfinite(best_ok)
         # a good answer ends the round; otherwise it ends when the last attempt fails (or at the timeout)
         spent = np.where(ok, best_ok, np.minimum(latest, cp.timeout))
     else:
