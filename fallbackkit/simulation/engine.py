@@ -75,8 +75,9 @@ How a request flows (the rules, stated once)
   at a point uniform over its duration. The user is left with a *partial* answer — unless
   ``continuation`` re-requests the rest on the same path: one more call (paid), a new first
   token from the path's latency, then the remaining share of the duration; it fails like a
-  first attempt (``error_rate``) or breaks again (the mid-stream rates), leaving the answer
-  partial. Whether or not it is on, the result reports what it would cost.
+  first attempt (``error_rate``) or, once started, breaks again (the mid-stream rates, shares
+  of started streams: it completes with (1 − error_rate)(1 − midstream − stall)), leaving the
+  answer partial. Whether or not it is on, the result reports what it would cost.
 * **The SLO's metric** (``context.slo.metric``): ``time_to_first_token`` counts a request good
   when it is served and its first token comes before ``threshold_ms`` (a partial answer can
   be good); ``end_to_end`` when its *complete* answer does (a partial answer never is).
@@ -361,8 +362,11 @@ def _run_streams(plan: Plan, acc: Accumulator, rng, elapsed, served_by):
         end = elapsed[b] + f * G[broken] + np.where(stalled, st.stall_timeout, 0.0)
         # a continuation: re-request the rest on the same path (one more call, a new first token)
         cont = end + cp.sampler.sample(rng, b.size) + (1 - f) * G[broken]
+        # it fails like a first attempt (error_rate); a continuation that started then breaks at the
+        # mid-stream rates, which are shares of *started* streams: P(complete) = (1 − e)(1 − m)
         v = rng.random(b.size)
-        cont_ok = (v >= cp.error_rate + st.error_rate + st.stall_rate) & np.isfinite(end)
+        fail_share = cp.error_rate + (1 - cp.error_rate) * (st.error_rate + st.stall_rate)
+        cont_ok = (v >= fail_share) & np.isfinite(end)
         acc.cont_hist += np.bincount(_hist_bins(cont[cont_ok]), minlength=H_BINS)
         seen = int(np.isfinite(end).sum())     # a stall nobody cuts never ends: nothing to continue
         acc.continuable[k] += seen
