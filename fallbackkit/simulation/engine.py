@@ -41,9 +41,15 @@ How a request flows (the rules, stated once)
   mode's mitigation when it has one. A request that falls off the end is *unserved*.
 * **Retries** happen on the same path when the failure's category is in ``retry.on``, up
   to ``max_retries``, after ``min(base·2^(k-1), cap)`` ms — with full jitter (uniform
-  0…that) when ``jitter`` is on — and only while the matrix's ``retry_budget_pct`` allows:
-  each bucket may spend retries up to that share of the requests arriving in it, first
-  come first served (Finagle/gRPC-style retry budget, per bucket).
+  0…that) when ``jitter`` is on — and only while the matrix's ``retry_budget_pct`` (β)
+  allows. The budget is a token bucket in the manner of Finagle's ``RetryBudget``: every
+  arriving request deposits β of a retry, fractions carried over from bucket to bucket, and
+  a bucket may spend the whole retries deposited by then and not yet granted to an earlier
+  bucket — ``⌊β·A(b+1)⌋ − ⌊β·A(b)⌋`` for ``A(b)`` requests arrived before bucket b — first
+  come first served; whole retries a bucket leaves unspent expire with it (Finagle's deposits
+  expire after a ``ttl``; here the ttl is one bucket, and there is no minimum reserve). So
+  10 % at 5 requests a bucket allows 0, 1, 0, 1, … retries (0.1 a request when demand is
+  high), and in the long run retries never exceed β of the requests, whatever the chunking.
 * **Mode hits.** ``mode_hits[m]`` counts first attempts on which mode ``m`` was observed:
   calls actually made (a request its path's open breaker skipped never calls it, so no mode
   can hit it) whose failure was not cut first by the timeout (above). A mode occurring
@@ -390,9 +396,10 @@ def _run_chunk(plan: Plan, acc: Accumulator, breakers: dict, lo: int, hi: int, r
     t_arr = ids / plan.rate                                       # arrival time, s
     # only buckets holding requests exist: memory grows with requests, never with simulated time
     ub, bl = _occupied(np.floor(ids / per_bucket).astype(np.int64))
-    # retries each bucket may spend: floor(β·A(b+1)) − floor(β·A(b)), A = requests before bucket b;
-    # integer per bucket, exactly β of all requests in the long run, independent of chunking
-    arrived = np.ceil(np.stack([ub, ub + 1]).astype(float) * per_bucket)
+    # retries each bucket may spend (the token bucket of the docstring): floor(β·A(b+1)) − floor(β·A(b)),
+    # A = requests arrived before bucket b (a short last bucket deposits only for the requests in it);
+    # integer per bucket, the fraction carried, exactly β of all requests in the long run, independent of chunking
+    arrived = np.minimum(np.ceil(np.stack([ub, ub + 1]).astype(float) * per_bucket), hi)
     retry_left = np.diff(np.floor(plan.retry_budget * arrived + 1e-9), axis=0)[0].astype(np.int64)
     elapsed = np.zeros(n)
     nxt = np.zeros(n, dtype=np.int16)
