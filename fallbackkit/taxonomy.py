@@ -8,12 +8,14 @@ entry and an owner.
 
 from __future__ import annotations
 
+import math
 from enum import StrEnum
 from typing import Annotated
 
 from pydantic import Field
 
 from .artifact import Artifact, Id, Model, duplicate_ids, Number, Count
+from .display import Column, Heading, Rendered, Table, num
 from .problems import Problem
 
 MIN_MODES = 5
@@ -57,7 +59,7 @@ class DetectionSignal(Model):
 
     def __str__(self) -> str:
         unit = f" {self.unit}" if self.unit else ""
-        return f"{self.metric} {self.comparator} {self.threshold:g}{unit} over {self.window}"
+        return f"{self.metric} {self.comparator} {num(self.threshold, _digits(self.threshold))}{unit} over {self.window}"
 
 
 class Mitigation(Model):
@@ -88,7 +90,7 @@ class FailureMode(Model):
     references: list[str] = []
 
 
-class FailureTaxonomy(Artifact):
+class FailureTaxonomy(Rendered, Artifact):
     """At least five failure modes with metric-defined severities. Stands alone."""
 
     title = "failure taxonomy"
@@ -101,12 +103,30 @@ class FailureTaxonomy(Artifact):
         if len(self.modes) < MIN_MODES:
             out.append(Problem("modes", f"has {len(self.modes)} failure modes; expected at least {MIN_MODES}"))
         out += duplicate_ids(self.modes, "modes")
+        out += self._occurrence_problems()
         for i, m in enumerate(self.modes):
             if m.severity not in self.severity_levels:
                 out.append(Problem(f"modes[{i}].severity",
                                    f"severity {m.severity} has no definition in severity_levels; define what {m.severity} means in numbers"))
             if not m.runbook.steps:
                 out.append(Problem(f"modes[{i}].runbook.steps", "runbook entry has no steps; expected at least one step for the on-call"))
+        return out
+
+    def _occurrence_problems(self) -> list[Problem]:
+        # The modes of one path are mutually exclusive outcomes of one call (the simulator
+        # draws one of them per request), so their rates are shares of the same requests.
+        by_path: dict[str | None, list[int]] = {}
+        for i, m in enumerate(self.modes):
+            by_path.setdefault(m.occurs_on, []).append(i)
+        out = []
+        for path, idx in by_path.items():
+            total = math.fsum(self.modes[i].occurrence for i in idx)
+            if total > 1 + 1e-12:
+                where = f"path {path!r}" if path else "the first path (no occurs_on)"
+                out.append(Problem(f"modes[{idx[-1]}].occurrence",
+                                   f"occurrence rates of the modes on {where} sum to {total:g} "
+                                   f"({', '.join(f'modes[{i}]' for i in idx)}); expected a total of at most 1: "
+                                   "they are shares of the same requests"))
         return out
 
     def mode(self, mode_id: str) -> FailureMode:
@@ -131,17 +151,18 @@ class FailureTaxonomy(Artifact):
         import pandas as pd
         return pd.DataFrame(self.rows()).set_index("id")
 
-    def to_text(self) -> str:
-        from . import display
-        cols = ["id", "severity", "category", "occurrence", "mitigation", "owner"]
-        return "Failure taxonomy\n" + display.text_table(
-            [{k: r[k] for k in cols} for r in self.rows()], cols)
+    def describe(self) -> list:
+        cols = [Column("id"), Column("name"), Column("category"), Column("severity"),
+                Column("share of requests hit", "share", "occurrence"), Column("detection"),
+                Column("mitigating path", key="mitigation"), Column("runbook"), Column("owner")]
+        levels = [{"severity": k, "criterion": v.criterion, "response": v.response}
+                  for k, v in sorted(self.severity_levels.items())]
+        return [Heading("Failure taxonomy"), Table(self.rows(), cols),
+                Table(levels, ["severity", "criterion", "response"], title="Severity levels")]
 
-    def to_html(self) -> str:
-        from . import display
-        levels = display.html_table(
-            [{"severity": k, "criterion": v.criterion, "response": v.response} for k, v in sorted(self.severity_levels.items())],
-            ["severity", "criterion", "response"])
-        return display.section("Failure taxonomy", display.html_table(
-            self.rows(), ["id", "name", "category", "severity", "occurrence", "detection", "mitigation", "runbook", "owner"])
-            + "<h4>Severity levels</h4>" + levels)
+
+def _digits(x: float) -> int:
+    """Decimals worth showing for a threshold: 0.2 keeps one, 20000 none."""
+    if x == int(x):
+        return 0
+    return max(1, min(4, len(f"{x:.4f}".rstrip("0").split(".")[1])))

@@ -416,7 +416,7 @@ def test_cli_simulate_option():
     else:
         assert code == 2 and "--simulate needs the simulator" in err and "Traceback" not in err
     code, out, err = run("critique", fk.default_design_path(), "--simulate", "0")
-    assert code == 2 and "expected a number of requests > 0" in err
+    assert code == 2 and "expected a whole number of requests > 0" in err
 
 
 def test_frames():
