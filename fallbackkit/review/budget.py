@@ -36,16 +36,7 @@ def budget(ctx: Review) -> None:
             late.append((i, p, r))
     # One root cause, one finding: later paths squeezed by the same spent deadline are named in it.
     if over:
-        i, p, r = over[0]
-        also = f"; so are {', '.join(repr(x[1].id) for x in over[1:])}" if len(over) > 1 else ""
-        cause = _overrun_cause(d, i, r.over_by_ms)
-        relief = _relief(d, budget, i, r.over_by_ms, f"{p.id!r} has {ms0(max(r.deadline_left_ms, 0))} left and needs "
-                                                     f"{ms0(r.served_tail_ms)}")
-        col.find("chain-over-budget", cause[0] if cause else f"matrix.paths[{i}].latency",
-                 f"a request served by {p.id!r} can take {ms0(r.served_tail_ms + slo.threshold_ms - r.deadline_left_ms)}, "
-                 f"{r.over_by_ms:,.0f} ms over the {slo.threshold_ms:g} ms SLO{also}" + (cause[1] if cause else ""),
-                 f"drop the retry on {cause[2]!r} (or retry only inside the deadline); otherwise {relief}"
-                 if cause else relief)
+        _over(col, d, budget, over)
     if late:
         i, p, r = late[0]
         also = [x for x in late[1:] if x[2].deadline_left_ms <= 0]
@@ -97,6 +88,22 @@ def budget(ctx: Review) -> None:
             col.find("slo-missed", "context.slo.percentile",
                      f"simulated: {100 * sim.slo_attainment:.3f}% of requests within {slo.threshold_ms:g} ms, below the {slo.percentile:g}% target",
                      "tighten the primary timeout or add a faster fallback; re-simulate until attainment ≥ target")
+
+
+def _over(col: Review, d, budget, over) -> None:
+    """One root cause, one finding: the first path the chain pushes past the SLO, at the decision that spent the
+    deadline (an earlier path's retry policy) when that alone explains it."""
+    slo = d.context.slo
+    i, p, r = over[0]
+    also = f"; so are {', '.join(repr(x[1].id) for x in over[1:])}" if len(over) > 1 else ""
+    cause = _overrun_cause(d, i, r.over_by_ms)
+    relief = _relief(d, budget, i, r.over_by_ms, f"{p.id!r} has {ms0(max(r.deadline_left_ms, 0))} left and needs "
+                                                 f"{ms0(r.served_tail_ms)}")
+    col.find("chain-over-budget", cause[0] if cause else f"matrix.paths[{i}].latency",
+             f"a request served by {p.id!r} can take {ms0(r.served_tail_ms + slo.threshold_ms - r.deadline_left_ms)}, "
+             f"{r.over_by_ms:,.0f} ms over the {slo.threshold_ms:g} ms SLO{also}" + (cause[1] if cause else ""),
+             f"drop the retry on {cause[2]!r} (or retry only inside the deadline); otherwise {relief}"
+             if cause else relief)
 
 
 def _overrun_cause(d, k: int, over_ms: float) -> tuple[str, str, str] | None:
