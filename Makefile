@@ -13,7 +13,7 @@ help:
 	@echo "make lab    install and open JupyterLab on notebooks/00_start_here.ipynb"
 	@echo "make test   install and run every test"
 	@echo "make bench  run the benchmark scripts"
-	@echo "make exercises  regenerate exercises/ from solutions/"
+	@echo "make exercises  regenerate exercises/ from the packaged solutions (fallbackkit/data/solutions/)"
 	@echo "make runs   run every guided notebook on every scenario; runs/summary.csv and .html"
 
 $(STAMP): pyproject.toml constraints.txt
@@ -42,14 +42,14 @@ lab: install
 	$(BIN)/jupyter lab --LabApp.extension_manager=readonly $$([ "$$(id -u)" = 0 ] && echo --allow-root) notebooks/00_start_here.ipynb
 
 test: install browser
-	$(BIN)/python -m pytest -p no:cacheprovider --nbval-lax tests notebooks solutions
+	$(BIN)/python -m pytest -p no:cacheprovider --nbval-lax tests notebooks fallbackkit/data/solutions
 
 bench: install
 	@for f in benchmarks/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
 
 # Refresh the reference outputs that nbval checks (after changing a teaching result on purpose).
 nbref: install
-	$(BIN)/python tools/nbref.py notebooks/*.ipynb $(wildcard solutions/*.ipynb)
+	$(BIN)/python tools/nbref.py notebooks/*.ipynb $(wildcard fallbackkit/data/solutions/*.ipynb)
 
 exercises: install
 	$(BIN)/fallbackkit exercises build

@@ -23,7 +23,8 @@ _LAZY = {"simulate": ("simulation", "simulate"), "compare": ("simulation", "comp
          "SimulationResult": ("simulation", "SimulationResult"), "Outage": ("simulation", "Outage"),
          "latency": ("latency", None),
          "critique": ("review", "critique"), "Critique": ("review", "Critique"),
-         "MockInterview": ("interview", "MockInterview")}
+         "MockInterview": ("interview", "MockInterview"),
+         "sweep": ("grid", "sweep")}
 
 
 def __getattr__(name: str):

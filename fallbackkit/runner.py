@@ -304,7 +304,8 @@ def resolve_scenarios(text: str) -> list[str]:
 
 
 def run_all(notebooks: list[str], scenario_names: list[str], out_dir: str | os.PathLike,
-            params: dict[str, str] | None = None, *, progress: bool = True) -> list[RunResult]:
+            params: dict[str, str] | None = None, *, progress: bool = True, engine: str = "serial",
+            scheduler: str | None = None, workers: int | None = None) -> list[RunResult]:
     """Run every (scenario, notebook) pair; write DIR/summary.csv and DIR/summary.html.
 
     Every request is validated before the first notebook runs. Notebooks without a
@@ -318,14 +319,21 @@ def run_all(notebooks: list[str], scenario_names: list[str], out_dir: str | os.P
         for sc in (scenario_names if takes_scenario else [None]):
             typed = prepare(nb, sc, params)
             plan.append((nb, sc, typed))
-    results = []
-    bar = tqdm(plan, desc="runs", unit="run", disable=not progress)
-    for nb, sc, typed in bar:
-        bar.set_postfix_str(f"{Path(nb).stem} · {sc or '-'}")
-        output = out_dir / (sc or "default") / Path(nb).name
-        results.append(execute(nb, output, typed))
+    from .dispatch import TaskFailed, run_tasks
+    bar = tqdm(total=len(plan), desc="runs", unit="run", disable=not progress)
+    tasks = [(nb, out_dir / (sc or "default") / Path(nb).name, typed) for nb, sc, typed in plan]
+    results = run_tasks(_execute_task, tasks, engine=engine, scheduler=scheduler, workers=workers,
+                        on_result=lambda i, r: bar.update(1))
+    bar.close()
+    results = [RunResult(str(nb), sc, "failed", 0.0, str(out), {}, r.error) if isinstance(r, TaskFailed) else r
+               for (nb, sc, _), (_, out, _), r in zip(plan, tasks, results)]
     write_summary(results, out_dir)
     return results
+
+
+def _execute_task(task: tuple) -> RunResult:
+    """One planned run, on whichever engine :func:`run_all` dispatches to."""
+    return execute(*task)
 
 
 SUMMARY_COLUMNS = ["scenario", "notebook", "status", "duration_s", "key_results", "error", "output"]
