@@ -54,6 +54,10 @@ nbref: install
 exercises: install
 	$(BIN)/fallbackkit exercises build
 
+# The real nbgrader in its own venv (its JupyterLab extensions stay out of the learners' lab).
+nbgrader: install
+	$(BIN)/python tools/nbgrader_venv.py
+
 runs: install
 	$(BIN)/fallbackkit run-all --scenarios all --out runs
 

@@ -77,7 +77,11 @@ attempt("read solution", lambda: open({solution!r}).read())
 attempt("network", lambda: socket.create_connection(("127.0.0.1", 9), timeout=1))
 for target in {targets!r}:
     attempt("delete " + target, lambda: shutil.rmtree(target) if os.path.isdir(target) else os.remove(target))
+attempt("fill memory", lambda: bytearray(16 * 1024 ** 3))
 print("x" * 200_000_000)          # 200 MB of output
+'''
+REFUSED = '''
+assert attempts.pop("fill memory").startswith("MemoryError"), "the memory limit did not hold"
 assert all(v.startswith("PermissionError: graded notebooks may not") for v in attempts.values()), attempts
 '''
 
@@ -91,8 +95,8 @@ def hostile(tmp_path_factory):
     submission(subs / "carol" / "work" / f"{EX}.ipynb", before_q1=FORGE)       # forges, answers nothing
     submission(subs / "dave" / f"{EX}.ipynb", "while True:\n    pass", Q2)       # endless loop
     submission(subs / "erin" / f"{EX}.ipynb", "import os\nwhile True:\n    os.fork()", Q2)   # fork bomb
-    # one vandal tries everything else, a cell each, and answers Q1 only
-    submission(subs / "vandal" / f"{EX}.ipynb", Q1, "block = bytearray(16 * 1024 ** 3)   # fills memory", before_q1=VANDAL.format(
+    # one vandal tries everything else; its Q2 answer exists only if every attempt was refused
+    submission(subs / "vandal" / f"{EX}.ipynb", Q1, REFUSED + Q2, before_q1=VANDAL.format(
         targets=[str(alice), str(out), str(SOLUTION), str(subs)], solution=str(SOLUTION)))
     (subs / "mallory").mkdir()                                                  # handed in nothing
     seen = []
@@ -117,14 +121,13 @@ def _rows(out: Path) -> dict[str, list[str]]:
 def test_each_hostile_submission_scores_what_it_earned(hostile):
     rows = _rows(hostile["out"])
     scores = {k: int(v["score"]) for k, v in rows.items()}
-    assert scores == {"alice": 5, "bob": 2, "carol": 0, "dave": 2, "erin": 2, "vandal": 3, "mallory": 0}
+    assert scores == {"alice": 5, "bob": 2, "carol": 0, "dave": 2, "erin": 2, "vandal": 5, "mallory": 0}
     assert rows["alice"]["q1-route-mode (3)"] == "3" and rows["bob"]["q1-route-mode (3)"] == "0"
     fb = {k: v["feedback"] for k, v in rows.items()}
     assert fb["alice"] == "all passed"
     assert "q1-route-mode: not answered yet" in fb["bob"]
     assert "q1-route-mode: a cell above the tests raised TimeoutError: stopped after 8 s" in fb["dave"]
     assert "PermissionError: graded notebooks may not start processes" in fb["erin"]
-    assert "q2-chain-order: a cell above the tests raised MemoryError" in fb["vandal"]
     assert rows["mallory"]["note"] == "no notebook for ex3_recovery_workflow found"
 
 
@@ -138,9 +141,8 @@ def test_forgery_scores_zero_with_a_reason(hostile):
 
 
 def test_hostile_submissions_leave_files_and_processes_alone(hostile):
-    # the vandal's every attempt was refused (its own assert passed, or Q1 would show the error) ...
-    assert _rows(hostile["out"])["vandal"]["q1-route-mode (3)"] == "3"
-    assert "q1-route-mode" not in _rows(hostile["out"])["vandal"]["feedback"]
+    # the vandal's every attempt was refused (or its Q2 answer would not exist) ...
+    assert _rows(hostile["out"])["vandal"]["q2-chain-order (2)"] == "2"
     # ... and alice's notebook, the solution and the other results are all still there
     assert hostile["alice"].exists() and SOLUTION.exists()
     # nobody's `sleep 300` or fork outlives grading

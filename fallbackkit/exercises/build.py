@@ -15,6 +15,8 @@ from pathlib import Path
 from .markers import (BEGIN_HIDDEN, BEGIN_SOLUTION, CHECK, END_HIDDEN, END_SOLUTION, HIDDEN_NOTE, STUB,
                       ExerciseError, lines_between, test_header)
 
+__all__ = ["HIDDEN_NOTE", "annotate", "build", "exercise_from_solution", "nbgrader_metadata", "note_hidden_tests"]
+
 NBGRADER_SCHEMA = 3
 
 
@@ -30,10 +32,25 @@ def nbgrader_metadata(cell, index: int) -> dict:
     return meta
 
 
+def note_hidden_tests(src: str) -> str:
+    """A test cell's source with :data:`HIDDEN_NOTE` on the line above its hidden tests (once)."""
+    lines = src.splitlines()
+    out = []
+    for i, line in enumerate(lines):
+        if line.strip() == BEGIN_HIDDEN and (not out or out[-1].strip() != HIDDEN_NOTE):
+            out.append(line[: len(line) - len(line.lstrip())] + HIDDEN_NOTE)
+        out.append(line)
+    return "\n".join(out)
+
+
 def annotate(nb) -> bool:
-    """Give every cell of a solution notebook its nbgrader metadata; True when something changed."""
+    """Give every cell of a solution notebook its nbgrader metadata and its hidden-tests note;
+    True when something changed."""
     changed = False
     for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "code" and test_header(cell.source) and BEGIN_HIDDEN in cell.source:
+            noted = note_hidden_tests(cell.source)
+            changed, cell.source = changed or noted != cell.source, noted
         want = nbgrader_metadata(cell, i)
         if cell.metadata.get("nbgrader") != want:
             cell.metadata["nbgrader"] = want
@@ -55,7 +72,9 @@ def exercise_from_solution(nb, name: str):
                 if hdr[0] in seen:
                     raise ExerciseError(f"{where}: question {hdr[0]!r} has two test cells; expected one")
                 seen.add(hdr[0])
-                src = lines_between(src, BEGIN_HIDDEN, END_HIDDEN, HIDDEN_NOTE, where)
+                # removed outright, as nbgrader's ClearHiddenTests does (the solution's own
+                # HIDDEN_NOTE line above the block tells the learner they exist)
+                src = lines_between(src, BEGIN_HIDDEN, END_HIDDEN, None, where)
             if BEGIN_SOLUTION in src:
                 src = lines_between(src, BEGIN_SOLUTION, END_SOLUTION, "# YOUR CODE HERE\n" + STUB, where)
             # the reference outputs nbval checks belong to the solutions only

@@ -179,7 +179,7 @@ def _run_tests(key: Key, values: dict, workdir: Path, limits: Limits) -> dict:
     workdir.mkdir()
     job = {"key": key.to_json(), "values": values, "test_s": int(limits.cell_s)}
     code, out = run([sys.executable, "-m", "fallbackkit.exercises.tester"], workdir, limits,
-                    stdin=json.dumps(job).encode(), timeout_s=limits.wall_s)
+                    stdin=json.dumps(job).encode(), timeout_s=limits.wall_s, capture=True)
     try:
         return json.loads(out.decode().strip().splitlines()[-1])
     except (ValueError, IndexError, UnicodeDecodeError):

@@ -132,9 +132,10 @@ def prepare_workdir(workdir: Path, uid: int | None) -> None:
 
 
 def run(cmd: list[str], workdir: Path, limits: Limits, *, stdin: bytes = b"", sandboxed: bool = True,
-        timeout_s: float | None = None) -> tuple[int | None, bytes]:
+        timeout_s: float | None = None, capture: bool = False) -> tuple[int | None, bytes]:
     """Run ``cmd`` in ``workdir`` under ``limits``; return (exit code or None on timeout, stdout).
 
+    Output goes to /dev/null unless ``capture`` (then stdout is kept, up to 64 MB).
     Every process the command started is killed before this returns.
     """
     token = run_token()
@@ -143,10 +144,9 @@ def run(cmd: list[str], workdir: Path, limits: Limits, *, stdin: bytes = b"", sa
     # RLIMIT_NPROC counts every process and thread of the user: leave room for what already runs
     nproc = limits.nproc + (_user_tasks(os.getuid()) if uid is None else 0)
     out_path = workdir.parent / f"{workdir.name}.out"
-    with open(out_path, "wb") as out, open(os.devnull, "wb") as err:
+    with open(out_path if capture else os.devnull, "wb") as out, open(os.devnull, "wb") as err:
         proc = subprocess.Popen(cmd, cwd=workdir, env=child_env(workdir, token), stdin=subprocess.PIPE,
-                                stdout=out, stderr=err if sandboxed else None, close_fds=True,
-                                preexec_fn=_preexec(limits, uid, nproc))
+                                stdout=out, stderr=err, close_fds=True, preexec_fn=_preexec(limits, uid, nproc))
         try:
             proc.stdin.write(stdin)
             proc.stdin.close()
@@ -159,6 +159,8 @@ def run(cmd: list[str], workdir: Path, limits: Limits, *, stdin: bytes = b"", sa
         finally:
             kill_all(proc.pid, token, uid)
             proc.wait()
+    if not capture:
+        return code, b""
     try:
         with open(out_path, "rb") as fh:
             data = fh.read(64 * 1024 * 1024)
