@@ -8,7 +8,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: lab test install browser bench nbref exercises runs clean help
+.PHONY: lab test install browser gateway promtool bench nbref exercises runs clean help
 help:
 	@echo "make lab    install and open JupyterLab on notebooks/00_start_here.ipynb"
 	@echo "make test   install and run every test"
@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "fallbackkit needs Python >= 3.11; set PYTHON=python3.11")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test,router]"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test,router,proxy]"
 	@# JupyterLab defaults for this venv: no news feed, no update checks (nothing leaves the machine)
 	@mkdir -p $(VENV)/share/jupyter/lab/settings && cp jupyter/overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
 	@touch $@
@@ -37,11 +37,34 @@ browser:
 	  || echo "could not install chromium; browser tests will skip"; \
 	else echo "no /usr/bin/chromium and no root: browser tests will skip"; fi
 
+# The real Portkey gateway for tests/test_gateway_portkey.py: npm packages pinned by
+# gateway/package-lock.json, installed with `npm ci` only when node_modules is missing or older
+# than the lock file (npm ci writes node_modules/.package-lock.json). Node.js from Debian if absent.
+GATEWAY_STAMP := gateway/node_modules/.package-lock.json
+$(GATEWAY_STAMP): gateway/package.json gateway/package-lock.json
+	@if ! command -v npm >/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing Node.js from Debian packages for the Portkey gateway tests"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null) || true; fi
+	@if command -v npm >/dev/null; then cd gateway && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error; \
+	else echo "no npm: the Portkey gateway tests will skip (and fail under CI)"; fi
+
+gateway: $(GATEWAY_STAMP)
+
+# promtool (Debian's prometheus package) for tests/test_alerts.py: `promtool check rules` and
+# `promtool test rules`. Without root or apt-get the alert tests skip (and fail under CI).
+promtool:
+	@if command -v promtool >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing promtool (Debian package prometheus) for the alert-rule tests"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null) \
+	  || echo "could not install prometheus; alert-rule tests will skip"; \
+	else echo "no promtool and no root: alert-rule tests will skip"; fi
+
 # The extension manager stays read-only (it would search PyPI); root (containers) is allowed.
 lab: install
 	$(BIN)/jupyter lab --LabApp.extension_manager=readonly $$([ "$$(id -u)" = 0 ] && echo --allow-root) notebooks/00_start_here.ipynb
 
-test: install browser
+test: install browser gateway promtool
 	$(BIN)/python -m pytest -p no:cacheprovider --nbval-lax tests notebooks fallbackkit/data/solutions
 
 bench: install

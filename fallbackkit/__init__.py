@@ -21,6 +21,7 @@ __version__ = "0.1.0"
 #: analysis entry points loaded on first use, so `import fallbackkit` never imports numpy
 _LAZY = {"simulate": ("simulation", "simulate"), "compare": ("simulation", "compare"),
          "SimulationResult": ("simulation", "SimulationResult"), "Outage": ("simulation", "Outage"),
+         "replay": ("simulation.replay", "replay"), "ReplayResult": ("simulation", "ReplayResult"),
          "latency": ("latency", None),
          "critique": ("review", "critique"), "Critique": ("review", "Critique"),
          "MockInterview": ("interview", "MockInterview"),

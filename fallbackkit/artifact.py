@@ -14,9 +14,10 @@ import os
 import re
 from typing import Annotated, Any, ClassVar, Self
 
-from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, Strict, ValidationError
 
-from . import files
+from . import files, store
+from .reader import bounded
 from .problems import DesignError, Problem, from_validation_error
 
 #: Ids are short slugs so they survive YAML, Mermaid, URLs and router configs unchanged.
@@ -52,6 +53,10 @@ class Artifact(Model):
     #: Human name of the artifact ("failure taxonomy"), used in messages and headings.
     title: ClassVar[str] = "artifact"
 
+    #: (real path, to_dict()) of the file this object was last loaded from or saved to: the
+    #: base a later save compares the file on disk with, to refuse overwriting others' edits.
+    _origin: tuple[str, dict] | None = PrivateAttr(default=None)
+
     # -- rules beyond field types -------------------------------------------------
     def problems(self) -> list[Problem]:
         """Rule violations of this artifact alone (cross-artifact rules live in Design)."""
@@ -77,11 +82,11 @@ class Artifact(Model):
             obj = cls.model_validate(data)
         except ValidationError as exc:
             probs = from_validation_error(exc, data=data)
-            raise DesignError([_locate(p, filename, lines) for p in probs]) from None
+            raise DesignError(bounded([_locate(p, filename, lines) for p in probs])) from None
         if check:
             probs = obj.problems()
             if probs:
-                raise DesignError([_locate(p, filename, lines) for p in probs])
+                raise DesignError(bounded([_locate(p, filename, lines) for p in probs]))
         return obj
 
     @classmethod
@@ -93,7 +98,18 @@ class Artifact(Model):
     def load(cls, path: str | os.PathLike, check: bool = True) -> Self:
         """Load from a ``.yaml``/``.yml``/``.json`` file; raise DesignError if invalid."""
         data, lines = files.read_document(path)
-        return cls.from_dict(data, str(path), lines, check=check)
+        obj = cls.from_dict(data, str(path), lines, check=check)
+        obj._remember(path)
+        return obj
+
+    def _remember(self, path: str | os.PathLike) -> None:
+        self._origin = (str(store.real_target(path)), self.to_dict())
+
+    def base_for(self, path: str | os.PathLike) -> dict | None:
+        """What this object held when it was last loaded from or saved to ``path`` (else None)."""
+        if self._origin is not None and self._origin[0] == str(store.real_target(path)):
+            return self._origin[1]
+        return None
 
     # -- saving --------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -113,17 +129,45 @@ class Artifact(Model):
         return files.dump_json(self.to_dict())
 
     def save(self, path: str | os.PathLike, check: bool = True) -> str:
-        """Save atomically as YAML, or JSON when the name ends in ``.json``.
+        """Save as YAML, or JSON when the name ends in ``.json``, through the one save.
 
-        An artifact that breaks a rule is refused (DesignError) and the file is left
-        as it was. Returns the path written.
+        An artifact that breaks a rule is refused (DesignError) and the file is left as it
+        was. The save is locked against other savers, atomic, writes through symlinks,
+        refuses read-only files and keeps a YAML file's comments. If this object was loaded
+        from ``path`` and the file changed on disk since, in a way this object did not,
+        the save is refused (:class:`~fallbackkit.store.ConflictError`) rather than
+        overwrite someone else's edit. Returns the path written.
         """
         if check:
             probs = self.problems()
             if probs:
                 raise DesignError([p.located(str(path)) for p in probs])
-        text = self.to_json() if files.is_json(path) else self.to_yaml()
-        return str(files.atomic_write_text(path, text))
+        new, base = self.to_dict(), self.base_for(path)
+
+        def change(cur: store.Current):
+            if (isinstance(cur.data, dict) and "schema_version" in cur.data
+                    and "schema_version" not in type(self).model_fields):
+                store.fail(path, f"not saved: this is a whole design file; saving the {self.title} alone would "
+                                 f"replace it. Use Design.save_artifact(path, name, artifact) to replace "
+                                 f"only that part, or save to another file")
+            old = self._understood(cur)
+            if base is not None and cur.exists and old != base and old != new:
+                store.fail(path, f"not saved: the {self.title} changed on disk since it was loaded; "
+                                 "load the file again and redo the change", store.ConflictError)
+            return old, new
+        store.save(path, change, normalize=lambda data: type(self).from_dict(data, check=False).to_dict())
+        self._remember(path)
+        return str(path)
+
+    @classmethod
+    def _understood(cls, cur: store.Current) -> Any:
+        """The file's current contents as this model writes them (raw data if they do not load)."""
+        if cur.data is None:
+            return None
+        try:
+            return cls.from_dict(cur.data, check=False).to_dict()
+        except DesignError:
+            return cur.data
 
     # -- display -------------------------------------------------------------------
     def to_text(self) -> str:

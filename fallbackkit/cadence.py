@@ -152,7 +152,7 @@ def _matrix_gaps(m, context) -> list[str]:
     if b.unserved > 1e-9:
         out.append(f"{100 * b.unserved:.3f}% of requests reach no path that answers them; end the chain with a path that always answers")
     if context is not None and b.blended_cost_per_1m_usd > context.cost_ceiling_per_1m_usd:
-        out.append(f"blended cost ${b.blended_cost_per_1m_usd:,.2f} per 1M calls is over the "
+        out.append(f"blended cost ${b.blended_cost_per_1m_usd:,.2f} per 1M requests is over the "
                    f"${context.cost_ceiling_per_1m_usd:,.2f} ceiling")
     return out
 

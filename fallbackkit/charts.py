@@ -106,10 +106,10 @@ def cost_vs_coverage(design_or_rows, path: str = "cache", coverages: Sequence[fl
         rows = sweep_coverage(design_or_rows, path, coverages, n_requests=n_requests, seed=seed, **kwargs)
     data = alt.Data(values=[{**r, "p999_ms": r["p99.9_ms"]} for r in rows])
     x = alt.X("coverage_pct:Q", title=f"{path} coverage (% of requests reaching it)")
-    tip = [alt.Tooltip("coverage_pct:Q"), alt.Tooltip("cost_per_1m_usd:Q", format="$,.2f"),
+    tip = [alt.Tooltip("coverage_pct:Q"), alt.Tooltip("cost_per_1m_requests_usd:Q", format="$,.2f"),
            alt.Tooltip("p999_ms:Q", format=",.1f"), alt.Tooltip("slo_attainment:Q", format=".5f")]
     cost = alt.Chart(data).mark_line(point=True).encode(
-        x=x, y=alt.Y("cost_per_1m_usd:Q", title="cost per 1M requests ($)", scale=alt.Scale(zero=False)),
+        x=x, y=alt.Y("cost_per_1m_requests_usd:Q", title="cost per 1M requests ($)", scale=alt.Scale(zero=False)),
         tooltip=tip).properties(width=300, height=240, title="cost vs coverage")
     tail = alt.Chart(data).mark_line(point=True, color="#b00020").encode(
         x=x, y=alt.Y("p999_ms:Q", title="p99.9 latency (ms)", scale=alt.Scale(zero=False)),

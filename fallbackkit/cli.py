@@ -7,6 +7,7 @@ expected) and exits 2; it never shows a traceback unless FALLBACKKIT_DEBUG=1.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import re
 import sys
@@ -191,13 +192,34 @@ def cmd_incidents(args) -> int:
     return EXIT_OK
 
 
+def cmd_replay(args) -> int:
+    import json
+
+    from .design import Design
+    from .problems import Problem
+    from .simulation.replay import replay
+    comps = args.components if args.components in ("api", "all") else [c.strip() for c in args.components.split(",") if c.strip()]
+    design = Design.load(args.file)
+    flags = {"since": "--since", "until": "--until", "provider": "--provider", "rps": "--rps", "seed": "--seed",
+             "quiet_sample": "--quiet-sample", "degraded_error_rate": "--degraded-error-rate", "method": "--method"}
+    try:
+        r = replay(design, args.incidents, args.provider, since=args.since, until=args.until, seed=args.seed,
+                   method=args.method, quiet_sample=args.quiet_sample, degraded_error_rate=args.degraded_error_rate,
+                   components=comps, rps=args.rps)
+    except DesignError as exc:   # an argument's problem names the flag; a file's keeps its file
+        raise DesignError([Problem(flags[p.path], p.message, "command line") if p.path in flags and p.file is None
+                           else p if p.file else p.located(args.file) for p in exc.problems]) from None
+    print(json.dumps(r.to_dict(), indent=2) if args.format == "json" else r.to_markdown() if args.format == "md" else r.to_text())
+    return EXIT_OK
+
+
 def _count(text: str) -> int:
     """A request count: 1000000, 1_000_000 or 1e6."""
     try:
         value = float(text.replace("_", ""))
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number; expected e.g. 100000 or 1e6") from None
-    if value != int(value):
+    if not math.isfinite(value) or value != int(value):
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of requests")
     return int(value)
 
@@ -214,9 +236,9 @@ def cmd_simulate(args) -> int:
     if args.seed < 0:
         raise UsageError(f"--seed is {args.seed}; expected a whole number ≥ 0")
     d = Design.load(args.file)
-    outages = [Outage.parse(o) for o in args.outage]
     show_bar = not args.no_progress and args.requests >= 1_000_000
     try:
+        outages = [Outage.parse(o) for o in args.outage]
         r = simulate(d, args.requests, args.seed, outages=outages, rps=args.rps, progress=True if show_bar else None)
     except DesignError as exc:
         _, lines = read_document(args.file)
@@ -252,7 +274,11 @@ def cmd_router(args) -> int:
     from . import routers
     from .design import Design
     d = Design.load(args.file)
-    result = routers.router_config(d, args.to)
+    try:
+        base_urls = routers.parse_base_urls(args.base_url, d)
+    except ValueError as exc:
+        raise UsageError(f"{args.file}: {exc}") from None
+    result = routers.router_config(d, args.to, base_urls)
     text = result.to_text()
     if args.out:
         from .files import atomic_write_text
@@ -265,6 +291,28 @@ def cmd_router(args) -> int:
         sys.stdout.write(text)
     # What was dropped goes to stderr, so stdout stays a valid config.
     print(result.dropped_text(), file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_alerts(args) -> int:
+    from . import alerts
+    from .design import Design
+    from .files import atomic_write_text, dump_yaml
+    d = Design.load(args.file)
+    outputs = [(args.out, alerts.rules_text(d))]
+    if args.openslo:
+        outputs.append((args.openslo, dump_yaml(alerts.openslo(d))))
+    for out, _ in outputs:
+        if out and Path(out).exists() and not args.force:
+            raise UsageError(f"{out}: already exists; pass --force to overwrite it")
+    for out, text in outputs:
+        if out:
+            atomic_write_text(Path(out), text)
+            print(f"wrote {out}")
+        else:
+            sys.stdout.write(text)
+    for w in alerts.warnings(d):
+        print(f"warning: {w}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -350,7 +398,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run every notebook for every scenario with a progress bar. A failing run is a row in the\n"
                     "summary (exit 1), never the end of the batch. Writes DIR/summary.csv and DIR/summary.html.\n\n"
                     "  fallbackkit run-all --scenarios all --out runs/\n"
-                    "  fallbackkit run-all --scenarios rag-search,voice-assistant --notebooks 'solutions/*.ipynb' --out runs/")
+                    "  fallbackkit run-all --scenarios rag-search,voice-assistant --notebooks 'fallbackkit/data/solutions/*.ipynb' --out runs/")
     s.add_argument("--scenarios", default="all", help="'all' or a comma-separated list (default: all)")
     s.add_argument("--notebooks", nargs="+", help="notebook paths or globs (default: notebooks/*.ipynb)")
     s.add_argument("-p", "--param", action="append", metavar="NAME=VALUE", help="set a parameter for every run")
@@ -437,6 +485,37 @@ of that name.
     s.set_defaults(func=cmd_incidents)
 
     s = sub.add_parser(
+        "replay", help="replay a real incident history against the design at its traffic",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="""\
+Turn each incident of a provider into an outage (impact major/critical) or a degradation
+(minor: a raised error rate) on the paths that depend on it (`provider:` or the model id's
+prefix, openai/gpt-4o -> openai), simulate the span at context.traffic.requests_per_day,
+and print SLO attainment and error budget per SLO window, the worst rolling window,
+incident-minutes the chain hid and exposed, measured provider overlap and occurrence rates
+to put in the taxonomy. Quiet time is sampled and weighted; incident time runs in full.
+
+  fallbackkit replay design.yaml --incidents bundled --provider openai
+  fallbackkit replay design.yaml --since 2023-09-01 --until 2024-09-01 --format md""")
+    s.add_argument("file", help="design file")
+    s.add_argument("--incidents", default="bundled", help="incident file (.csv, .csv.gz, .json) or `bundled` (default)")
+    s.add_argument("--provider", default=None, help="replay only this provider's incidents (default: every provider a path uses)")
+    s.add_argument("--since", default=None, help="start of the span, e.g. 2023-09-01 (default: the history's first day)")
+    s.add_argument("--until", default=None, help="end of the span, exclusive (default: the day after the last incident)")
+    s.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    s.add_argument("--method", choices=["stratified", "brute"], default="stratified",
+                   help="stratified (fast, default) or brute (every request simulated: the check)")
+    s.add_argument("--quiet-sample", type=_count, default=1_000_000, metavar="N",
+                   help="requests sampled to stand for quiet time (default 1e6)")
+    s.add_argument("--degraded-error-rate", type=float, default=0.1, metavar="SHARE",
+                   help="share of calls failing during a minor incident (default 0.1)")
+    s.add_argument("--components", default="api",
+                   help="api (default: the provider's API component, or none named), all, or a comma list")
+    s.add_argument("--rps", type=float, default=None, help="arrival rate (default: requests_per_day / 86400)")
+    s.add_argument("--format", choices=["text", "json", "md"], default="text", help="output format (default text)")
+    s.set_defaults(func=cmd_replay)
+
+    s = sub.add_parser(
         "simulate", help="simulate the recovery workflow over N requests; derive shares, percentiles, cost",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description="""\
@@ -486,9 +565,26 @@ attainment and error-budget burn. Same seed, same numbers.
                     "  fallbackkit router support_chat.yaml --to litellm > litellm_config.yaml")
     s.add_argument("file", help="design file")
     s.add_argument("--to", required=True, choices=["litellm", "portkey"], help="which router")
+    s.add_argument("--base-url", action="append", metavar="PATH_ID=URL",
+                   help="serve model path PATH_ID from this OpenAI-compatible host (repeatable), "
+                        "e.g. --base-url primary=http://127.0.0.1:8000/v1")
     s.add_argument("--out", help="write to this file instead of stdout")
     s.add_argument("--force", action="store_true", help="overwrite --out if it exists")
     s.set_defaults(func=cmd_router)
+
+    s = sub.add_parser(
+        "alerts", help="turn the SLO and the failure taxonomy into Prometheus alerting rules",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Write Prometheus rules: the SLO as multi-window, multi-burn-rate alerts (page at\n"
+                    "14.4x over 1h/5m and 6x over 6h/30m, ticket at 1x over 3d/6h) with recording rules\n"
+                    "for the error ratio, and one alert per failure mode from its detection signal.\n"
+                    "Check the file with `promtool check rules`. Metric names: docs/exports.md.\n\n"
+                    "  fallbackkit alerts support_chat.yaml --out rules.yml --openslo slo.yaml")
+    s.add_argument("file", help="design file")
+    s.add_argument("--out", help="write the rules to this file instead of stdout")
+    s.add_argument("--openslo", metavar="FILE", help="also write the SLO as an OpenSLO v1 document")
+    s.add_argument("--force", action="store_true", help="overwrite existing files")
+    s.set_defaults(func=cmd_alerts)
 
     for register in EXTRA_COMMANDS:
         register(sub)

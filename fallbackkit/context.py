@@ -43,17 +43,17 @@ class ProductContext(Artifact):
     description: str = ""
     traffic: Traffic
     slo: SLO
-    cost_ceiling_per_1m_usd: Annotated[Number, Field(ge=0, description="most the product may spend per 1M calls, USD")]
+    cost_ceiling_per_1m_usd: Annotated[Number, Field(ge=0, description="most the product may spend per 1M requests, USD")]
 
     def to_text(self) -> str:
         return (f"{self.name}\n  SLO: {self.slo}\n  traffic: {self.traffic.requests_per_day:,.0f} requests/day, "
-                f"peak {self.traffic.peak_rps:,.0f} rps\n  cost ceiling: ${self.cost_ceiling_per_1m_usd:,.2f} per 1M calls")
+                f"peak {self.traffic.peak_rps:,.0f} rps\n  cost ceiling: ${self.cost_ceiling_per_1m_usd:,.2f} per 1M requests")
 
     def to_html(self) -> str:
         from . import display
         return display.key_value_html(self.name, [
             ("SLO", str(self.slo)),
             ("Traffic", f"{self.traffic.requests_per_day:,.0f} requests/day, peak {self.traffic.peak_rps:,.0f} rps"),
-            ("Cost ceiling", f"${self.cost_ceiling_per_1m_usd:,.2f} per 1M calls"),
+            ("Cost ceiling", f"${self.cost_ceiling_per_1m_usd:,.2f} per 1M requests"),
             ("Description", self.description),
         ])

@@ -13,13 +13,14 @@ from __future__ import annotations
 import json
 import os
 from importlib import resources
-from typing import Literal
+from typing import Any, Callable, Literal
 
+from . import store
 from .artifact import Artifact
 from .context import ProductContext
 from .matrix import Budget, LatencyBudgetMatrix
 from .postmortem import PostMortemLoop
-from .problems import Problem
+from .problems import DesignError, Problem
 from .taxonomy import FailureTaxonomy
 from .workflow import RecoveryWorkflow
 
@@ -80,6 +81,91 @@ class Design(Artifact):
             out.append(Problem("matrix.slo", "differs from context.slo; state the SLO once, in the context"))
         return out
 
+    # -- saving: one artifact at a time, merged into the file as it is now -----------------
+    def save(self, path: str | os.PathLike, check: bool = True) -> str:
+        """Save the design through the one save, merging per artifact.
+
+        If this design was loaded from ``path``, only the artifacts it changed are written;
+        artifacts someone else changed in the file meanwhile are kept (and this object takes
+        them up), and an artifact changed on both sides is refused
+        (:class:`~fallbackkit.store.ConflictError`). A design not loaded from ``path``
+        replaces the file's contents. Comments and layout of a YAML file are kept either way.
+        """
+        if check:
+            probs = self.problems()
+            if probs:
+                raise DesignError([p.located(str(path)) for p in probs])
+        mine, base = self.to_dict(), self.base_for(path)
+
+        def merge(cur: Design | None, raw: Any) -> dict:
+            if base is None:
+                return mine
+            if cur is None:
+                if raw is not None:
+                    store.fail(path, "not saved: the file changed on disk since it was loaded and no longer "
+                                     "loads as a design; fix or remove it first", store.ConflictError)
+                return mine
+            disk = cur.to_dict()
+            out = dict(disk)
+            for name, value in mine.items():
+                if value == base.get(name) or disk.get(name) == value:
+                    continue  # not changed here, or the same change on disk
+                if disk.get(name) != base.get(name):
+                    store.fail(path, f"not saved: the {name} changed on disk since this design was loaded, "
+                                     f"and here too; load the file again and redo the change", store.ConflictError)
+                out[name] = value
+            return out
+
+        saved = _save(path, merge, check)
+        if saved.to_dict() != mine:
+            for name in ARTIFACTS:
+                setattr(self, name, getattr(saved, name))
+        self._remember(path)
+        return str(path)
+
+    @classmethod
+    def edit_file(cls, path: str | os.PathLike, edit: Callable[["Design"], "Design"],
+                  start: "Design | None" = None) -> "Design":
+        """Apply ``edit`` to the design in ``path`` as it is now, and save what it changed.
+
+        Under the file's lock the design is re-read, ``edit(current)`` returns the edited
+        design, the result is validated as a whole (so an edit is checked against the other
+        artifacts as they are on disk now), and only the parts that differ are written.
+        ``start`` stands in when there is no file yet. Returns the design now in the file.
+        Raises DesignError (or :class:`~fallbackkit.store.SaveError`) with the reasons when
+        it refuses; the file is then unchanged.
+        """
+        def merge(cur: Design | None, raw: Any) -> dict:
+            if cur is None:
+                if raw is not None or start is None:
+                    store.fail(path, "not saved: the file does not load as a design; fix it first")
+                cur = start
+            return edit(cur).to_dict()
+        return _save(path, merge, True)
+
+    @classmethod
+    def save_artifact(cls, path: str | os.PathLike, name: str, artifact: Artifact,
+                      base: dict | None = None, start: "Design | None" = None) -> "Design":
+        """Replace one artifact (``name``: one of :data:`ARTIFACTS`) in the design file.
+
+        ``base`` is that artifact's ``to_dict()`` as the editor last read it: if the file's
+        copy has changed since (and differs from ``artifact``) the save is refused with a
+        :class:`~fallbackkit.store.ConflictError` instead of overwriting the other edit.
+        Returns the design now in the file (validated with the file's other artifacts).
+        """
+        if name not in ARTIFACTS:
+            raise KeyError(f"unknown artifact {name!r}; expected one of {', '.join(ARTIFACTS)}")
+        new = artifact.to_dict()
+
+        def edit(cur: Design) -> Design:
+            disk = getattr(cur, name).to_dict()
+            if base is not None and disk != base and disk != new:
+                store.fail(path, f"not saved: the {name} in the file changed since this editor read it "
+                                 "(another editor or a text editor); reload, then redo the change",
+                           store.ConflictError)
+            return cur.model_copy(update={name: artifact})
+        return cls.edit_file(path, edit, start=start)
+
     # -- derived views --------------------------------------------------------------------
     def budget(self) -> Budget:
         """The matrix's arithmetic against the product's SLO."""
@@ -115,6 +201,29 @@ class Design(Artifact):
         schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
         schema["title"] = "fallbackkit design"
         return schema
+
+
+def _save(path: str | os.PathLike, merge: Callable[[Design | None, Any], dict], check: bool) -> Design:
+    """The one save, for designs: ``merge(current design or None, raw data)`` gives the new
+    contents under the lock; they are validated whole and written where they differ."""
+    result: list[Design] = []
+
+    def change(cur: store.Current):
+        current = None
+        if cur.data is not None:
+            try:
+                current = Design.from_dict(cur.data, str(path), check=False)
+            except DesignError:
+                current = None
+        data = merge(current, cur.data)
+        saved = Design.from_dict(data, str(path), check=check)
+        result.append(saved)
+        old = current.to_dict() if current is not None else cur.data
+        return old, saved.to_dict()
+    store.save(path, change, normalize=lambda data: Design.from_dict(data, check=False).to_dict())
+    saved = result[0]
+    saved._remember(path)
+    return saved
 
 
 def load(path: str | os.PathLike) -> Design:

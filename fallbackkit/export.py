@@ -311,7 +311,7 @@ def matrix_html(design: "Design", chart_svg: str) -> str:
     annual = _annual_cost(design)
     summary = b.summary_lines() + [
         f"at {design.context.traffic.requests_per_day:,.0f} requests/day: ${annual:,.0f} a year "
-        f"(ceiling ${design.context.cost_ceiling_per_1m_usd:,.2f} per 1M calls)"]
+        f"(ceiling ${design.context.cost_ceiling_per_1m_usd:,.2f} per 1M requests)"]
     body = ("<h2>Fallback paths, in chain order (declared)</h2>"
             "<p>A request tries each path in turn; coverage is the share of the requests reaching a path "
             "that it answers.</p>"
@@ -672,7 +672,7 @@ def index_html(design: "Design", dropped: dict[str, list[str]]) -> str:
     b = design.budget()
     body = ("<h2>Product</h2>" + table([{"": "SLO", "value": str(design.context.slo)},
                                         {"": "Budget", "value": b.verdict},
-                                        {"": "Blended cost", "value": f"${b.blended_cost_per_1m_usd:,.2f} per 1M calls"}],
+                                        {"": "Blended cost", "value": f"${b.blended_cost_per_1m_requests_usd:,.2f} per 1M requests"}],
                                        ["", "value"])
             + "<h2>Deliverables</h2><p>Each artifact stands alone: send each team its own page.</p>"
             "<table><thead><tr><th>artifact</th><th>for</th><th>length</th><th>files</th></tr></thead>"

@@ -162,6 +162,11 @@ class PiecewiseLogNormal(Sampler):
             self.slopes = ((self.logq[1] - self.logq[0]) / (self.z[1] - self.z[0]),
                            (self.logq[-1] - self.logq[-2]) / (self.z[-1] - self.z[-2]))
         self.description = description or "piecewise lognormal"
+        # the same function as knots extended linearly far beyond any normal draw (|z| ≤ 40): one interp
+        zf = 40.0 + abs(float(self.z[0])) + abs(float(self.z[-1]))
+        self._zx = np.concatenate([[-zf], self.z, [zf]])
+        self._lx = np.concatenate([[self.logq[0] + (-zf - self.z[0]) * self.slopes[0]], self.logq,
+                                   [self.logq[-1] + (zf - self.z[-1]) * self.slopes[1]]])
 
     def _from_z(self, z):
         z = np.asarray(z, dtype=float)
@@ -178,7 +183,8 @@ class PiecewiseLogNormal(Sampler):
             z *= self.slopes[0]
             z += mu
             return np.exp(z, out=z)
-        return self._from_z(z)
+        out = np.interp(z, self._zx, self._lx)
+        return np.exp(out, out=out)
 
     def quantile(self, q):
         return float(self._from_z(z_of(q)))

@@ -123,6 +123,33 @@ class CircuitBreaker(Model):
     cooldown_s: Annotated[Number, Field(gt=0)] = 30.0
 
 
+class StreamSpec(Model):
+    """The path streams its answer: how long the stream runs and how it fails after the first token.
+
+    The path's ``latency`` is then the time to its *first* token; ``duration`` is the time
+    from the first token to the last, so time to last token = latency + duration. Once the
+    first token is sent a gateway cannot fall back: a stream that errors or stalls after it
+    leaves the user with a partial answer (unless ``continuation`` re-requests the rest).
+    """
+
+    duration: LatencySpec = Field(description="time from the first token to the last (generation time)")
+    midstream_error_rate: Annotated[Number, Field(
+        ge=0, le=1, description="share of started streams that error after the first token (seen at once)")] = 0.0
+    stall_rate: Annotated[Number, Field(
+        ge=0, le=1, description="share of started streams whose tokens stop (seen only by the stall timeout)")] = 0.0
+    stall_timeout_ms: Annotated[Number, Field(
+        gt=0, description="inter-token stall timeout: a stream silent this long is cut; unset = never cut")] | None = None
+    continuation: bool = Field(
+        False, description="on a mid-stream failure, re-request the rest on the same path (one more call)")
+
+    @model_validator(mode="after")
+    def _rates(self):
+        if self.midstream_error_rate + self.stall_rate > 1:
+            raise ValueError(f"midstream_error_rate + stall_rate is {self.midstream_error_rate + self.stall_rate:g}; "
+                             "expected at most 1 (they are shares of the same started streams)")
+        return self
+
+
 class FallbackPath(Model):
     id: Id
     name: Annotated[str, Field(min_length=1)]
@@ -148,6 +175,8 @@ class FallbackPath(Model):
     retry: RetryPolicy | None = None
     hedge: HedgePolicy | None = None
     circuit_breaker: CircuitBreaker | None = None
+    stream: StreamSpec | None = Field(
+        None, description="the path streams: latency is then time to first token; see StreamSpec")
 
     @property
     def timeout_miss(self) -> float:
@@ -198,8 +227,13 @@ class PathBudget:
     deadline_left_ms: float       # SLO threshold minus worst time spent before it
     timeout_ms: float | None
     served_tail_ms: float | None  # worst-case latency of a request it answers
-    cost_per_1m_usd: float        # contribution to the blended cost
+    cost_per_1m_requests_usd: float  # its part of the blended cost: USD per 1M requests (not calls to it)
     over_by_ms: float | None      # > 0 when a request served here misses the SLO threshold
+
+    @property
+    def cost_per_1m_usd(self) -> float:
+        """Old name of :attr:`cost_per_1m_requests_usd` (per 1M *requests*), kept for callers."""
+        return self.cost_per_1m_requests_usd
 
     @property
     def verdict(self) -> str:
@@ -239,8 +273,14 @@ class Budget:
         return max(0.0, 1.0 - self.served)
 
     @property
+    def blended_cost_per_1m_requests_usd(self) -> float:
+        """USD per 1M user requests: Σ reach × calls per request × the path's price per 1M calls."""
+        return sum(r.cost_per_1m_requests_usd for r in self.rows)
+
+    @property
     def blended_cost_per_1m_usd(self) -> float:
-        return sum(r.cost_per_1m_usd for r in self.rows)
+        """Old name of :attr:`blended_cost_per_1m_requests_usd` (per 1M *requests*), kept for callers."""
+        return self.blended_cost_per_1m_requests_usd
 
     @property
     def over_budget(self) -> list[PathBudget]:
@@ -261,7 +301,7 @@ class Budget:
             "path": r.id, "kind": r.kind, "reach %": round(100 * r.reach, 3), "serves %": round(100 * r.share, 3),
             "attempts": round(r.attempts, 4), "deadline left ms": round(r.deadline_left_ms, 1),
             "timeout ms": r.timeout_ms, "served tail ms": r.served_tail_ms,
-            "cost/1M $": round(r.cost_per_1m_usd, 2), "verdict": r.verdict,
+            "cost/1M req $": round(r.cost_per_1m_requests_usd, 2), "verdict": r.verdict,
         } for r in self.rows]
 
     def to_frame(self):
@@ -280,7 +320,7 @@ class Budget:
                f"coverage: {100 * self.served:.3f}% served, {100 * self.unserved:.3f}% unserved",
                f"retry share: {100 * self.retry_share:.2f}% of requests vs budget {100 * self.retry_budget:g}%"
                + (" (over budget)" if self.retry_share > self.retry_budget else ""),
-               f"blended cost: ${self.blended_cost_per_1m_usd:,.2f} per 1M calls"]
+               f"blended cost: ${self.blended_cost_per_1m_requests_usd:,.2f} per 1M requests"]
         out += [r_.id + f": timeout {r_.timeout_ms:g} ms exceeds the {r_.deadline_left_ms:,.0f} ms left of the deadline"
                 for r_ in self.rows if not r_.timeout_fits]
         return out + self.notes
@@ -351,7 +391,7 @@ class LatencyBudgetMatrix(Artifact):
             rows.append(PathBudget(
                 id=p.id, kind=p.kind, reach=reach, share=reach * serve, attempts=attempts,
                 deadline_left_ms=slo.threshold_ms - spent, timeout_ms=p.timeout_ms,
-                served_tail_ms=tail, cost_per_1m_usd=reach * attempts * p.cost_per_1m_usd,
+                served_tail_ms=tail, cost_per_1m_requests_usd=reach * attempts * p.cost_per_1m_usd,
                 over_by_ms=over))
             give_up = p.give_up_ms()
             if give_up is None:

@@ -56,7 +56,7 @@ def test_missing_file_and_usage_errors(tmp_path):
 def test_show_artifacts():
     code, out, _ = run("show", fk.default_design_path(), "--artifact", "budget")
     assert code == 0
-    assert "rule_engine" in out and "blended cost: $1,200.64 per 1M calls" in out
+    assert "rule_engine" in out and "blended cost: $1,200.64 per 1M requests" in out
     code, out, _ = run("show", fk.default_design_path(), "--artifact", "workflow", "--mermaid")
     assert out.startswith("flowchart TD")
     code, out, _ = run("show", fk.default_design_path(), "--artifact", "taxonomy")

@@ -1,10 +1,11 @@
-"""The exported LiteLLM config, loaded into the real ``litellm.Router`` and driven offline.
+"""The exported LiteLLM config, loaded into the real ``litellm.Router``, against local upstreams.
 
-Every deployment answers with litellm's own mocks (``mock_response`` naming a litellm
-exception, ``mock_timeout``), so no request leaves the machine; a socket guard fails the
-test if anything tries. For each failure category the test records which deployment each
-call went to and checks the sequence — models and retry counts — against what the design's
-workflow prescribes (``routers.prescribed_attempts``) and against a hand-written literal.
+Every model path points (``--base-url``) at a local OpenAI-compatible mock
+(tests/gateway_mock.py) that answers 429, 500, a 400 context-length or content-policy error,
+or stalls past the timeout; a socket guard fails the test on any connection that is not to
+127.0.0.1. For every bundled design and failure class the calls each upstream received, in
+order, must equal what the export says LiteLLM does (``export.attempts``) and what the
+workflow prescribes (``routers.prescribed_attempts``) unless the export lists the difference.
 
 Needs the optional ``router`` extra (``pip install -e .[router]``; ``make test`` installs it).
 """
@@ -14,12 +15,10 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
-from pathlib import Path
 
 import pytest
 import yaml
 
-import fallbackkit as fk
 from fallbackkit import routers
 
 # litellm fetches its model-cost map from the network at import unless told not to.
@@ -31,128 +30,162 @@ litellm = pytest.importorskip(
                       "(pip install -c constraints.txt -e '.[router]'; `make test` installs it)")
 from litellm import Router  # noqa: E402
 
-DESIGN = Path(__file__).parent / "data" / "router_design.yaml"
+from gateway_mock import DESIGNS, Upstream, base_urls, cases, load_design  # noqa: E402
+
 # litellm leaves its logging coroutines pending when asyncio.run closes the loop; harmless here.
 pytestmark = pytest.mark.filterwarnings("ignore:coroutine .* was never awaited:RuntimeWarning")
-
-#: What each failure category looks like to litellm: deployment params that make a call fail so.
-MOCKS = {
-    "resource_exhaustion": {"mock_response": "litellm.RateLimitError"},
-    "dependency_failure": {"mock_response": "litellm.InternalServerError"},
-    "context_window": {"mock_response": "litellm.ContextWindowExceededError"},
-    # OpenAI's wording of a rejected prompt; litellm maps it to ContentPolicyViolationError.
-    "policy_violation": {"mock_response": "Exception: content_filter_policy: invalid_request_error content_policy_violation"},
-    "latency_breach": {"mock_timeout": True},
-}
+KEYS = ("OPENAI", "ANTHROPIC", "GEMINI", "MISTRAL", "AZURE", "GROQ")
 
 
 @pytest.fixture(autouse=True)
-def no_network(monkeypatch):
-    """Fail on any outbound connection: the router must run fully offline."""
-    def refuse(self, address, *a, **k):
-        raise AssertionError(f"network access attempted: {address!r}")
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
-    for var in ("OPENAI", "ANTHROPIC", "GEMINI", "MISTRAL"):
-        monkeypatch.setenv(f"{var}_API_KEY", "sk-test-not-a-key")
+def loopback_only(monkeypatch):
+    """Fail on any connection that is not to 127.0.0.1: the router must run fully offline."""
+    real = socket.socket.connect
+
+    def guarded(self, address, *a, **k):
+        if not (isinstance(address, tuple) and address[0] in ("127.0.0.1", "::1")):
+            raise AssertionError(f"network access attempted: {address!r}")
+        return real(self, address, *a, **k)
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+    for var in KEYS:
+        monkeypatch.setenv(f"{var}_API_KEY", f"sk-test-{var.lower()}")
 
 
 @pytest.fixture(scope="module")
-def design():
-    return fk.load(DESIGN)
+def upstream():
+    up = Upstream()
+    yield up
+    up.close()
 
 
-@pytest.fixture(scope="module")
-def config(design):
+def build(design, upstream, monkeypatch=None) -> tuple[Router, routers.RouterExport]:
+    export = routers.litellm_config(design, base_urls(design, upstream))
     # Through the text a user would save, so the YAML itself is what litellm loads.
-    return yaml.safe_load(routers.litellm_config(design).to_text())
+    config = yaml.safe_load(export.to_text())
+    router = Router(model_list=config["model_list"], **config["router_settings"])
+    if monkeypatch is not None:
+        # Backoff waits change no counts; litellm's own, skipped so the test takes seconds.
+        monkeypatch.setattr(router, "_time_to_sleep_before_retry", lambda *a, **k: 0)
+    return router, export
 
 
-def drive(config: dict, fail: str, succeed: str | None = None, monkeypatch=None) -> tuple[list[str], object]:
-    """Run one request through a Router built from ``config``; every deployment fails with
-    category ``fail`` except ``succeed``. Returns the deployments called, in order, and the
-    response (or the exception the router finally raised)."""
-    model_list = []
-    for dep in config["model_list"]:
-        dep = {**dep, "litellm_params": dict(dep["litellm_params"])}
-        if dep["model_name"] == succeed:
-            dep["litellm_params"]["mock_response"] = f"answer from {succeed}"
-        else:
-            dep["litellm_params"].update(MOCKS[fail])
-        model_list.append(dep)
-    router = Router(model_list=model_list, **config["router_settings"])
-    # Backoff waits change no counts; skip them so the test takes milliseconds, not seconds.
-    monkeypatch.setattr(router, "_time_to_sleep_before_retry", lambda *a, **k: 0)
-
-    calls: list[str] = []
-    real = litellm.acompletion
-
-    async def recording(*args, **kwargs):
-        calls.append((kwargs.get("model_info") or {}).get("id"))
-        return await real(*args, **kwargs)
-
-    monkeypatch.setattr(litellm, "acompletion", recording)
-    entry = routers.entry_path(fk.load(DESIGN))
-
+def call(router: Router, entry: str):
     async def one():
         try:
             return await router.acompletion(model=entry, messages=[{"role": "user", "content": "hi"}])
         except Exception as exc:  # noqa: BLE001 - the final error is part of the outcome
             return exc
-
-    return calls, asyncio.run(one())
-
-
-def expand(attempts: list[tuple[str, int]]) -> list[str]:
-    return [pid for pid, n in attempts for _ in range(n)]
+    return asyncio.run(one())
 
 
-# Hand-derived from tests/data/router_design.yaml: primary retries 2x on 429/5xx/timeouts,
-# backup retries 1x on 429 only; context overflow goes to long_context, a blocked input
-# to policy_alt; neither is retried.
-EXPECTED = {
-    "resource_exhaustion": ["primary"] * 3 + ["backup"] * 2,
-    # LiteLLM cannot retry a 5xx on a one-deployment group; the export says so (see below).
-    "dependency_failure": ["primary", "backup"],
-    "latency_breach": ["primary"] * 3 + ["backup"],
-    "context_window": ["primary", "long_context"],
-    "policy_violation": ["primary", "policy_alt"],
-}
-
-
-@pytest.mark.parametrize("category", list(EXPECTED))
-def test_router_follows_the_workflow_when_every_model_fails(category, design, config, monkeypatch):
-    calls, outcome = drive(config, category, monkeypatch=monkeypatch)
-    prescribed = expand(routers.prescribed_attempts(design, category))
-    if category == "dependency_failure":
-        # The design retries 5xx twice on primary; LiteLLM cannot, and the export reports it.
-        assert prescribed == ["primary"] * 3 + ["backup"]
-        dropped = routers.litellm_config(design).dropped
-        assert any("5xx" in d and "'primary'" in d for d in dropped), dropped
-        prescribed = [p for p, _ in routers.prescribed_attempts(design, category)]
-    assert prescribed == EXPECTED[category]
-    assert calls == prescribed, f"{category}: litellm tried {calls}, the workflow prescribes {prescribed}"
+@pytest.mark.parametrize("name,failure", cases())
+def test_router_makes_the_calls_the_workflow_prescribes(name, failure, upstream, monkeypatch):
+    design = load_design(name, failure)
+    router, export = build(design, upstream, monkeypatch)
+    category = routers.FAILURE_CLASSES[failure]
+    upstream.behave(failure)
+    outcome = call(router, routers.entry_path(design))
+    observed = upstream.called()
+    expected = routers.expand(export.attempts[category])
+    assert observed == expected, f"{name}/{failure}: litellm called {observed}, export says {expected}"
+    prescribed = routers.expand(routers.prescribed_attempts(design, category))
+    if observed != prescribed:
+        assert any(d.startswith(f"{failure} ({category})") for d in export.dropped), (observed, prescribed)
+    else:
+        assert not any(d.startswith(f"{failure} (") for d in export.dropped)
     assert isinstance(outcome, Exception)  # nothing left to try: the caller's static path takes over
+    # The key came from the environment reference, never from the file.
+    assert all(auth.startswith("Bearer sk-test-") for _, auth in upstream.calls), upstream.calls
 
 
-@pytest.mark.parametrize("category,rescuer", [
-    ("resource_exhaustion", "backup"),
-    ("context_window", "long_context"),
-    ("policy_violation", "policy_alt"),
-])
-def test_router_answers_from_the_prescribed_fallback(category, rescuer, config, monkeypatch):
-    calls, outcome = drive(config, category, succeed=rescuer, monkeypatch=monkeypatch)
+@pytest.mark.parametrize("name", list(DESIGNS))
+def test_router_answers_from_the_last_model_that_works(name, upstream, monkeypatch):
+    design = load_design(name, "5xx")
+    router, export = build(design, upstream, monkeypatch)
+    last = export.attempts["dependency_failure"][-1][0]
+    upstream.behave("5xx", ok=[last])
+    outcome = call(router, routers.entry_path(design))
     assert not isinstance(outcome, Exception), outcome
-    assert outcome.choices[0].message.content == f"answer from {rescuer}"
-    assert calls[-1] == rescuer and calls[0] == "primary"
-    assert calls.count("primary") == (3 if category == "resource_exhaustion" else 1)
+    assert outcome.choices[0].message.content == f"answer from {last}"
 
 
-def test_timeouts_come_from_the_matrix(config, design):
+def test_deployment_ids_are_distinct_and_retries_sit_on_the_deployment(upstream):
+    design = load_design("router_design", "429")
+    config = routers.litellm_config(design, base_urls(design, upstream)).config
+    for dep in config["model_list"]:
+        assert dep["model_info"]["id"] != dep["model_name"]
     by_name = {d["model_name"]: d["litellm_params"] for d in config["model_list"]}
+    assert by_name["primary"]["num_retries"] == 2 and by_name["backup"]["num_retries"] == 0
+    assert config["router_settings"]["num_retries"] == 0
     for p in design.matrix.paths:
         if p.model:
             assert by_name[p.id]["timeout"] == p.timeout_ms / 1000
-    cb = design.matrix.path("primary").circuit_breaker
-    assert config["router_settings"]["cooldown_time"] == cb.cooldown_s
-    assert config["router_settings"]["allowed_fails"] == 10  # 50% of 20 requests
+            assert by_name[p.id]["api_key"].startswith("os.environ/")
+
+
+def test_cooldown_cools_the_primary_and_never_the_backup(upstream, monkeypatch):
+    """With every call a 429, the entry's breaker (allowed_fails) cools the primary down; the
+    backup has no breaker (cooldown_time 0 on its deployment) and keeps being called."""
+    design = load_design("router_design", "429")
+    router, export = build(design, upstream, monkeypatch)
+    allowed = export.config["router_settings"]["allowed_fails"]
+    upstream.behave("429")
+    per_request = []
+    for _ in range(allowed // 3 + 4):
+        before = len(upstream.calls)
+        call(router, "primary")
+        per_request.append(upstream.called()[before:])
+    assert per_request[0] == ["primary"] * 3 + ["backup"] * 2
+    cooled = [i for i, calls in enumerate(per_request) if "primary" not in calls]
+    assert cooled, f"the primary was never cooled down: {per_request}"
+    assert all(calls.count("backup") == 2 for calls in per_request), per_request
+
+
+def test_same_ids_break_5xx_retries(upstream, monkeypatch):
+    """The trap the distinct ids avoid: model_info.id == model_name stops 5xx retries."""
+    design = load_design("router_design", "5xx")
+    export = routers.litellm_config(design, base_urls(design, upstream))
+    config = yaml.safe_load(export.to_text())
+    for dep in config["model_list"]:
+        dep["model_info"]["id"] = dep["model_name"]
+    router = Router(model_list=config["model_list"], **config["router_settings"])
+    monkeypatch.setattr(router, "_time_to_sleep_before_retry", lambda *a, **k: 0)
+    upstream.behave("5xx")
+    call(router, "primary")
+    assert upstream.called()[:2] == ["primary", "backup"]
+
+
+def test_cli_points_paths_at_custom_hosts(capsys):
+    from fallbackkit.cli import main
+    assert main(["router", str(DESIGNS["router_design"]), "--to", "litellm",
+                 "--base-url", "primary=http://127.0.0.1:9/v1", "--base-url", "backup=http://127.0.0.1:9/b/"]) == 0
+    config = yaml.safe_load(capsys.readouterr().out)
+    by_name = {d["model_name"]: d["litellm_params"] for d in config["model_list"]}
+    assert by_name["primary"]["api_base"] == "http://127.0.0.1:9/v1" and by_name["primary"]["model"] == "openai/gpt-4o-mini"
+    assert by_name["backup"]["api_base"] == "http://127.0.0.1:9/b"
+    assert "api_base" not in by_name["long_context"] and by_name["long_context"]["model"] == "gemini/gemini-2.0-flash"
+    assert main(["router", str(DESIGNS["router_design"]), "--to", "portkey", "--base-url", "static=http://x"]) == 2
+    assert "'static' is not a model path" in capsys.readouterr().err
+
+
+def test_a_stream_that_breaks_after_the_first_token_does_not_fall_back(upstream, monkeypatch):
+    """Observed, and said in the export's notes: the caller gets the partial answer and an error;
+    the backup is never called."""
+    design = load_design("router_design", "429")
+    router, export = build(design, upstream, monkeypatch)
+    upstream.behave("midstream", ok=["backup"])
+
+    async def stream():
+        text = []
+        try:
+            resp = await router.acompletion(model="primary", messages=[{"role": "user", "content": "hi"}], stream=True)
+            async for chunk in resp:
+                text.append(chunk.choices[0].delta.content or "")
+        except Exception as exc:  # noqa: BLE001 - the error is the outcome
+            return "".join(text), exc
+        return "".join(text), None
+
+    text, error = asyncio.run(stream())
+    assert upstream.called() == ["primary"]
+    assert text == "partial " and isinstance(error, litellm.APIConnectionError)
+    assert any("after the first chunk does not fall back" in n for n in export.notes)

@@ -63,7 +63,7 @@ def test_timeout_then_constant_fallback_has_the_exact_cdf(default_data):
     assert r.quantile(0.5) == pytest.approx(60, rel=0.01)
     assert r.unserved == 0 and r.slo_attainment == 1.0
     # cost: every request calls the primary, the missed share also the fallback
-    assert r.cost_per_1m_usd == pytest.approx(1200 + 20 * r.path("cache").reach)
+    assert r.cost_per_1m_requests_usd == pytest.approx(1200 + 20 * r.path("cache").reach)
 
 
 def test_served_shares_equal_injected_rates(default_data):
@@ -186,7 +186,7 @@ def test_outage_window_and_circuit_breaker(default_data):
     r2 = simulate(Design.from_dict(no_breaker), n, seed=4, rps=100, outages=["primary:10m:20m"])
     assert r2.path("primary").skipped == 0
     assert r2.path("cache").p50 > 85 > r.path("cache").p50
-    assert r2.cost_per_1m_usd > r.cost_per_1m_usd   # every outage call to the primary is paid without a breaker
+    assert r2.cost_per_1m_requests_usd > r.cost_per_1m_requests_usd   # every outage call to the primary is paid without a breaker
     tl = r.timeline()
     assert len(tl) == 60 and tl[15]["share_primary"] < 0.1 < tl[5]["share_primary"]
 
@@ -238,10 +238,10 @@ def test_compare_states_the_risk_reduction(default_data):
     c = compare(without, with_cache, labels=("no cache", "cache"), n_requests=50_000, seed=1)
     first = c.statements[0]
     assert first.startswith("Adding the semantic response cache moves p99.9 from")
-    assert "per 1M calls" in first
+    assert "per 1M requests" in first and "per 1M calls" not in first
     a, b = c.a, c.b
     assert f"{a.percentiles['p99.9']:,.1f} ms to {b.percentiles['p99.9']:,.1f} ms" in first
-    assert b.cost_per_1m_usd > a.cost_per_1m_usd and "costs $" in first
+    assert b.cost_per_1m_requests_usd > a.cost_per_1m_requests_usd and "costs $" in first
 
 
 def test_bad_inputs_are_problems(default_data):
@@ -328,7 +328,7 @@ def test_charts_render_offline(default_data):
     assert {v["path"] for v in bars["data"]["values"]} <= set(shares)
     rows = sweep_coverage(d, "cache", [0, 100], n_requests=20_000, seed=1)
     # a miss costs a cache call too, so a full cache saves the rule-engine calls and their time
-    assert rows[0]["share"] == 0 and rows[1]["cost_per_1m_usd"] < rows[0]["cost_per_1m_usd"]
+    assert rows[0]["share"] == 0 and rows[1]["cost_per_1m_requests_usd"] < rows[0]["cost_per_1m_requests_usd"]
     assert rows[1]["p99.9_ms"] < rows[0]["p99.9_ms"]
     cc = charts.cost_vs_coverage(rows, "cache").to_dict()
     assert len(cc["hconcat"]) == 2

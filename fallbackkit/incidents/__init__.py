@@ -27,7 +27,8 @@ duration, never zero:
 One module per noun: ``lifecycle`` (stages, durations, impact levels, categories), ``reader``
 (CSV/JSON records), ``quality`` (the data-quality report), ``stats`` (duration summaries,
 recovery bands), ``log`` (:class:`IncidentLog`), ``review`` (the weekly review), ``feedback``
-(taxonomy feedback) and ``document`` (the post-mortem draft). :class:`ActionTracker` reads
+(taxonomy feedback), ``document`` (the post-mortem draft) and ``overlap`` (incident intervals and
+how much providers' incident time overlaps). :class:`ActionTracker` reads
 the post-mortem loop and lives in :mod:`fallbackkit.postmortem`; it is re-exported here.
 
 pandas is imported when a log is built, never by ``import fallbackkit``.
@@ -41,6 +42,7 @@ from .feedback import TaxonomyFeedback
 from .lifecycle import (CATEGORY_TO_TAXONOMY, DURATIONS, IMPACT_NAMES, IMPACT_SEVERITY, INCIDENT_CATEGORIES, METRICS,
                         NO_COMPONENT, RECOVERY_BANDS, SHORT_CITATION, SKEW_RATIO, SOURCE_CITATION, STAGES, categorize)
 from .log import IncidentLog, bundled_path
+from .overlap import ProviderOverlap, incident_intervals, provider_overlap
 from .quality import DataQuality
 from .review import WeeklyReview
 from .stats import MetricStats, MetricTable, RecoveryBands, recovery_band
@@ -50,4 +52,5 @@ __all__ = [
     "INCIDENT_CATEGORIES", "IncidentLog", "METRICS", "MetricStats", "MetricTable", "NO_COMPONENT", "PostMortemDocument",
     "RECOVERY_BANDS", "RecoveryBands", "SHORT_CITATION", "SKEW_RATIO", "SOURCE_CITATION", "STAGES", "TaxonomyFeedback",
     "WeeklyReview", "bundled_path", "categorize", "postmortem_document", "recovery_band",
+    "ProviderOverlap", "incident_intervals", "provider_overlap",
 ]

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-import html
 import os
 from dataclasses import dataclass
 from typing import Any
 
-from .lifecycle import CATEGORY_TO_TAXONOMY, SHORT_CITATION, STAGES, _impact_int, _impact_name, _text
+from ..display import esc_md
+from .lifecycle import (
+    CATEGORY_TO_TAXONOMY,
+    SHORT_CITATION,
+    STAGES,
+    _impact_int,
+    _impact_name,
+    _text,
+)
 
 
 @dataclass
@@ -37,13 +44,19 @@ class PostMortemDocument:
 
 
 def _md_cell(v: Any) -> str:
-    return html.escape(str(v), quote=False).replace("|", "\\|").replace("\n", " ")
+    """User text as one Markdown line (a table cell, a list item): no raw HTML, no maths."""
+    return esc_md(v)
 
 
 def _md(text: Any) -> str:
     """Status-page text as a Markdown-safe quote (no raw HTML, no headings hijacked)."""
-    s = html.escape(str(text or "").strip(), quote=False)
+    s = esc_md(str(text or "").strip(), inline=False)
     return "\n".join("> " + line if line.strip() else ">" for line in s.splitlines())
+
+
+def _md_block(text: Any) -> str:
+    """A free-text field (several lines allowed) as Markdown-safe paragraphs."""
+    return esc_md(str(text or "").strip(), inline=False)
 
 
 def _fmt_min(v: Any) -> str:
@@ -92,9 +105,10 @@ def _doc_from_log(inc: dict, design, template: list[str]) -> PostMortemDocument:
               ("status", "resolved" if pd.notna(inc["resolved"]) else "unresolved"),
               ("source", SHORT_CITATION)]
     s: dict[str, str] = {}
-    s["summary"] = (f"{inc['provider']} reported **{_md_cell(inc['title'])}** ({impact_name} impact) on {comps}, "
+    comps_md, prov_md = _md_cell(comps), _md_cell(inc["provider"])
+    s["summary"] = (f"{prov_md} reported **{_md_cell(inc['title'])}** ({impact_name} impact) on {comps_md}, "
                     f"first posted {stamp(first) if first else 'at an unknown time'}; time to resolve {_fmt_min(ttr)}.")
-    s["impact"] = (f"Impact level {impact_name} on {comps}. Users of a product depending on these components "
+    s["impact"] = (f"Impact level {impact_name} on {comps_md}. Users of a product depending on these components "
                    f"would have been on the fallback chain for {_fmt_min(ttr)}"
                    + (" (time to resolve is missing: the page only recorded the resolution)." if ttr is None or ttr != ttr else "."))
     pm = _text(inc.get("postmortem_description"))
@@ -105,7 +119,7 @@ def _doc_from_log(inc: dict, design, template: list[str]) -> PostMortemDocument:
     res = [f"- {st}: {_md(inc[f'{st}_description'])[2:]}" for st in ("monitoring", "resolved") if _text(inc.get(f"{st}_description"))]
     if modes:
         res.append("- Fallback design: " + "; ".join(f"mode `{m.id}` ({m.severity}) → path `{m.mitigation.path}`"
-                                                     + (f" ({m.mitigation.note})" if m.mitigation.note else "") for m in modes))
+                                                     + (f" ({_md_cell(m.mitigation.note)})" if m.mitigation.note else "") for m in modes))
     s["resolution"] = "\n".join(res) or "TODO"
     det = [f"- time to identify: {_fmt_min(inc.get('time_to_identify'))}",
            f"- time to repair: {_fmt_min(inc.get('time_to_repair'))}",
@@ -113,7 +127,7 @@ def _doc_from_log(inc: dict, design, template: list[str]) -> PostMortemDocument:
     if _text(inc.get("investigating_description")):
         det.append(f"- first update: {_md(inc['investigating_description'])[2:]}")
     for m in modes:
-        det.append(f"- the design detects `{m.id}` with `{m.detection}` (runbook {m.runbook.id}: {m.runbook.title})")
+        det.append(f"- the design detects `{m.id}` with {_md_cell(m.detection)} (runbook {m.runbook.id}: {_md_cell(m.runbook.title)})")
     s["detection"] = "\n".join(det)
     items = []
     if design is not None:
@@ -147,12 +161,12 @@ def _doc_from_record(inc, design, template: list[str]) -> PostMortemDocument:
     modes = [m for m in design.taxonomy.modes if m.id == inc.failure_mode] if design is not None else []
     header = [("incident", inc.id), ("severity", inc.severity), ("failure mode", inc.failure_mode or "not linked"),
               ("started", inc.started.isoformat()), ("resolved", inc.resolved.isoformat() if inc.resolved else "unresolved")]
-    s = {"summary": inc.summary or f"{inc.title}.", "impact": inc.impact,
-         "root_causes": "\n".join(f"- {c}" for c in inc.root_causes), "trigger": inc.trigger,
-         "resolution": inc.resolution + "".join(f"\n\nFallback design: mode `{m.id}` → path `{m.mitigation.path}`" for m in modes),
-         "detection": "\n".join([inc.detection + "\n" if inc.detection else ""] + [f"- {name}: {_fmt_min(inc.minutes(name))}" for name in
+    s = {"summary": _md_block(inc.summary) or f"{_md_cell(inc.title)}.", "impact": _md_block(inc.impact),
+         "root_causes": "\n".join(f"- {_md_cell(c)}" for c in inc.root_causes), "trigger": _md_block(inc.trigger),
+         "resolution": _md_block(inc.resolution) + "".join(f"\n\nFallback design: mode `{m.id}` → path `{m.mitigation.path}`" for m in modes),
+         "detection": "\n".join([_md_block(inc.detection) + "\n" if inc.detection else ""] + [f"- {name}: {_fmt_min(inc.minutes(name))}" for name in
                                                     ("time_to_detect", "time_to_acknowledge", "time_to_mitigate", "time_to_resolve")]),
-         "lessons_learned": "\n".join(f"- {x}" for x in inc.lessons_learned),
+         "lessons_learned": "\n".join(f"- {_md_cell(x)}" for x in inc.lessons_learned),
          "timeline": "\n".join(["| at | event |", "|---|---|"] + [f"| {e.at.isoformat()} | {_md_cell(e.event)} |" for e in inc.timeline])}
     items = [a for a in design.postmortem.action_items if a.incident == inc.id] if design is not None else []
     s["action_items"] = "\n".join(["| id | type | owner | due | status | title |", "|---|---|---|---|---|---|"]

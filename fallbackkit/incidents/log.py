@@ -16,9 +16,26 @@ from typing import Any, Iterable, Sequence
 from ..problems import DesignError, Problem
 from .document import PostMortemDocument, postmortem_document
 from .feedback import TaxonomyFeedback
-from .lifecycle import DURATIONS, IMPACT_NAMES, METRICS, NO_COMPONENT, SOURCE_CITATION, STAGES, _json_row, _text, categorize
+from .lifecycle import (
+    DURATIONS,
+    IMPACT_NAMES,
+    METRICS,
+    NO_COMPONENT,
+    SOURCE_CITATION,
+    STAGES,
+    _json_row,
+    _text,
+    categorize,
+)
 from .quality import DataQuality
-from .reader import _offset_text, _parse_stamp, _Raw, _read_csv_records, _read_json_records
+from .reader import (
+    _offset_text,
+    _parse_stamp,
+    _Raw,
+    _read_csv_records,
+    _read_json_records,
+    read_text,
+)
 from .review import WeeklyReview
 from .stats import MetricStats, MetricTable, RecoveryBands, _stats, recovery_band
 
@@ -36,24 +53,13 @@ class IncidentLog:
 
     # -- loading ---------------------------------------------------------------------------
     @classmethod
-    def read(cls, path: str | os.PathLike, out_of_order: str = "exclude") -> "IncidentLog":
-        """Read a ``.csv``, ``.csv.gz`` or ``.json`` file; DesignError names file, line, field."""
+    def read(cls, path: str | os.PathLike, out_of_order: str = "exclude", max_bytes: int | None = None) -> "IncidentLog":
+        """Read a ``.csv``, ``.csv.gz`` or ``.json`` file; DesignError names file, line, field.
+
+        A file is refused past ``max_bytes`` of text (default ``reader.MAX_TEXT_BYTES``, 64 MB),
+        a gzip while it is being decompressed."""
         p = Path(path)
-        try:
-            raw = p.read_bytes()
-        except FileNotFoundError:
-            raise DesignError([Problem("", "file not found", str(p))]) from None
-        except OSError as exc:
-            raise DesignError([Problem("", f"cannot read file: {exc}", str(p))]) from None
-        if p.name.endswith(".gz"):
-            try:
-                raw = gzip.decompress(raw)
-            except OSError as exc:
-                raise DesignError([Problem("", f"cannot decompress: {exc}", str(p))]) from None
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise DesignError([Problem("", f"not UTF-8 text: {exc}", str(p))]) from None
+        text = read_text(p, max_bytes)
         kind = "json" if p.name.removesuffix(".gz").endswith(".json") else "csv"
         return cls.from_text(text, kind, source=str(p), out_of_order=out_of_order)
 
@@ -179,6 +185,7 @@ class IncidentLog:
                 if pd.isna(row[s]):
                     q.missing_stages[s] += 1
         starts = df[df["start"].notna()].sort_values(["provider", "start", "line"])
+        starts = starts[starts.duplicated(["provider", "start"], keep=False)]  # only groups of two or more
         for (_, _), grp in starts.groupby(["provider", "start"], sort=True):
             ids = list(grp["id"])
             for b in ids[1:]:
@@ -377,6 +384,7 @@ class IncidentLog:
     def to_csv(self, path: str | os.PathLike) -> str:
         """Write the compact CSV format (``.gz`` compresses), atomically; re-readable by read()."""
         import pandas as pd
+
         from ..files import atomic_write_text
         cols = ["id", "title", "provider", "impact", "components", *STAGES, *[f"{s}_description" for s in STAGES]]
         buf = io.StringIO()

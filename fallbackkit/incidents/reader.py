@@ -5,13 +5,23 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import json
 import re
 from dataclasses import dataclass
 from typing import Any, Sequence
 
 from ..problems import DesignError, Problem
 from .lifecycle import STAGES, _is_blank
+
+#: The most text an incident file may hold once decompressed. The bundled history of 542
+#: incidents is 0.24 MB; a 1 MB gzip can expand to 1 GB, so a ``.gz`` is read in a stream
+#: and refused as soon as it passes this, never held whole. ``read(..., max_bytes=)`` overrides.
+MAX_TEXT_BYTES = 64 * 2**20
+
+#: Columns whose cells are one line each. A line break in one of them means a stray ``"``
+#: opened a quoted cell that ran on into the following rows (the csv module then reads
+#: those rows as part of the cell, with no error).
+SINGLE_LINE = {"id", "incident_id", "title", "Incident_Title", "provider", "impact", "incident_impact_level",
+               "Incident_color", "components", *STAGES, *(f"{s}_timestamp" for s in STAGES)}
 
 
 @dataclass
@@ -62,7 +72,36 @@ def _split_components(v: Any) -> list[str]:
     return [p.strip() for p in re.split(r"[;|]", str(v)) if p.strip()]
 
 
+def _kind(v: Any) -> str:
+    return {"list": "a list", "dict": "an object"}.get(type(v).__name__, type(v).__name__)
+
+
+def _structure(row: dict, where: str, line: int | None) -> list[Problem]:
+    """JSON fields that hold a list or object where text is expected (one problem each)."""
+    out = []
+    for k in ("id", "incident_id", "title", "Incident_Title", "provider", "impact", "incident_impact_level",
+              *STAGES, *(f"{s}_timestamp" for s in STAGES), *(f"{s}_description" for s in STAGES)):
+        if isinstance(row.get(k), (list, dict)):
+            out.append(Problem(f"{where}.{k}", f"expected text, got {_kind(row[k])}", line=line))
+    comps = row.get("components")
+    if isinstance(comps, dict) or (isinstance(comps, list) and any(isinstance(x, (list, dict)) for x in comps)):
+        out.append(Problem(f"{where}.components", "expected a list of component names or `a;b` text", line=line))
+    stages = row.get("stages")
+    if stages is not None and not isinstance(stages, dict):
+        out.append(Problem(f"{where}.stages", f"expected an object of stage → time, got {_kind(stages)}", line=line))
+    for s, v in (stages.items() if isinstance(stages, dict) else ()):
+        inner = v.items() if isinstance(v, dict) else [("", v)]
+        for k, x in inner:
+            if isinstance(x, (list, dict)):
+                out.append(Problem(f"{where}.stages.{s}{'.' + k if k else ''}", f"expected text, got {_kind(x)}", line=line))
+    return out
+
+
 def _normalize(row: dict, comp_cols: list[str], line: int | None, where: str, problems: list[Problem]) -> _Raw | None:
+    bad = _structure(row, where, line)
+    if bad:
+        problems += bad
+        return None
     rid = _pick(row, "id", "incident_id")
     if rid is None:
         problems.append(Problem(f"{where}.id", "incident has no id; expected an `id` (or `incident_id`) value", line=line))
@@ -95,6 +134,67 @@ def _normalize(row: dict, comp_cols: list[str], line: int | None, where: str, pr
                 _pick(row, "impact", "incident_impact_level"), comps, stamps, descs, line)
 
 
+def _size(n: int) -> str:
+    return f"{n // 2**20} MB" if n % 2**20 == 0 else f"{n:,} bytes"
+
+
+def read_text(path, max_bytes: int | None = None) -> str:
+    """The text of an incident file (``.gz`` decompressed in a stream), at most ``max_bytes``."""
+    import gzip
+    import zlib
+    from pathlib import Path
+    p, cap = Path(path), MAX_TEXT_BYTES if max_bytes is None else max_bytes
+    where = str(p)
+    try:
+        if p.name.endswith(".gz"):
+            with gzip.open(p, "rb") as f:
+                raw = f.read(cap + 1)
+            if len(raw) > cap:
+                raise DesignError([Problem("", f"expands to more than {_size(cap)}; expected an incident file "
+                                           f"under {_size(cap)} (split it, or pass max_bytes=)", where)])
+        else:
+            with open(p, "rb") as f:
+                raw = f.read(cap + 1)
+            if len(raw) > cap:
+                raise DesignError([Problem("", f"holds more than {_size(cap)}; expected an incident file "
+                                           f"under {_size(cap)} (split it, or pass max_bytes=)", where)])
+    except FileNotFoundError:
+        raise DesignError([Problem("", "file not found", where)]) from None
+    except IsADirectoryError:
+        raise DesignError([Problem("", "is a folder; expected an incident file (.csv, .csv.gz or .json)", where)]) from None
+    except (EOFError, zlib.error) as exc:
+        raise DesignError([Problem("", f"cannot decompress: {exc}", where)]) from None
+    except OSError as exc:  # gzip.BadGzipFile is an OSError too
+        msg = f"cannot decompress: {exc}" if p.name.endswith(".gz") and not isinstance(exc, PermissionError) else f"cannot read file: {exc}"
+        raise DesignError([Problem("", msg, where)]) from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DesignError([Problem("", f"not UTF-8 text: {exc}", where)]) from None
+
+
+def _row_shape(row: dict, cols: list[str], line: int, where: str) -> Problem | None:
+    """A row with too few or too many cells, or a cell that swallowed the rows after it."""
+    extra = row.get(None) or []
+    n = len(cols) - sum(row.get(c) is None for c in cols) + len(extra)
+    if n != len(cols):
+        fix = "leave a cell empty, e.g. `a,,c`" if n < len(cols) else "quote a cell that holds a comma"
+        shown = ", ".join(cols[:8]) + (", …" if len(cols) > 8 else "")
+        return Problem(where, f"{n} cells where the header has {len(cols)} ({shown}); expected one cell per column ({fix})", line=line)
+    for c in cols:
+        v = row[c]
+        if "\n" not in v and "\r" not in v:
+            continue
+        body = v.rstrip("\r\n").splitlines()
+        rowlike = [x for x in body[1:] if x.count(",") >= len(cols) - 1]
+        if c in SINGLE_LINE or rowlike:
+            more = len(body) - 1
+            return Problem(f"{where}.{c}", f"spans lines {line}–{line + more}, swallowing what look like {more} more rows: "
+                           'a stray `"` probably opened a quoted cell; expected one line (quote the whole cell and '
+                           'double any `"` inside it: `"a ""b"" c"`)', line=line)
+    return None
+
+
 def _read_csv_records(text: str, source: str, problems: list[Problem]) -> list[_Raw]:
     reader = csv.DictReader(io.StringIO(text, newline=""))
     rows, lines = [], []
@@ -117,9 +217,13 @@ def _read_csv_records(text: str, source: str, problems: list[Problem]) -> list[_
     if not any(s in cols or f"{s}_timestamp" in cols for s in STAGES):
         raise DesignError([Problem("(header)", "no stage column; expected at least one of "
                                    + ", ".join(f"{s} / {s}_timestamp" for s in STAGES), source, 1)])
-    comp_cols = _component_columns(cols, rows)
+    shapes = [_row_shape(row, cols, line, f"row {k + 1}") for k, (row, line) in enumerate(zip(rows, lines))]
+    problems += [p for p in shapes if p is not None]
+    comp_cols = _component_columns(cols, [r for r, p in zip(rows, shapes) if p is None])
     out = []
     for k, (row, line) in enumerate(zip(rows, lines)):
+        if shapes[k] is not None:
+            continue
         r = _normalize(row, comp_cols, line, f"row {k + 1}", problems)
         if r is not None:
             out.append(r)
@@ -127,10 +231,8 @@ def _read_csv_records(text: str, source: str, problems: list[Problem]) -> list[_
 
 
 def _read_json_records(text: str, source: str, problems: list[Problem]) -> list[_Raw]:
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise DesignError([Problem("", f"malformed JSON: {exc.msg}", source, exc.lineno)]) from None
+    from ..reader import parse_text  # the one reader: duplicate keys, depth and size capped
+    data, _ = parse_text(text, source, as_json=True, top=None)
     if isinstance(data, dict):
         data = data.get("incidents")
     if not isinstance(data, list):

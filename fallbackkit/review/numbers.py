@@ -33,7 +33,7 @@ class SimulatedNumbers:
         "slo_attainment": ("slo_attainment", "attainment", "within_slo", "slo_met_share"),
         "unserved": ("unserved", "unserved_share", "unserved_fraction"),
         "retry_share": ("retry_share", "retries_per_request"),
-        "cost_per_1m_usd": ("cost_per_1m_usd", "blended_cost_per_1m_usd", "cost_per_1m"),
+        "cost_per_1m_usd": ("cost_per_1m_requests_usd", "cost_per_1m_usd", "blended_cost_per_1m_usd", "cost_per_1m"),
         "requests": ("requests", "n_requests", "n"),
     }
 

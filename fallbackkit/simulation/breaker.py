@@ -1,4 +1,13 @@
-"""The circuit breaker's state, carried across time buckets (and chunks)."""
+"""The circuit breaker's state, carried across time buckets (and chunks).
+
+The rule: at the start of every bucket b the breaker reads the window of buckets
+b−w … b−1; when it holds ≥ ``min_requests`` calls of which a share ≥ the threshold failed,
+it opens for ``cooldown_s`` (calls in open buckets skip the path and are not counted), then
+closes with a fresh window. Only buckets holding calls are visited: between two of them the
+window changes only when a bucket enters it (at e + 1) or leaves it (at e + w + 1), so the
+breaker is evaluated at those instants, all at once with numpy, and a bucket with nothing
+in it costs nothing — work and memory grow with the calls made, never with simulated time.
+"""
 
 from __future__ import annotations
 
@@ -8,42 +17,59 @@ import numpy as np
 
 
 class Breaker:
-    """Circuit-breaker state carried across buckets (and chunks)."""
+    """One path's circuit breaker: a window of per-bucket (calls, failures), an open-until bucket."""
 
     def __init__(self, cb, bucket_s: float):
         self.w = max(1, int(math.ceil(cb.window_s / bucket_s)))
         self.cool = max(1, int(math.ceil(cb.cooldown_s / bucket_s)))
         self.thr, self.min_req = cb.failure_rate_threshold, cb.min_requests
-        self.calls = [0] * self.w
-        self.fails = [0] * self.w
-        self.sc = self.sf = 0
-        self.open_until = -1
-        self.trips: list[int] = []  # bucket numbers where it opened
+        # buckets counted so far that a later window may still read (sorted), with their counts
+        self.wb = np.zeros(0, np.int64)
+        self.wc = np.zeros(0, np.int64)
+        self.wf = np.zeros(0, np.int64)
+        self.open_until = -1           # first bucket at which it is closed again
+        self.next = 0                  # every bucket before this one has been decided
+        self.trips: list[int] = []     # bucket numbers where it opened
 
-    def run(self, b0: int, calls: list[int], fails: list[int]) -> np.ndarray:
-        """Open flag per bucket b0…b0+len-1; counts of a bucket are dropped when it is open."""
-        is_open = np.zeros(len(calls), dtype=bool)
-        w, cc, ff = self.w, self.calls, self.fails
-        sc, sf = self.sc, self.sf
-        for j in range(len(calls)):
-            b = b0 + j
-            slot = b % w
-            sc -= cc[slot]
-            sf -= ff[slot]
-            cc[slot] = ff[slot] = 0
-            if b < self.open_until:
-                is_open[j] = True
+    def run(self, buckets, calls, fails) -> np.ndarray:
+        """Open flag for each of the increasing ``buckets`` (after the last run's) holding calls."""
+        B = np.asarray(buckets, dtype=np.int64)
+        C = np.asarray(calls, dtype=np.int64)
+        F = np.asarray(fails, dtype=np.int64)
+        out = np.zeros(B.size, dtype=bool)
+        i, w, block = 0, self.w, 256
+        while i < B.size:
+            if self.open_until > B[i]:
+                j = int(np.searchsorted(B, self.open_until, side="left"))
+                out[i:j] = True                   # open: these calls skip the path and are not counted
+                self.next = int(B[j - 1]) + 1
+                i = j
                 continue
-            if sc >= self.min_req and sf >= self.thr * sc:
-                self.open_until = b + self.cool
-                self.trips.append(b)
-                is_open[j] = True
-                for s in range(w):
-                    cc[s] = ff[s] = 0
-                sc = sf = 0
+            # look ahead a block of buckets (doubling while nothing trips): a trip costs O(block), not O(chunk)
+            j = min(B.size, i + block)
+            last = int(B[j - 1])
+            start = max(self.next, self.open_until)
+            allb = np.concatenate([self.wb, B[i:j]])
+            cumc = np.concatenate([[0], np.cumsum(np.concatenate([self.wc, C[i:j]]))])
+            cumf = np.concatenate([[0], np.cumsum(np.concatenate([self.wf, F[i:j]]))])
+            # instants at which the window can change: every bucket with calls, and when one enters or leaves
+            ev = np.sort(np.concatenate([B[i:j], allb + 1, allb + w + 1]))
+            ev = ev[(ev >= start) & (ev <= last)]
+            lo = np.searchsorted(allb, ev - w, side="left")
+            hi = np.searchsorted(allb, ev, side="left")
+            sc, sf = cumc[hi] - cumc[lo], cumf[hi] - cumf[lo]
+            trip = (sc >= self.min_req) & (sf >= self.thr * sc)
+            if not trip.any():
+                keep = allb >= last + 1 - w
+                self.wb, self.wc = allb[keep], np.diff(cumc)[keep]
+                self.wf = np.diff(cumf)[keep]
+                self.next = last + 1
+                i, block = j, block * 2
                 continue
-            cc[slot], ff[slot] = calls[j], fails[j]
-            sc += calls[j]
-            sf += fails[j]
-        self.sc, self.sf = sc, sf
-        return is_open
+            tau = int(ev[int(np.argmax(trip))])
+            self.trips.append(tau)
+            self.open_until = tau + self.cool
+            self.wb, self.wc, self.wf = self.wb[:0], self.wc[:0], self.wf[:0]   # it closes with a fresh window
+            i = int(np.searchsorted(B, tau, side="left"))
+            self.next, block = tau, 256
+        return out

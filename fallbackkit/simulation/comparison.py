@@ -46,10 +46,10 @@ def _change_phrase(a: SimulationResult, b: SimulationResult, labels) -> str:
 def _statements(a: SimulationResult, b: SimulationResult, labels) -> list[str]:
     what = _change_phrase(a, b, labels)
     pa, pb = a.percentiles["p99.9"], b.percentiles["p99.9"]
-    dc = b.cost_per_1m_usd - a.cost_per_1m_usd
+    dc = b.cost_per_1m_requests_usd - a.cost_per_1m_requests_usd
     money = f"saves ${-dc:,.2f}" if dc < 0 else f"costs ${dc:,.2f} more"
-    out = [f"{what[0].upper() + what[1:]} moves p99.9 from {pa:,.1f} ms to {pb:,.1f} ms and {money} per 1M calls "
-           f"(${a.cost_per_1m_usd:,.2f} → ${b.cost_per_1m_usd:,.2f})."]
+    out = [f"{what[0].upper() + what[1:]} moves p99.9 from {pa:,.1f} ms to {pb:,.1f} ms and {money} per 1M requests "
+           f"(${a.cost_per_1m_requests_usd:,.2f} → ${b.cost_per_1m_requests_usd:,.2f})."]
     out.append(f"p99 moves from {a.percentiles['p99']:,.1f} ms to {b.percentiles['p99']:,.1f} ms; "
                f"p50 from {a.percentiles['p50']:,.1f} ms to {b.percentiles['p50']:,.1f} ms.")
     ma, mb = 1e6 * a.bad_share, 1e6 * b.bad_share
@@ -86,7 +86,7 @@ def sweep_coverage(design, path: str, coverages: Sequence[float], **kwargs) -> l
         d = design.model_copy(deep=True)
         d.matrix.path(path).coverage_pct = float(c)
         r = simulate(d, **kwargs)
-        out.append({"coverage_pct": float(c), "cost_per_1m_usd": r.cost_per_1m_usd,
+        out.append({"coverage_pct": float(c), "cost_per_1m_requests_usd": r.cost_per_1m_requests_usd,
                     "p99.9_ms": r.percentiles["p99.9"], "slo_attainment": r.slo_attainment,
                     "unserved": r.unserved, "share": r.path(path).share})
     return out

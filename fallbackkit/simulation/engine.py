@@ -4,7 +4,7 @@ The latency-budget matrix *declares* numbers; this module *derives* them::
 
     import fallbackkit as fk
     r = fk.simulate(fk.default_design(), n_requests=1_000_000, seed=7)
-    r                     # per-path share, p50/p95/p99/p99.9 as the user sees it, cost per 1M
+    r                     # per-path share, p50/p95/p99/p99.9 as the user sees it, cost per 1M requests
     r.matrix_view()       # the matrix filled in, every number marked simulated or declared
     fk.compare(r_without_cache, r)   # "adding the cache moves p99.9 from X ms to Y ms ..."
 
@@ -23,9 +23,13 @@ How a request flows (the rules, stated once)
   (the path needs a ``timeout_ms``); ``resource_exhaustion`` (429), ``dependency_failure``
   (5xx), ``other`` and the path's own ``error_rate`` fail when the answer would have come;
   ``context_window``, ``policy_violation`` and ``confidence_drop`` arrive and are rejected;
-  ``provider_outage`` fails like an outage window (below). The first four are *transient*
-  (a retry draws again); the last four are *persistent* for that request.
-  An answer slower than ``timeout_ms`` is cut at the timeout (a ``latency_breach``).
+  ``provider_outage`` fails like an outage window (below): at the path's timeout. The first
+  four are *transient* (a retry draws again); the last four are *persistent* for that request.
+* **The timeout comes first.** Whatever would arrive after ``timeout_ms`` — an answer, a 429
+  or 5xx, a cache miss, a content rejection — is never seen: the call is cut at the timeout
+  and handled as a timeout (category ``latency_breach``: retried when that is in
+  ``retry.on``, then the next path in the chain — not the mode's mitigation, since the
+  gateway never learnt the content would be rejected).
 * **Routing.** A request failed by an injected mode goes straight to the mode's
   ``mitigation.path`` (it may skip intermediate paths: an unsafe answer goes to the
   static response, not to the cache); the mitigation path must come later in the chain.
@@ -37,19 +41,48 @@ How a request flows (the rules, stated once)
   0…that) when ``jitter`` is on — and only while the matrix's ``retry_budget_pct`` allows:
   each bucket may spend retries up to that share of the requests arriving in it, first
   come first served (Finagle/gRPC-style retry budget, per bucket).
-* **Hedging**: when an attempt has not answered after ``after_ms``, another is sent (up to
-  ``max_hedges``); the first good answer wins, every call sent is paid. A hedge draws its
-  own latency and ``error_rate``; injected modes hit the first attempt of a round only.
-* **Circuit breaker**: per path, over the last ``window_s`` of first attempts (retries do
-  not count twice), once at least ``min_requests`` calls failed at ≥ the threshold (429,
+* **Mode hits.** ``mode_hits[m]`` counts first attempts on which mode ``m`` was observed:
+  calls actually made (a request its path's open breaker skipped never calls it, so no mode
+  can hit it) whose failure was not cut first by the timeout (above). A mode occurring
+  everywhere at rate q therefore hits q × (calls made, not timed out) requests, not q × N.
+* **Hedging**: hedge ``j`` is sent at ``j·after_ms`` after the round started (up to
+  ``max_hedges``, only before the timeout) when, at that instant, no good answer has arrived
+  and at least one attempt is still outstanding — it never depends on how an outstanding
+  attempt will end. The first good answer wins; when every attempt has failed the round ends
+  with the last failure. Every call sent is paid. A hedge draws its own latency and
+  ``error_rate``; injected modes hit the first attempt of a round only (persistent causes —
+  a miss, an outage, a persistent mode — hold for its hedges too).
+* **Circuit breaker**: per path, decided at the start of each bucket b over the
+  ``w = ⌈window_s/bucket_s⌉`` buckets b−w … b−1 (the last ``window_s``) of first attempts
+  (retries do not count twice): once they hold ≥ ``min_requests`` calls and the failed share
+  is ≥ the threshold (429,
   5xx, timeouts, outages — not content rejections), the path is skipped for
   ``cooldown_s``; then it closes with a fresh window and trips again if it must.
 * **Outage windows** (``outages=[Outage("primary", start_s=3600, duration_s=1200)]``): every
   call to the path fails, at its timeout (or its drawn latency without one).
+  **Degradation windows** (``Degradation("primary", 3600, 1200, error_rate=0.3,
+  latency_factor=2)`` in the same list): every call to the path — first attempts, retries,
+  hedges — fails with that extra probability (a 5xx when the answer would have come) and its
+  latency is multiplied by the factor. Windows on one path compound.
+* **Streaming** (a path with ``stream:``): its ``latency`` is the time to the *first* token;
+  the time to the last token adds ``stream.duration``. Once the first token is sent the
+  gateway cannot fall back: the request is served by that path whatever follows. A started
+  stream errors after the first token with ``midstream_error_rate`` (seen at once) or stalls
+  with ``stall_rate`` (seen ``stall_timeout_ms`` after the last token; never, without one),
+  at a point uniform over its duration. The user is left with a *partial* answer — unless
+  ``continuation`` re-requests the rest on the same path: one more call (paid), a new first
+  token from the path's latency, then the remaining share of the duration; it fails like a
+  first attempt (``error_rate``) or breaks again (the mid-stream rates), leaving the answer
+  partial. Whether or not it is on, the result reports what it would cost.
+* **The SLO's metric** (``context.slo.metric``): ``time_to_first_token`` counts a request good
+  when it is served and its first token comes before ``threshold_ms`` (a partial answer can
+  be good); ``end_to_end`` when its *complete* answer does (a partial answer never is).
+  Paths that do not stream answer whole, so the two agree on them.
 * Latency "as the user sees it" is the sum of time spent on every path tried (attempts,
   backoffs, timeouts); percentiles come from a log-binned histogram with 0.02% relative
-  resolution, so 10^8 requests run in bounded memory, chunk by chunk. The SLO counts
-  a request good when it is served in < ``threshold_ms``; unserved requests are bad.
+  resolution, so 10^8 requests run in bounded memory, chunk by chunk; unserved requests are
+  bad. Only buckets that hold requests exist, so memory grows with the requests simulated,
+  never with the simulated time they span (10,000 requests over 1,000 days: ~16 MB).
 * Same seed, same chunk size → the same numbers, bit for bit.
 """
 
@@ -65,96 +98,131 @@ import numpy as np
 from ..problems import DesignError, Problem
 from .breaker import Breaker
 from .histogram import H_BINS, H_LOG, H_MIN
-from .plan import (DEFAULT_CHUNK, ERROR, MISS, MODE0, OK, OUTAGE, SKIP, TIMEOUT, Outage, Plan, PathPlan,
+from .plan import (DEFAULT_CHUNK, ERROR, MODE0, OK, OUTAGE, SKIP, TIMEOUT, Degradation, Outage, Plan, PathPlan,
                    compile_plan, plan_problems)
 from .result import SimulationResult
 
 
 class Accumulator:
-    """Running totals over chunks (bounded memory)."""
+    """Running totals over chunks: memory bounded by the paths and histogram bins, never by N or time."""
 
     def __init__(self, plan: Plan, timeline_s: float):
         P = len(plan.paths)
-        self.hist = np.zeros((P + 1) * H_BINS, dtype=np.int64)   # row 0: unserved, row k+1: served by k
+        self.hist = np.zeros((P + 1) * H_BINS, dtype=np.int64)   # answer (first token) time; row 0: unserved
+        # time to last token (row 0: incomplete); the same array as `hist` when no path streams
+        self.ttlt_hist = np.zeros((P + 1) * H_BINS, dtype=np.int64) if plan.streams else self.hist
+        self.cont_hist = np.zeros(H_BINS, dtype=np.int64)        # time to last token had the rest been re-requested
         self.reach = np.zeros(P, np.int64)
         self.skipped = np.zeros(P, np.int64)
         self.calls = np.zeros(P, np.int64)
         self.retries = np.zeros(P, np.int64)
         self.hedges = np.zeros(P, np.int64)
         self.served = np.zeros(P, np.int64)
+        self.streamed = np.zeros(P, np.int64)       # served by a streaming path
+        self.broken = np.zeros(P, np.int64)         # streams that errored or stalled after the first token
+        self.partial = np.zeros(P, np.int64)        # users left with a partial answer
+        self.continuable = np.zeros(P, np.int64)    # broken streams whose end the gateway saw (a continuation could run)
+        self.continuations = np.zeros(P, np.int64)  # continuation calls made (continuation on)
         self.mode_hits = np.zeros(len(plan.modes), np.int64)
-        self.good = 0
+        self.good = 0          # good by the SLO's metric
+        self.good_ttft = 0
+        self.good_ttlt = 0
         self.n = 0
         self.timeline_s = timeline_s
-        self.timeline: dict[int, np.ndarray] = {}  # bin → counts [n, good, unserved, served by each path, calls by each path]
+        self.timeline: dict[int, np.ndarray] = {}  # occupied bin → [n, good, unserved, served by each path]
 
 
-def _attempt_round(cp: PathPlan, rng, L, pre):
+def _hist_bins(ms: np.ndarray) -> np.ndarray:
+    """Histogram bin of each latency (bin 0 below H_MIN, the last bin holds ≥ 10^7 ms and ∞)."""
+    # float32 is safe here: its log is off by < 1e-6, half a percent of one 0.02%-wide bin
+    x = np.maximum(ms, H_MIN * 0.5).astype(np.float32)
+    x *= np.float32(1 / H_MIN)
+    np.log(x, out=x)
+    x *= np.float32(1 / H_LOG)
+    np.minimum(x, np.float32(H_BINS), out=x)   # ∞ (a stream nobody cuts) lands in the overflow bin
+    np.floor(x, out=x)
+    hb = x.astype(np.int64)
+    hb += 1
+    np.clip(hb, 0, H_BINS - 1, out=hb)
+    return hb
+
+
+def _attempt_round(cp: PathPlan, rng, L, pre, deg=None):
     """One round on a path (a first attempt or a retry, plus its hedges).
 
     ``pre``: cause decided before the call (0, MISS, ERROR, OUTAGE or a mode code).
     Returns (time spent ms, cause code after the round, calls made).
+
+    Hedge ``j`` is sent at ``j·after_ms`` (before the timeout) when, at that instant, no good
+    answer has arrived and some attempt is still outstanding; it depends only on what has
+    happened by then, never on how an outstanding attempt will end.
     """
-    never = cp.never_answers[pre] | (pre == OUTAGE) & np.isfinite(cp.timeout)
-    finish = np.where(never, np.inf, L)
+    finish = np.where(cp.never_answers[pre], np.inf, L)
     ok = (pre == OK) & (finish <= cp.timeout)
     calls = np.ones(L.size, dtype=np.int8)
     if cp.max_hedges and cp.hedge_after < cp.timeout:
-        resolved = finish.copy()                      # when the request knows its fate so far
-        best_ok = np.where(ok, finish, np.inf)
-        persistent = (pre == MISS) | (pre == OUTAGE) | ((pre >= MODE0) & ~_transient_mask(cp, pre))
+        best_ok = np.where(ok, finish, np.inf)        # earliest good answer so far
+        latest = finish.copy()                        # when the last attempt sent ends (good or bad)
+        persistent = cp.persistent[pre]
         for j in range(1, cp.max_hedges + 1):
             s = j * cp.hedge_after
             if s >= cp.timeout:
                 break
-            fire = (resolved > s) & (best_ok > s)
+            fire = (best_ok > s) & (latest > s)
             k = np.flatnonzero(fire)
             if not k.size:
                 break
             calls[k] += 1
-            Lh = s + cp.sampler.sample(rng, k.size)
+            Lh = cp.sampler.sample(rng, k.size)
+            if deg is not None:
+                Lh *= deg[0][k]
+            Lh += s
             pre_h = np.where(persistent[k], pre[k], OK)
             if cp.error_rate > 0:
                 pre_h = np.where((pre_h == OK) & (rng.random(k.size) < cp.error_rate), ERROR, pre_h)
-            nev = cp.never_answers[pre_h] | (pre_h == OUTAGE) & np.isfinite(cp.timeout)
-            fh = np.where(nev, np.inf, Lh)
+            if deg is not None:
+                pre_h = np.where((pre_h == OK) & (rng.random(k.size) < deg[1][k]), ERROR, pre_h)
+            fh = np.where(cp.never_answers[pre_h], np.inf, Lh)
             okh = (pre_h == OK) & (fh <= cp.timeout)
             best_ok[k] = np.minimum(best_ok[k], np.where(okh, fh, np.inf))
-            # the group is resolved as failed only once every attempt sent has failed
-            resolved[k] = np.where(okh, np.minimum(resolved[k], fh), np.maximum(resolved[k], fh))
-        ok = np.isfinite(best_ok) & (best_ok <= cp.timeout)
-        spent = np.where(ok, best_ok, np.minimum(resolved, cp.timeout))
+            latest[k] = np.maximum(latest[k], fh)
+        ok = best_ok <= cp.timeout
+        # a good answer ends the round; otherwise it ends when the last attempt fails (or at the timeout)
+        spent = np.where(ok, best_ok, np.minimum(latest, cp.timeout))
     else:
         spent = np.minimum(finish, cp.timeout)
-    late = ~ok & (finish > cp.timeout) & (pre < OUTAGE)   # a generic error or miss that came too late
-    cause = np.where(ok, OK, np.where(late, TIMEOUT, np.where(pre == OK, TIMEOUT, pre))).astype(np.int16)
+    # anything that would arrive after the timeout (an answer, an error, a miss, a rejection) is
+    # never seen: the call is cut at the timeout and handled as one; what never answers keeps its cause
+    late = ~ok & (finish > cp.timeout) & ~cp.never_answers[pre]
+    cause = np.where(ok, OK, np.where(late, TIMEOUT, pre)).astype(np.int16)
     return spent, cause, calls
 
 
-def _transient_mask(cp: PathPlan, codes):
-    if not cp.transient_codes.size:
-        return np.zeros(codes.shape, dtype=bool)
-    return np.isin(codes, cp.transient_codes)
+def _degradation(cp: PathPlan, t):
+    """(latency multiplier, extra error probability) per request from degradation windows, or None."""
+    if not cp.degradations:
+        return None
+    lf, ok = np.ones(t.size), np.ones(t.size)
+    for a, b, err, f in cp.degradations:
+        inside = (t >= a) & (t < b)
+        lf[inside] *= f
+        ok[inside] *= 1 - err
+    return lf, 1 - ok
 
 
-def _pre_causes(cp: PathPlan, rng, n, first: bool, keep=None, t=None):
+def _pre_causes(cp: PathPlan, rng, n, first: bool, keep=None, t=None, deg=None):
     """Cause decided before the call: an injected mode, a coverage miss, an error, an outage."""
-    pre = np.zeros(n, dtype=np.int16)
-    cum, codes = (cp.mode_cum, cp.mode_codes) if first else (cp.transient_cum, cp.transient_codes)
-    if cum.size and cum[-1] > 0:
-        which = np.searchsorted(cum, rng.random(n), side="right")
-        hit = which < cum.size
-        pre[hit] = codes[which[hit]]
+    cum, codes = (cp.first_cum, cp.first_codes) if first else (cp.retry_cum, cp.retry_codes)
+    if cum[-1] > 0:
+        pre = codes[np.searchsorted(cum, rng.random(n), side="right")]
+    else:
+        pre = np.zeros(n, dtype=np.int16)
     if keep is not None:   # persistent causes of earlier rounds stay
         pre = np.where(keep != OK, keep, pre)
-    if (first and cp.coverage < 1) or cp.error_rate > 0:
-        u = rng.random(n)
-        miss_p = 1 - cp.coverage
-        if first:
-            pre = np.where((pre == OK) & (u < miss_p), MISS, pre)
-            pre = np.where((pre == OK) & (u >= miss_p) & (u < miss_p + cp.coverage * cp.error_rate), ERROR, pre)
-        else:  # a retry: the coverage verdict stands, the error is drawn again
-            pre = np.where((pre == OK) & (u < cp.error_rate), ERROR, pre)
+    if deg is not None:   # a degraded provider: an extra error chance while the window lasts
+        hit = np.flatnonzero((pre == OK) & (deg[1] > 0))
+        if hit.size:
+            pre[hit[rng.random(hit.size) < deg[1][hit]]] = ERROR
     if cp.outages and t is not None:
         down = np.zeros(n, dtype=bool)
         for a, b in cp.outages:
@@ -163,20 +231,146 @@ def _pre_causes(cp: PathPlan, rng, n, first: bool, keep=None, t=None):
     return pre
 
 
+def _occupied(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(distinct sorted keys, index of each element's key) for a non-decreasing array."""
+    change = np.empty(keys.size, dtype=bool)
+    change[0] = True
+    np.not_equal(keys[1:], keys[:-1], out=change[1:])
+    return keys[change], np.cumsum(change) - 1
+
+
+def _run_path(plan: Plan, acc: Accumulator, breakers: dict, k: int, idx, t_arr, ub, bl, retry_left, rng):
+    """Every request routed to path k: first round, breaker, retries. Returns (idx, spent, cause)."""
+    cp = plan.paths[k]
+    t = t_arr[idx]
+    deg = _degradation(cp, t)
+    pre = _pre_causes(cp, rng, idx.size, True, t=t, deg=deg)
+    L = cp.sampler.sample(rng, idx.size)
+    if deg is not None:
+        L *= deg[0]
+    spent, cause, calls = _attempt_round(cp, rng, L, pre, deg)
+    if cp.breaker is not None:
+        # circuit breaker: decided per bucket from first attempts of earlier buckets; counts of
+        # open buckets are discarded by the breaker, so one pass over the occupied buckets is exact
+        br = breakers.setdefault(k, Breaker(cp.breaker, plan.bucket_s))
+        bk = bl[idx]
+        c_counts = np.bincount(bk, minlength=ub.size)
+        f_counts = np.bincount(bk, weights=cp.counts_for_breaker[cause], minlength=ub.size).astype(np.int64)
+        keep_b = c_counts > 0
+        is_open = np.zeros(ub.size, dtype=bool)
+        is_open[keep_b] = br.run(ub[keep_b].tolist(), c_counts[keep_b].tolist(), f_counts[keep_b].tolist())
+        skip = is_open[bk]
+        if skip.any():
+            keep = ~skip
+            acc.skipped[k] += int(skip.sum())
+            idx_skip = idx[skip]
+            idx, t, pre, spent, cause, calls, L = (idx[keep], t[keep], pre[keep], spent[keep], cause[keep],
+                                                   calls[keep], L[keep])
+        else:
+            idx_skip = idx[:0]
+    else:
+        idx_skip = idx[:0]
+    if cp.mode_codes.size:
+        # a mode hits a first attempt that was made (not skipped) and not cut first by the timeout
+        seen = (pre >= MODE0) & (cp.never_answers[pre] | (L <= cp.timeout))
+        if seen.any():
+            acc.mode_hits += np.bincount(pre[seen] - MODE0, minlength=len(plan.modes))
+    total_calls = int(calls.sum())
+    first_calls, n_retries = idx.size, 0
+    persistent = np.where(cp.persistent[pre], pre, OK)
+    cur = np.arange(idx.size)
+    for r in range(1, cp.max_retries + 1):
+        # retries inside the retry budget, first come first served within a bucket
+        want = cur[cp.retryable[cause[cur]]]
+        if not want.size:
+            break
+        wb = bl[idx[want]]
+        cnt = np.bincount(wb, minlength=ub.size)
+        start = np.concatenate(([0], np.cumsum(cnt)[:-1]))
+        rank = np.arange(want.size) - start[wb]
+        allowed = rank < retry_left[wb]
+        retry_left -= np.minimum(cnt, retry_left)
+        cur = want[allowed]
+        if not cur.size:
+            break
+        n_retries += cur.size
+        d = min(cp.backoff_base * 2 ** (r - 1), cp.backoff_cap)
+        wait = rng.random(cur.size) * d if cp.jitter else np.full(cur.size, d)
+        deg_r = None if deg is None else (deg[0][cur], deg[1][cur])
+        pre_r = _pre_causes(cp, rng, cur.size, False, keep=persistent[cur], t=t[cur], deg=deg_r)
+        L2 = cp.sampler.sample(rng, cur.size)
+        if deg_r is not None:
+            L2 *= deg_r[0]
+        s2, c2, k2 = _attempt_round(cp, rng, L2, pre_r, deg_r)
+        spent[cur] += wait + s2
+        cause[cur] = c2
+        total_calls += int(k2.sum())
+    acc.calls[k] += total_calls
+    acc.retries[k] += n_retries
+    acc.hedges[k] += total_calls - first_calls - n_retries
+    return idx, idx_skip, spent, cause
+
+
+def _run_streams(plan: Plan, acc: Accumulator, rng, elapsed, served_by):
+    """After the first token: mid-stream errors and stalls, partial answers, continuations.
+
+    Returns (time to last token or to the end of the user's stream, complete answer?).
+    """
+    ttlt = elapsed.copy()
+    complete = served_by >= 0
+    for k, cp in enumerate(plan.paths):
+        if cp.stream is None:
+            continue
+        st = cp.stream
+        idx = np.flatnonzero(served_by == k)
+        acc.streamed[k] += idx.size
+        if not idx.size:
+            continue
+        G = st.sampler.sample(rng, idx.size)
+        ttlt[idx] += G
+        if st.error_rate + st.stall_rate <= 0:
+            continue
+        u = rng.random(idx.size)
+        broken = np.flatnonzero(u < st.error_rate + st.stall_rate)
+        if not broken.size:
+            continue
+        acc.broken[k] += broken.size
+        b = idx[broken]
+        f = rng.random(broken.size)                          # share of the answer streamed before it broke
+        stalled = u[broken] >= st.error_rate
+        # the user's stream ends at the last token; an error is seen at once, a stall after the stall timeout
+        end = elapsed[b] + f * G[broken] + np.where(stalled, st.stall_timeout, 0.0)
+        # a continuation: re-request the rest on the same path (one more call, a new first token)
+        cont = end + cp.sampler.sample(rng, b.size) + (1 - f) * G[broken]
+        v = rng.random(b.size)
+        cont_ok = (v >= cp.error_rate + st.error_rate + st.stall_rate) & np.isfinite(end)
+        acc.cont_hist += np.bincount(_hist_bins(cont[cont_ok]), minlength=H_BINS)
+        seen = int(np.isfinite(end).sum())     # a stall nobody cuts never ends: nothing to continue
+        acc.continuable[k] += seen
+        if st.continuation:
+            acc.continuations[k] += seen
+            acc.calls[k] += seen
+            ttlt[b] = np.where(cont_ok, cont, end)
+            complete[b] = cont_ok
+        else:
+            ttlt[b] = end
+            complete[b] = False
+        acc.partial[k] += int((~complete[b]).sum())
+    return ttlt, complete
+
+
 def _run_chunk(plan: Plan, acc: Accumulator, breakers: dict, lo: int, hi: int, rng) -> None:
     P = len(plan.paths)
     n = hi - lo
     per_bucket = plan.rate * plan.bucket_s
     ids = np.arange(lo, hi, dtype=np.int64)
     t_arr = ids / plan.rate                                       # arrival time, s
-    bucket = np.floor(ids / per_bucket).astype(np.int64)
-    b0 = int(bucket[0])
-    bl = bucket - b0
-    nb = int(bl[-1]) + 1
+    # only buckets holding requests exist: memory grows with requests, never with simulated time
+    ub, bl = _occupied(np.floor(ids / per_bucket).astype(np.int64))
     # retries each bucket may spend: floor(β·A(b+1)) − floor(β·A(b)), A = requests before bucket b;
     # integer per bucket, exactly β of all requests in the long run, independent of chunking
-    firsts = np.ceil(np.arange(b0, b0 + nb + 1) * per_bucket)
-    retry_left = np.diff(np.floor(plan.retry_budget * firsts + 1e-9)).astype(np.int64)
+    arrived = np.ceil(np.stack([ub, ub + 1]).astype(float) * per_bucket)
+    retry_left = np.diff(np.floor(plan.retry_budget * arrived + 1e-9), axis=0)[0].astype(np.int64)
     elapsed = np.zeros(n)
     nxt = np.zeros(n, dtype=np.int16)
     served_by = np.full(n, -1, dtype=np.int16)
@@ -185,92 +379,66 @@ def _run_chunk(plan: Plan, acc: Accumulator, breakers: dict, lo: int, hi: int, r
         acc.reach[k] += idx.size
         if not idx.size:
             continue
-        t = t_arr[idx]
-        pre = _pre_causes(cp, rng, idx.size, True, t=t)
-        if cp.mode_codes.size:
-            hits = pre[pre >= MODE0] - MODE0
-            if hits.size:
-                acc.mode_hits += np.bincount(hits, minlength=len(plan.modes))
-        L = cp.sampler.sample(rng, idx.size)
-        spent, cause, calls = _attempt_round(cp, rng, L, pre)
-        # circuit breaker: decided per bucket from first attempts of earlier buckets
-        if cp.breaker is not None:
-            br = breakers.setdefault(k, Breaker(cp.breaker, plan.bucket_s))
-            bk = bl[idx]
-            c_counts = np.bincount(bk, minlength=nb).tolist()
-            f_counts = np.bincount(bk, weights=cp.counts_for_breaker[cause], minlength=nb).astype(np.int64).tolist()
-            # open buckets: counts are discarded by the breaker, so a single pass is exact
-            is_open = br.run(b0, c_counts, f_counts)
-            skip = is_open[bk]
-            if skip.any():
-                keep = ~skip
-                acc.skipped[k] += int(skip.sum())
-                nxt[idx[skip]] = cp.route[SKIP]
-                idx, t, pre, spent, cause, calls = idx[keep], t[keep], pre[keep], spent[keep], cause[keep], calls[keep]
-        total_calls = int(calls.sum())
-        first_calls, n_retries = idx.size, 0
-        # retries inside the retry budget
-        persistent = np.where((pre == MISS) | (pre == OUTAGE) | ((pre >= MODE0) & ~_transient_mask(cp, pre)), pre, OK)
-        cur = np.arange(idx.size)
-        for r in range(1, cp.max_retries + 1):
-            want = cur[cp.retryable[cause[cur]]]
-            if not want.size:
-                break
-            wb = bl[idx[want]]
-            cnt = np.bincount(wb, minlength=nb)
-            start = np.concatenate(([0], np.cumsum(cnt)[:-1]))
-            rank = np.arange(want.size) - start[wb]
-            allowed = rank < retry_left[wb]
-            retry_left -= np.minimum(cnt, retry_left)
-            cur = want[allowed]
-            if not cur.size:
-                break
-            n_retries += cur.size
-            d = min(cp.backoff_base * 2 ** (r - 1), cp.backoff_cap)
-            wait = rng.random(cur.size) * d if cp.jitter else np.full(cur.size, d)
-            pre_r = _pre_causes(cp, rng, cur.size, False, keep=persistent[cur], t=t[cur])
-            L = cp.sampler.sample(rng, cur.size)
-            s2, c2, k2 = _attempt_round(cp, rng, L, pre_r)
-            spent[cur] += wait + s2
-            cause[cur] = c2
-            total_calls += int(k2.sum())
-        acc.calls[k] += total_calls
-        acc.retries[k] += n_retries
-        acc.hedges[k] += total_calls - first_calls - n_retries
+        idx, idx_skip, spent, cause = _run_path(plan, acc, breakers, k, idx, t_arr, ub, bl, retry_left, rng)
+        nxt[idx_skip] = cp.route[SKIP]
         elapsed[idx] += spent
         ok = cause == OK
         served_by[idx[ok]] = k
         nxt[idx] = np.where(ok, P + 1, cp.route[cause])
         acc.served[k] += int(ok.sum())
-    # histogram of latency as the user sees it, by the path that served (row 0: unserved)
-    with np.errstate(divide="ignore"):
-        hb = np.log(np.maximum(elapsed, H_MIN * 0.5) / H_MIN) / H_LOG
-    hb = np.clip(np.floor(hb) + 1, 0, H_BINS - 1).astype(np.int64)
-    hb += (served_by.astype(np.int64) + 1) * H_BINS
-    acc.hist += np.bincount(hb, minlength=(P + 1) * H_BINS)
-    good = (served_by >= 0) & (elapsed < plan.threshold_ms)
+    ttlt, complete = _run_streams(plan, acc, rng, elapsed, served_by) if plan.streams else (elapsed, None)
+    _record(plan, acc, t_arr, elapsed, served_by, ttlt, complete)
+
+
+def _add_hist(hist: np.ndarray, bins: np.ndarray, rows: np.ndarray, n_rows: int) -> None:
+    """Add counts to the flat (n_rows × H_BINS) histogram, touching only the bins in use."""
+    h = hist.reshape(n_rows, H_BINS)
+    for r in range(n_rows):
+        b = bins[rows == r] if n_rows > 1 else bins
+        if b.size:
+            lo = int(b.min())
+            c = np.bincount(b - lo)
+            h[r, lo:lo + c.size] += c
+
+
+def _record(plan: Plan, acc: Accumulator, t_arr, elapsed, served_by, ttlt, complete) -> None:
+    """Histograms, SLO counts and the timeline of one chunk."""
+    P = len(plan.paths)
+    row = served_by.astype(np.int64) + 1
+    _add_hist(acc.hist, _hist_bins(elapsed), row, P + 1)
+    good_ttft = (served_by >= 0) & (elapsed < plan.threshold_ms)
+    if plan.streams:
+        _add_hist(acc.ttlt_hist, _hist_bins(ttlt), np.where(complete, row, 0), P + 1)
+        good_ttlt = complete & (ttlt < plan.threshold_ms)
+    else:   # nothing streams: the last token is the first, the same numbers (the result shares the histogram)
+        good_ttlt = good_ttft
+    acc.good_ttft += int(good_ttft.sum())
+    acc.good_ttlt += int(good_ttlt.sum())
+    good = good_ttft if plan.slo_metric == "time_to_first_token" else good_ttlt
     acc.good += int(good.sum())
-    acc.n += n
-    # timeline: per timeline bin, counts of requests, good, unserved and served by each path
-    tb = (t_arr // acc.timeline_s).astype(np.int64)
-    tb0 = int(tb[0])
-    tbl = tb - tb0
-    m = int(tbl[-1]) + 1
+    acc.n += t_arr.size
+    # timeline: per occupied timeline bin, counts of requests, good, unserved and served by each path
+    ut, tbl = _occupied((t_arr // acc.timeline_s).astype(np.int64))
+    m = ut.size
     by = np.bincount(tbl * (P + 1) + served_by + 1, minlength=m * (P + 1)).reshape(m, P + 1)
     g = np.bincount(tbl[good], minlength=m)
-    for j in range(m):
-        row = acc.timeline.setdefault(tb0 + j, np.zeros(3 + P))
-        row[0] += by[j].sum()
-        row[1] += g[j]
-        row[2:] += by[j]
+    for j, key in enumerate(ut.tolist()):
+        r = acc.timeline.get(key)
+        if r is None:
+            r = acc.timeline[key] = np.zeros(3 + P)
+        r[0] += by[j].sum()
+        r[1] += g[j]
+        r[2:] += by[j]
 
 
-def simulate(design, n_requests: int = 100_000, seed: int = 0, *, outages: Sequence[Outage | str] = (),
+def simulate(design, n_requests: int = 100_000, seed: int = 0, *, outages: Sequence[Outage | Degradation | str] = (),
              rps: float | None = None, bucket_s: float = 1.0, chunk_size: int = DEFAULT_CHUNK,
              timeline_s: float = 60.0, progress: bool | Callable[[int], Any] | None = None) -> "SimulationResult":
     """Simulate ``n_requests`` through ``design``'s recovery workflow; seeded, vectorised, chunked.
 
-    ``outages``: windows when a path is down, e.g. ``["primary:60m:20m"]``. ``progress``:
+    ``outages``: windows when a path is down, e.g. ``["primary:60m:20m"]`` or
+    ``[Outage("primary", 3600, 1200)]``, and :class:`Degradation` windows. ``rps``: the arrival
+    rate (default: the design's traffic); request i arrives at i/rps s. ``progress``:
     True for a tqdm bar, or a callable receiving the number of requests done per chunk.
     Raises :class:`DesignError` listing every problem (N ≤ 0, a mode no path can serve, …).
     """
@@ -280,7 +448,7 @@ def simulate(design, n_requests: int = 100_000, seed: int = 0, *, outages: Seque
     outages = [Outage.parse(o) if isinstance(o, str) else o for o in outages]
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise DesignError([Problem("seed", f"is {seed!r}; expected a whole number ≥ 0")])
-    probs = plan_problems(design, n_requests, outages, rps, bucket_s, chunk_size)
+    probs = plan_problems(design, n_requests, outages, rps, bucket_s, chunk_size, timeline_s)
     if probs:
         raise DesignError(probs)
     n_requests = int(n_requests)   # 1e6 is fine

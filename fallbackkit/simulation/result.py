@@ -9,7 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from .histogram import H_BINS, H_MIN, H_RATIO, QUANTILES, _hist_cdf, _hist_quantile
+from .figures import PathNumbers, Percentiles, SimulationNumbers, StreamingNumbers, frozen_map
+from .histogram import H_BINS, H_MIN, H_RATIO, QUANTILES, hist_cdf, hist_quantile
 
 
 @dataclass
@@ -23,12 +24,18 @@ class PathResult:
     calls_per_request: float  # calls to this path per request (retries and hedges included)
     retries: float          # retries per request
     hedges: float           # hedged calls per request
-    cost_per_1m_usd: float  # its part of the cost per 1M requests
+    cost_per_1m_requests_usd: float  # its part of the cost per 1M requests (calls/request × price per 1M calls)
     p50: float
     p95: float
     p99: float
     p999: float
     breaker_trips: int
+    partial: float = 0.0    # share of requests it left with a partial answer (a stream broke after its first token)
+
+    @property
+    def cost_per_1m_usd(self) -> float:
+        """Old name of :attr:`cost_per_1m_requests_usd` (per 1M *requests*), kept for callers."""
+        return self.cost_per_1m_requests_usd
 
     @property
     def hit_rate(self) -> float:
@@ -40,6 +47,11 @@ class PathResult:
 class SimulationResult:
     """What a simulation derived: shares, user-seen percentiles, cost, SLO attainment.
 
+    ``numbers`` holds every headline number as a typed, frozen
+    :class:`~fallbackkit.simulation.figures.SimulationNumbers`. Latencies (``percentiles``,
+    ``quantile``, ``cdf``, per-path p50…p99.9) are in the SLO's metric: time to first token
+    when ``slo.metric`` is ``time_to_first_token``, else time to last token (the two agree
+    on paths that do not stream). ``ttft_percentiles`` and ``ttlt_percentiles`` give both.
     Renders as a table in Jupyter; ``to_frame()``, ``to_dict()`` (JSON-ready) and
     ``matrix_view()`` (the matrix filled in, simulated vs declared) give other views.
     """
@@ -50,34 +62,87 @@ class SimulationResult:
         P = len(plan.paths)
         self.n_requests = n = acc.n
         self.slo = design.context.slo
-        self.hist = acc.hist.reshape(P + 1, H_BINS)
+        self.measure = "ttft" if plan.slo_metric == "time_to_first_token" else "ttlt"
+        self.ttft_hist = acc.hist.reshape(P + 1, H_BINS)
+        self.ttlt_hist = acc.ttlt_hist.reshape(P + 1, H_BINS)
+        #: histogram rows in the SLO's metric: row 0 unserved (for time to last token: incomplete), row k+1 path k
+        self.hist = self.ttft_hist if self.measure == "ttft" else self.ttlt_hist
         self.all_hist = self.hist.sum(axis=0)
         self.paths: list[PathResult] = []
         for k, cp in enumerate(plan.paths):
             row = self.hist[k + 1]
             br = breakers.get(k)
             self.paths.append(PathResult(
-                id=cp.id, name=cp.name, kind=cp.kind, reach=acc.reach[k] / n, share=acc.served[k] / n,
-                skipped=acc.skipped[k] / n, calls_per_request=acc.calls[k] / n, retries=acc.retries[k] / n,
-                hedges=acc.hedges[k] / n,
-                cost_per_1m_usd=acc.calls[k] / n * cp.cost,
-                **{name.replace(".", ""): _hist_quantile(row, q) for name, q in QUANTILES},
-                breaker_trips=len(br.trips) if br else 0))
+                id=cp.id, name=cp.name, kind=cp.kind, reach=float(acc.reach[k] / n), share=float(acc.served[k] / n),
+                skipped=float(acc.skipped[k] / n), calls_per_request=float(acc.calls[k] / n),
+                retries=float(acc.retries[k] / n), hedges=float(acc.hedges[k] / n),
+                cost_per_1m_requests_usd=float(acc.calls[k] / n * cp.cost),
+                **{name.replace(".", ""): hist_quantile(row, q) for name, q in QUANTILES},
+                breaker_trips=len(br.trips) if br else 0, partial=float(acc.partial[k] / n)))
         self.served = float(acc.served.sum() / n)
         self.unserved = 1.0 - self.served
-        self.slo_attainment = acc.good / n
+        self.slo_attainment = float(acc.good / n)
         allowed = 1 - self.slo.percentile / 100
         self.bad_share = 1 - self.slo_attainment
         #: error-budget burn rate: bad share ÷ allowed bad share (1.0 spends the budget exactly over the window)
         self.error_budget_burn = self.bad_share / allowed if allowed > 0 else math.inf
-        self.cost_per_1m_usd = float(sum(p.cost_per_1m_usd for p in self.paths))
+        #: USD per 1M user requests: Σ over paths of calls per request × price per 1M calls
+        self.cost_per_1m_requests_usd = float(sum(p.cost_per_1m_requests_usd for p in self.paths))
         self.retry_share = float(acc.retries.sum() / n)
         self.retry_budget = plan.retry_budget
         self.mode_hits = {md.id: int(h) for md, h in zip(plan.modes, acc.mode_hits)}
-        self.percentiles = {name: _hist_quantile(self.all_hist, q) for name, q in QUANTILES}
-        self.served_percentiles = {name: _hist_quantile(self.hist[1:].sum(axis=0), q) for name, q in QUANTILES}
+        self.ttft_percentiles = {name: hist_quantile(self.ttft_hist.sum(axis=0), q) for name, q in QUANTILES}
+        self.ttlt_percentiles = {name: hist_quantile(self.ttlt_hist.sum(axis=0), q) for name, q in QUANTILES}
+        self.percentiles = self.ttft_percentiles if self.measure == "ttft" else self.ttlt_percentiles
+        self.served_percentiles = {name: hist_quantile(self.hist[1:].sum(axis=0), q) for name, q in QUANTILES}
+        self.partial_share = float(acc.partial.sum() / n)
         self.breaker_open_s = {plan.paths[k].id: len(b.trips) * b.cool * plan.bucket_s for k, b in breakers.items()}
         self.simulated_seconds = n / plan.rate
+        self.numbers = self._numbers()
+
+    def _streaming_numbers(self) -> StreamingNumbers | None:
+        plan, acc, n = self._plan, self._acc, self.n_requests
+        streaming = [k for k, cp in enumerate(plan.paths) if cp.stream is not None]
+        if not streaming:
+            return None
+        broken = int(sum(acc.broken[k] for k in streaming))
+        cont_calls = {k: acc.continuable[k] for k in streaming}   # one call per broken stream whose end was seen
+        done = int(acc.cont_hist.sum())
+        return StreamingNumbers(
+            streamed_share=float(sum(acc.streamed[k] for k in streaming) / n), broken_share=broken / n,
+            partial_share=self.partial_share,
+            continuation=any(plan.paths[k].stream.continuation for k in streaming),
+            continuation_calls_per_request=float(sum(cont_calls.values()) / n),
+            continuation_cost_per_1m_requests_usd=float(sum(c / n * plan.paths[k].cost for k, c in cont_calls.items())),
+            continuation_ttlt_ms=Percentiles.from_dict({name: hist_quantile(acc.cont_hist, q) for name, q in QUANTILES}),
+            continuation_complete_share=done / broken if broken else float("nan"))
+
+    def _numbers(self) -> SimulationNumbers:
+        n, acc = self.n_requests, self._acc
+        return SimulationNumbers(
+            n_requests=n, seed=self.seed, simulated_seconds=self.simulated_seconds,
+            slo_metric=self._plan.slo_metric, slo_threshold_ms=self.slo.threshold_ms, slo_percentile=self.slo.percentile,
+            latency_ms=Percentiles.from_dict(self.percentiles), ttft_ms=Percentiles.from_dict(self.ttft_percentiles),
+            ttlt_ms=Percentiles.from_dict(self.ttlt_percentiles), slo_attainment=self.slo_attainment,
+            slo_attainment_ttft=float(acc.good_ttft / n), slo_attainment_ttlt=float(acc.good_ttlt / n),
+            error_budget_burn=self.error_budget_burn, served=self.served, unserved=self.unserved,
+            share_by_path=frozen_map({p.id: p.share for p in self.paths}),
+            calls_per_request=float(sum(p.calls_per_request for p in self.paths)),
+            calls_by_path=frozen_map({p.id: p.calls_per_request for p in self.paths}),
+            retry_share=self.retry_share, retry_budget=self.retry_budget,
+            cost_per_1m_requests_usd=self.cost_per_1m_requests_usd, mode_hits=frozen_map(self.mode_hits),
+            partial_share=self.partial_share,
+            paths=tuple(PathNumbers(
+                id=p.id, reach=p.reach, share=p.share, skipped=p.skipped, calls_per_request=p.calls_per_request,
+                retries=p.retries, hedges=p.hedges, cost_per_1m_requests_usd=p.cost_per_1m_requests_usd,
+                latency_ms=Percentiles(p.p50, p.p95, p.p99, p.p999), breaker_trips=p.breaker_trips,
+                partial_share=p.partial) for p in self.paths),
+            streaming=self._streaming_numbers())
+
+    @property
+    def cost_per_1m_usd(self) -> float:
+        """Old name of :attr:`cost_per_1m_requests_usd` (per 1M *requests*), kept for callers."""
+        return self.cost_per_1m_requests_usd
 
     # -- queries -----------------------------------------------------------------------------
     def path(self, path_id: str) -> PathResult:
@@ -89,12 +154,12 @@ class SimulationResult:
     def quantile(self, q: float, path: str | None = None) -> float:
         """User-seen latency quantile over all requests (unserved at the time they gave up) or one path's served."""
         row = self.all_hist if path is None else self.hist[1 + [p.id for p in self.paths].index(path)]
-        return _hist_quantile(row, q)
+        return hist_quantile(row, q)
 
     def cdf(self, x_ms: float, path: str | None = None) -> float:
         """Share of requests (or of one path's served requests) with user-seen latency ≤ x_ms."""
         row = self.all_hist if path is None else self.hist[1 + [p.id for p in self.paths].index(path)]
-        return _hist_cdf(row, x_ms)
+        return hist_cdf(row, x_ms)
 
     def cdf_points(self, path: str | None = None, max_points: int = 400) -> tuple[np.ndarray, np.ndarray]:
         """(latency ms, cumulative share) for plotting; thinned to ~max_points."""
@@ -137,18 +202,22 @@ class SimulationResult:
 
     # -- views -------------------------------------------------------------------------------
     def rows(self) -> list[dict]:
+        streams = any(cp.stream is not None for cp in self._plan.paths)
         return [{"path": p.id, "kind": p.kind, "reach %": 100 * p.reach, "share %": 100 * p.share,
                  "skipped %": 100 * p.skipped, "calls/req": p.calls_per_request,
                  "p50 ms": p.p50, "p95 ms": p.p95, "p99 ms": p.p99, "p99.9 ms": p.p999,
-                 "cost/1M req $": p.cost_per_1m_usd, "breaker trips": p.breaker_trips} for p in self.paths]
+                 "cost/1M req $": p.cost_per_1m_requests_usd, "breaker trips": p.breaker_trips,
+                 **({"partial %": 100 * p.partial} if streams else {})} for p in self.paths]
 
     def summary(self) -> dict[str, Any]:
         return {
             "requests": self.n_requests, "seed": self.seed, "simulated_hours": self.simulated_seconds / 3600,
             "slo": str(self.slo), "slo_attainment": self.slo_attainment, "error_budget_burn": self.error_budget_burn,
-            "served": self.served, "unserved": self.unserved, "cost_per_1m_usd": self.cost_per_1m_usd,
+            "served": self.served, "unserved": self.unserved, "cost_per_1m_requests_usd": self.cost_per_1m_requests_usd,
             "retry_share": self.retry_share, "retry_budget": self.retry_budget,
             "latency_ms": self.percentiles, "served_latency_ms": self.served_percentiles,
+            "slo_metric": self._plan.slo_metric, "ttft_ms": self.ttft_percentiles, "ttlt_ms": self.ttlt_percentiles,
+            "partial_share": self.partial_share,
         }
 
     def summary_lines(self) -> list[str]:
@@ -161,14 +230,33 @@ class SimulationResult:
             f"SLO {self.slo}: attainment {100 * self.slo_attainment:.3f}% — {met} it; "
             f"error-budget burn {self.error_budget_burn:,.2f}× (1× spends the budget exactly)",
             f"served {100 * self.served:.3f}%, unserved {100 * self.unserved:.4f}%",
-            f"cost: ${self.cost_per_1m_usd:,.2f} per 1M requests",
+            f"cost: ${self.cost_per_1m_requests_usd:,.2f} per 1M requests",
             f"retries: {100 * self.retry_share:.2f}% of requests (budget {100 * self.retry_budget:g}%)",
         ]
+        lines += self._streaming_lines()
         for pid, s in self.breaker_open_s.items():
             if s:
                 lines.append(f"circuit breaker on {pid}: opened {self.path(pid).breaker_trips}×, skipped "
                              f"{100 * self.path(pid).skipped:.3f}% of requests")
         return lines
+
+    def _streaming_lines(self) -> list[str]:
+        st = self.numbers.streaming if hasattr(self, "numbers") else self._streaming_numbers()
+        if st is None:
+            return []
+        ft, lt = self.ttft_percentiles, self.ttlt_percentiles
+        out = [f"streaming: time to first token p50 {ft['p50']:,.1f} ms, p99 {ft['p99']:,.1f} ms; "
+               f"time to last token p50 {lt['p50']:,.1f} ms, p99 {lt['p99']:,.1f} ms",
+               f"{100 * st.broken_share:.3f}% of requests had their stream break after the first token, when no "
+               f"fallback is possible; {100 * st.partial_share:.3f}% of users were left with a partial answer"]
+        if st.broken_share:
+            c = st.continuation_ttlt_ms
+            verb = "costs" if st.continuation else "would cost"
+            out.append(f"a continuation retry (re-request the rest) {verb} ${st.continuation_cost_per_1m_requests_usd:,.2f} "
+                       f"per 1M requests ({st.continuation_calls_per_request:.4f} calls a request), completes "
+                       f"{100 * st.continuation_complete_share:.1f}% of broken streams, their time to last token "
+                       f"p50 {c.p50:,.1f} ms, p99 {c.p99:,.1f} ms")
+        return out
 
     def to_text(self) -> str:
         from .. import display
@@ -206,7 +294,8 @@ class SimulationResult:
                 return [clean(x) for x in v]
             return v
         return clean({"summary": self.summary(), "paths": self.rows(), "matrix": self.matrix_view().rows,
-                      "mode_hits": self.mode_hits, "breaker_open_s": self.breaker_open_s})
+                      "mode_hits": self.mode_hits, "breaker_open_s": self.breaker_open_s,
+                      "numbers": self.numbers.as_dict()})
 
     def matrix_view(self) -> "MatrixView":
         """The latency-budget matrix filled from this run; each number marked simulated or declared."""
@@ -223,8 +312,8 @@ class SimulationResult:
                 "p50 ms [decl]": decl.latency.typical_ms, "p99 ms [decl]": decl.latency.tail_ms,
                 "timeout ms [decl]": decl.timeout_ms,
                 "calls/req [sim]": p.calls_per_request,
-                "cost/1M calls $ [decl]": decl.cost_per_1m_usd,
-                "cost/1M req $ [sim]": p.cost_per_1m_usd,
+                "price/1M calls $ [decl]": decl.cost_per_1m_usd,
+                "cost/1M req $ [sim]": p.cost_per_1m_requests_usd,
                 "error rate [decl]": decl.error_rate,
             })
         notes = ["[decl] numbers are typed in the design; 'serves % [decl]' is the budget's arithmetic over them",

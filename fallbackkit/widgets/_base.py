@@ -49,21 +49,41 @@ class FkWidget(W.VBox):
         return data
 
     def _save_artifact(self, name: str, artifact) -> "Design | None":
-        """Write ``artifact`` into the design file at ``self.path``, atomically, keeping the
-        rest of the file as it is on disk. Returns the saved design, or None (with the
-        reasons in ``self.message``) when there is no file or the model refuses it."""
+        """Write ``artifact`` into the design file at ``self.path`` through the one save: only
+        that artifact is replaced, in the file as it is on disk now, and it is validated with
+        the file's other artifacts. Refused (None, reasons in ``self.message``) when there is
+        no file, the model refuses it, or the file's copy changed since this widget read it."""
         if self.path is None:
-            self.message.value = message_html("No file to save to: pass a design file path.", "error")
+            self.message.value = message_html("Not saved: no file to save to; pass a design file path.", "error")
             return None
-        try:
-            base = Design.from_yaml(file_text(self.path) or "", self.path)
-            new = base.model_copy(update={name: artifact})
-            new.save(self.path)
-        except DesignError as exc:
-            self.message.value = message_html("Not saved; the file is unchanged.", "error") + problems_html(exc.problems)
-            return None
-        self.message.value = message_html(f"{stamp()} saved the {artifact.title} to {self.path}", "ok")
+        base = self.design.base_for(self.path)
+        new = self._save_with(lambda: Design.save_artifact(self.path, name, artifact,
+                                                           base=None if base is None else base.get(name),
+                                                           start=self.design))
+        if new is not None:
+            self.design = new
+            self.message.value = message_html(f"{stamp()} saved the {artifact.title} to {self.path}", "ok")
         return new
+
+    def _save_with(self, save) -> "Design | None":
+        """Run ``save()``; on refusal show "Not saved: <reason>" and return None (never raise)."""
+        try:
+            return save()
+        except DesignError as exc:
+            self.message.value = not_saved_html(exc)
+        except OSError as exc:  # the store turns write failures into SaveError; this is a last guard
+            self.message.value = message_html(f"Not saved: {exc.strerror or exc}; the file is unchanged.", "error")
+        return None
+
+
+def not_saved_html(exc: DesignError) -> str:
+    """ "Not saved: <reason>" for a refused save: the store's reason, or the model's problems."""
+    from ..store import SaveError
+    if isinstance(exc, SaveError):
+        reasons = "; ".join(p.message.removeprefix("not saved: ") for p in exc.problems)
+        return message_html(f"Not saved: {reasons}", "error")
+    return (message_html("Not saved: the model refused this change; the file is unchanged.", "error")
+            + problems_html(exc.problems))
 
 
 def as_design(design: Design | str | os.PathLike | None, path: str | os.PathLike | None):

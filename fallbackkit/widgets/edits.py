@@ -290,13 +290,12 @@ def add_incidents(design: Design, records: list[dict], filename: str | None = No
 
 def parse_incidents(text: str) -> list[dict]:
     """Incident records from pasted YAML or JSON: a list, or a mapping with ``incidents:``."""
-    import yaml
+    from ..reader import parse_text  # the one reader: aliases, depth, size and duplicate keys capped
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        raise DesignError([Problem("incidents", f"malformed YAML{where}: {getattr(exc, 'problem', exc)}")]) from None
+        data, _ = parse_text(text, "pasted records", top=None)
+    except DesignError as exc:
+        raise DesignError([Problem("incidents", f"{p.message}" + (f" (line {p.line})" if p.line else ""))
+                           for p in exc.problems]) from None
     if isinstance(data, dict) and "incidents" in data:
         data = data["incidents"]
     if not isinstance(data, list):

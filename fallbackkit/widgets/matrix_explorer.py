@@ -70,7 +70,7 @@ class Evaluation:
         out = [self.verdict]
         if r is not None:
             out.append(f"declared: {self.declared_verdict}")
-            out.append(f"simulated: served {100 * r.served:.3f}%, cost ${r.cost_per_1m_usd:,.2f} per 1M requests, "
+            out.append(f"simulated: served {100 * r.served:.3f}%, cost ${r.cost_per_1m_requests_usd:,.2f} per 1M requests, "
                        f"retries {100 * r.retry_share:.2f}%, error-budget burn {r.error_budget_burn:,.2f}× "
                        f"({r.n_requests:,} requests, seed {r.seed})")
         cost = b.blended_cost_per_1m_usd
@@ -301,7 +301,8 @@ class MatrixExplorer(FkWidget):
         self.table.value = ev.budget.to_html()
 
     def save(self) -> bool:
-        """Write the explored matrix into the design file, atomically (the rest of the file as it is on disk)."""
+        """Save the explored matrix into the design file: only the matrix is replaced, in the file
+        as it is on disk now; "Not saved: <reason>" when refused."""
         return self._save_artifact("matrix", self.design.matrix) is not None
 
     def _chart_view(self, name: str) -> W.Widget:

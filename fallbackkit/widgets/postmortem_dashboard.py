@@ -19,7 +19,8 @@ from ..postmortem import METRICS, STAMPS
 from ..problems import DesignError
 from ..taxonomy import Severity
 from . import edits
-from ._base import CSS, FkWidget, as_design, chart_view, error_problems, message_html, problems_html, set_chart, stamp
+from ._base import (CSS, FkWidget, as_design, chart_view, error_problems, message_html, not_saved_html, problems_html,
+                    set_chart, stamp)
 
 NONE = "(none)"
 
@@ -140,12 +141,19 @@ class PostmortemDashboard(FkWidget):
 
     def add_incidents(self, records: list[dict]) -> bool:
         """Add incident records, all or none; saved atomically when the dashboard has a file."""
-        try:
-            new = edits.add_incidents(self.design, records, self.path)
-            if self.path:
-                new.save(self.path)
-        except DesignError as exc:
+        def add(design: Design) -> Design:
+            try:
+                return edits.add_incidents(design, records, self.path)
+            except DesignError as exc:
+                raise _Refused(exc.problems) from None
+        try:  # added to the file as it is now: other editors' changes stay
+            new = Design.edit_file(self.path, add, start=self.design) if self.path else add(self.design)
+        except _Refused as exc:
             self._refuse(exc)
+            return False
+        except (DesignError, OSError) as exc:  # the file: read-only, changed, unreadable
+            self.message.value = not_saved_html(exc) if isinstance(exc, DesignError) else \
+                message_html(f"Not saved: {exc.strerror or exc}", "error")
             return False
         self.design = new
         self._refresh()
@@ -161,3 +169,7 @@ class PostmortemDashboard(FkWidget):
         loop = self.design.postmortem
         return "\n".join([f"PostmortemDashboard — {len(loop.incidents)} incidents, owner {loop.owner}",
                           "Metrics (minutes)", loop.measure().to_text(), "Trend", *trend_lines(self.design)])
+
+
+class _Refused(DesignError):
+    """The model refused the records themselves (not the file)."""

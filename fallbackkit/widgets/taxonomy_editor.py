@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import html
 import os
-import threading
 
 import ipywidgets as W
 
@@ -20,7 +19,7 @@ from ..design import Design
 from ..problems import DesignError, Problem
 from ..taxonomy import Category, Severity
 from . import edits
-from ._base import (CSS, FkWidget, as_design, error_problems, field_message_widget, file_text,
+from ._base import (CSS, FkWidget, as_design, error_problems, field_message_widget,
                     message_html, problems_html, stamp)
 
 LABELS = {
@@ -44,8 +43,6 @@ class TaxonomyEditor(FkWidget):
     def __init__(self, design: Design | str | os.PathLike | None = None, path: str | os.PathLike | None = None):
         super().__init__()
         self.design, self.path = as_design(design, path)
-        self._disk = file_text(self.path)
-        self._lock = threading.Lock()
         self._filling = False
         self.last_problems: list[Problem] = []
         self.saves = 0
@@ -185,6 +182,15 @@ class TaxonomyEditor(FkWidget):
         base = design.taxonomy.mode(self.selector.value).model_dump(mode="json", exclude_defaults=True)
         return edits.upsert_mode(design, edits.mode_data(self.form_values(), base), self.selector.value, None, self.path)
 
+    def _edit(self, design: Design) -> Design:
+        try:
+            return self._candidate(design)
+        except (KeyError, ValueError) as exc:
+            if isinstance(exc, DesignError):
+                self._show(exc.problems)
+                raise
+            raise DesignError(error_problems(exc)) from None
+
     def validate(self) -> list[Problem]:
         """Problems the current form would cause, shown next to their fields."""
         try:
@@ -224,34 +230,23 @@ class TaxonomyEditor(FkWidget):
             return None
 
     def save(self) -> bool:
-        """Apply the form (edit, add or delete) and write the design file atomically.
+        """Apply the form (edit, add or delete) and save it through the one save.
 
         Returns False, with the problems shown, when the model refuses the edit; the
-        file is then untouched. Saves are serialised, and a file changed on disk since
-        this editor last read it (another editor, a text editor) is re-read first, so
-        the edit lands on top of the newest version instead of overwriting it.
+        file is then untouched. The edit is applied, under the file's lock, to the design
+        as it is on disk at that moment (another editor's or a text editor's changes
+        included), validated whole, and only what it changes is written.
         """
-        with self._lock:
-            base = self.design
-            disk = file_text(self.path)
-            if self.path and disk is not None and disk != self._disk:
-                try:
-                    base = Design.from_yaml(disk, self.path)
-                except DesignError:
-                    pass  # an invalid file on disk is not a base to build on; keep ours
-            what = self.mode_picker.value
-            subject = self.selector.value if what != "add" else self.fields["id"].value
-            try:
-                new = self._candidate(base)
-                if self.path:
-                    new.save(self.path)
-                    self._disk = file_text(self.path)
-            except (DesignError, KeyError, ValueError) as exc:
-                self._show(error_problems(exc))
-                self.message.value = message_html("Not saved: the model refused this edit; the file is unchanged.", "error") + self.message.value
-                return False
-            self.design = new
-            self.saves += 1
+        what = self.mode_picker.value
+        subject = self.selector.value if what != "add" else self.fields["id"].value
+        if self.path:
+            new = self._save_with(lambda: Design.edit_file(self.path, self._edit, start=self.design))
+        else:
+            new = self._save_with(lambda: self._edit(self.design))
+        if new is None:
+            return False
+        self.design = new
+        self.saves += 1
         verb = {"edit": "saved", "add": "added", "delete": "deleted"}[what]
         self._refresh_lists()
         if what == "delete":

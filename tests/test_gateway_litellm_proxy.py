@@ -1,0 +1,122 @@
+"""The exported LiteLLM YAML, unchanged but for hosts, run by the real LiteLLM proxy.
+
+``litellm --config FILE`` (the ``proxy`` extra) starts once for the module on 127.0.0.1 with
+``tests/data/router_design.yaml`` exported — the design with the most paths, retries and
+special routes — against the local mocks of tests/gateway_mock.py. Start-up takes tens of
+seconds on 2 cores, so the other designs are driven through the in-process ``litellm.Router``
+the proxy wraps (tests/test_router_litellm.py); this test shows the proxy behaves the same.
+
+Skips when the proxy's dependencies are missing; under ``CI`` it fails instead.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from fallbackkit import routers
+
+from gateway_mock import Upstream, base_urls, load_design
+
+ENV = {"LITELLM_LOCAL_MODEL_COST_MAP": "True", "LITELLM_TELEMETRY": "False", "NO_DOCS": "True",
+       **{f"{k}_API_KEY": f"sk-test-{k.lower()}" for k in ("OPENAI", "ANTHROPIC", "GEMINI", "MISTRAL")}}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def upstream():
+    up = Upstream()
+    yield up
+    up.close()
+
+
+@pytest.fixture(scope="module")
+def proxy(upstream, tmp_path_factory):
+    exe = shutil.which("litellm", path=str(Path(sys.executable).parent))
+    try:
+        import boto3  # noqa: F401  - the proxy refuses to start without it
+        import fastapi  # noqa: F401
+    except ImportError as exc:
+        reason = f"the LiteLLM proxy needs the `proxy` extra (pip install -c constraints.txt -e '.[proxy]'): {exc}"
+        if os.environ.get("CI"):
+            pytest.fail(f"CI: {reason}")
+        pytest.skip(reason)
+    design = load_design("router_design", "timeout")
+    export = routers.litellm_config(design, base_urls(design, upstream))
+    cfg = tmp_path_factory.mktemp("proxy") / "litellm.yaml"
+    cfg.write_text(export.to_text())
+    port = _free_port()
+    t0 = time.perf_counter()
+    # Output to a file, never an unread pipe: the proxy logs every failed call, and a full
+    # pipe buffer would block it mid-request.
+    log = (cfg.parent / "proxy.log").open("wb")
+    proc = subprocess.Popen([exe, "--config", str(cfg), "--host", "127.0.0.1", "--port", str(port)],
+                            stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **ENV})
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(1800):
+            try:
+                with urllib.request.urlopen(url + "/health/liveliness", timeout=1):
+                    break
+            except OSError:
+                if proc.poll() is not None:
+                    raise RuntimeError("litellm proxy exited: " + (cfg.parent / "proxy.log").read_text()[-3000:])
+                time.sleep(0.1)
+        else:
+            raise RuntimeError("the LiteLLM proxy did not answer within 3 min")
+        print(f"\nLiteLLM proxy started in {time.perf_counter() - t0:.1f} s")
+        yield {"url": url, "design": design, "export": export}
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+def ask(proxy, model: str) -> int:
+    body = json.dumps({"model": model, "messages": [{"role": "user", "content": "hi"}]}).encode()
+    req = urllib.request.Request(proxy["url"] + "/v1/chat/completions", data=body, method="POST",
+                                 headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=120) as r:
+            return r.status
+    except urllib.error.HTTPError as e:
+        return e.code
+
+
+@pytest.mark.parametrize("failure", list(routers.FAILURE_CLASSES))
+def test_proxy_makes_the_calls_the_workflow_prescribes(failure, proxy, upstream):
+    design, export = proxy["design"], proxy["export"]
+    category = routers.FAILURE_CLASSES[failure]
+    upstream.behave(failure)
+    t0 = time.perf_counter()
+    status = ask(proxy, routers.entry_path(design))
+    observed = upstream.called()
+    assert status >= 400
+    assert observed == routers.expand(export.attempts[category])
+    assert observed == routers.expand(routers.prescribed_attempts(design, category))
+    assert all(auth.startswith("Bearer sk-test-") for _, auth in upstream.calls)
+    print(f"proxy {failure}: {observed} in {time.perf_counter() - t0:.2f} s")
+
+
+def test_proxy_answers_from_the_fallback(proxy, upstream):
+    upstream.behave("5xx", ok=["backup"])
+    assert ask(proxy, "primary") == 200
+    assert upstream.called() == ["primary"] * 3 + ["backup"]

@@ -1,0 +1,296 @@
+"""Regression tests for the simulator's five defects and its two once-open rules.
+
+Every expected value is derived from the rules in :mod:`fallbackkit.simulation.engine`'s
+docstring — a closed form, or a small per-request reference model written here — never
+read back from the implementation.
+"""
+
+import math
+from statistics import NormalDist
+
+import numpy as np
+import pytest
+
+from fallbackkit.design import Design
+from fallbackkit.latency import for_latency
+from fallbackkit.simulation import Outage, compare, simulate
+
+PHI = NormalDist().cdf
+Z99 = NormalDist().inv_cdf(0.99)
+
+
+def binom_tol(p, n, k=4.5):
+    return k * math.sqrt(p * (1 - p) / n) + 1e-12
+
+
+def quiet(data):
+    """The worked example with every failure mode off, perfect paths and no breaker."""
+    for m in data["taxonomy"]["modes"]:
+        m["occurrence"] = 0.0
+    for p in data["matrix"]["paths"]:
+        p["error_rate"] = 0.0
+        p.pop("circuit_breaker", None)
+    return data
+
+
+def constant(ms):
+    return {"distribution": {"kind": "constant", "ms": ms}}
+
+
+def mode(data, mode_id):
+    return next(m for m in data["taxonomy"]["modes"] if m["id"] == mode_id)
+
+
+# -- (a) a retry policy whose `on` is left at its default retries ---------------------------------
+TRANSIENT = {"latency_breach", "resource_exhaustion", "dependency_failure", "other"}
+
+
+def reference_retry_share(design: Design, n: int, seed: int) -> float:
+    """Per-request model of the primary's first attempt and retries, from the stated rules."""
+    m, modes = design.matrix, design.taxonomy.modes
+    p = m.paths[0]
+    on = set(p.retry.on)
+    here = [md for md in modes if (md.occurs_on or p.id) == p.id]
+    occ = np.cumsum([md.occurrence for md in here])
+    trans = [md for md in here if md.category in TRANSIENT]
+    occ_t = np.cumsum([md.occurrence for md in trans])
+    rng = np.random.default_rng(seed)
+    L = for_latency(p.latency).sample(rng, n * (1 + p.retry.max_retries)).reshape(-1, n)
+    u = rng.random((2 * (1 + p.retry.max_retries), n))
+    rate = design.context.traffic.requests_per_day / 86400
+    beta = m.retry_budget_pct / 100
+    spent: dict[int, int] = {}
+    retries = 0
+
+    def attempt(k, i, persistent):
+        """Category the gateway sees for attempt k of request i (None: answered)."""
+        if persistent is not None:
+            md = persistent
+        else:
+            pool, cum = (here, occ) if k == 0 else (trans, occ_t)
+            j = int(np.searchsorted(cum, u[2 * k, i], side="right"))
+            md = pool[j] if j < len(pool) else None
+        if md is not None and md.category in ("latency_breach", "provider_outage"):
+            return md.category, md             # never answers: fails at the timeout
+        if L[k, i] > p.timeout_ms:
+            return "latency_breach", md        # whatever would come later is cut at the timeout
+        if md is not None:
+            return md.category, md
+        return ("dependency_failure" if u[2 * k + 1, i] < p.error_rate else None), None
+
+    for i in range(n):
+        b = math.floor(i / rate)               # 1 s buckets
+        allowance = math.floor(beta * math.ceil((b + 1) * rate) + 1e-9) - math.floor(beta * math.ceil(b * rate) + 1e-9)
+        cat, md = attempt(0, i, None)
+        persistent = md if md is not None and md.category not in TRANSIENT else None
+        for k in range(1, p.retry.max_retries + 1):
+            if cat is None or cat not in on or spent.get(b, 0) >= allowance:
+                break
+            spent[b] = spent.get(b, 0) + 1
+            retries += 1
+            cat, _ = attempt(k, i, persistent)
+    return retries / n
+
+
+def test_default_retry_on_retries(default_data):
+    default_data["matrix"]["paths"][0]["retry"] = {"max_retries": 2}        # `on` omitted
+    d = Design.from_dict(default_data)
+    assert set(d.matrix.paths[0].retry.on) == {"resource_exhaustion", "dependency_failure", "latency_breach"}
+    n = 200_000
+    r = simulate(d, n, seed=3)
+    ref = reference_retry_share(d, n, seed=99)
+    assert r.path("primary").breaker_trips == 0
+    assert r.retry_share == pytest.approx(ref, abs=binom_tol(ref, n, 6))
+    assert r.retry_share == pytest.approx(0.074, abs=0.004)
+    # writing the default out changes nothing, bit for bit
+    default_data["matrix"]["paths"][0]["retry"]["on"] = ["resource_exhaustion", "dependency_failure", "latency_breach"]
+    assert simulate(Design.from_dict(default_data), n, seed=3).to_dict() == r.to_dict()
+
+
+# -- (b) the circuit breaker reads the whole window --------------------------------------------------
+def outage_design(data, window_s, min_requests, threshold=0.6, cooldown_s=30):
+    quiet(data)
+    p = data["matrix"]["paths"][0]
+    p["latency"] = constant(50)
+    p["circuit_breaker"] = {"failure_rate_threshold": threshold, "window_s": window_s,
+                            "min_requests": min_requests, "cooldown_s": cooldown_s}
+    return Design.from_dict(data)
+
+
+def breaker_trips(w, cool, rps, min_requests, thr, start, end):
+    """Closed form: a full window of w one-second buckets, all failing, trips at its end.
+
+    The first trip comes once ⌈thr·w⌉ failing buckets fill the window; after each trip the
+    path is skipped for ``cool`` buckets and the fresh window needs w buckets again, so
+    trips are ``period = cool + w`` apart while the window still holds enough failures.
+    """
+    assert rps * w >= min_requests
+    need = math.ceil(thr * w)                 # failing buckets in a window to reach the threshold
+    first = start + need
+    last = end - 1 + (w - need) + 1           # latest bucket whose window still holds `need` failures
+    return (last - first) // (cool + w) + 1
+
+
+def test_breaker_sees_the_whole_window(default_data):
+    rps, n = 10, 36_000                        # one hour
+    d = outage_design(default_data, window_s=10, min_requests=100)
+    r = simulate(d, n, seed=1, rps=rps, outages=[Outage("primary", 600, 1200)])
+    trips = breaker_trips(10, 30, rps, 100, 0.6, 600, 1800)
+    assert trips == 30
+    assert r.path("primary").breaker_trips == trips
+    # each trip skips exactly 30 s of traffic
+    assert r.path("primary").skipped == pytest.approx(trips * 30 * rps / n, abs=1e-12)
+
+
+def test_breaker_with_a_window_shorter_than_a_bucket(default_data):
+    rps, n = 10, 36_000
+    d = outage_design(default_data, window_s=0.5, min_requests=5)
+    r = simulate(d, n, seed=1, rps=rps, outages=[Outage("primary", 600, 1200)])
+    trips = breaker_trips(1, 30, rps, 5, 0.6, 600, 1800)
+    assert trips == 39
+    assert r.path("primary").breaker_trips == trips
+
+
+def test_breaker_needs_min_requests_in_the_window(default_data):
+    # 10 rps × 10 s = 100 calls: min_requests 101 can never be met
+    d = outage_design(default_data, window_s=10, min_requests=101)
+    r = simulate(d, 36_000, seed=1, rps=10, outages=[Outage("primary", 600, 1200)])
+    assert r.path("primary").breaker_trips == 0
+
+
+# -- (c) hedging decides on what has happened, not on what will -----------------------------------
+def test_hedges_fire_on_the_past_only(default_data):
+    quiet(default_data)
+    p = default_data["matrix"]["paths"][0]
+    p["latency"] = {"distribution": {"kind": "lognormal", "p50_ms": 30, "p99_ms": 120}}
+    p["timeout_ms"] = 1000
+    p["error_rate"] = 0.3
+    a = 20.0
+    p["hedge"] = {"after_ms": a, "max_hedges": 2}
+    n = 400_000
+    r = simulate(Design.from_dict(default_data), n, seed=2)
+    sigma = math.log(4) / Z99
+    F = lambda x: PHI(math.log(x / 30) / sigma) if x > 0 else 0.0
+    e = 0.3
+    # hedge 1 fires at a when the first attempt has not ended by a
+    fire1 = 1 - F(a)
+    # hedge 2 fires at 2a when no good answer has come and an attempt is still out:
+    #  first ended in (a, 2a] with an error and hedge 1 still out; or first still out and
+    #  hedge 1 either still out or ended with an error by 2a
+    fire2 = (F(2 * a) - F(a)) * (1 - F(a)) * e + (1 - F(2 * a)) * (F(a) * e + 1 - F(a))
+    calls = 1 + fire1 + fire2
+    assert r.path("primary").calls_per_request == pytest.approx(calls, abs=0.004)
+    assert r.path("primary").hedges == pytest.approx(fire1 + fire2, abs=0.004)
+
+
+# -- (d) an injected provider outage fails at the timeout -----------------------------------------
+def test_injected_provider_outage_fails_at_the_timeout(default_data):
+    quiet(default_data)
+    prim, cache = default_data["matrix"]["paths"][:2]
+    prim["latency"], prim["timeout_ms"] = constant(50), 85
+    cache["latency"], cache["coverage_pct"] = constant(12), 100
+    mode(default_data, "provider-outage")["occurrence"] = 0.3       # mitigated by the cache
+    r = simulate(Design.from_dict(default_data), 100_000, seed=1)
+    assert r.path("cache").share == pytest.approx(0.3, abs=binom_tol(0.3, 100_000))
+    assert r.path("cache").p50 == pytest.approx(85 + 12, rel=2e-4)
+    assert r.path("cache").p999 == pytest.approx(85 + 12, rel=2e-4)
+    # without a timeout it fails when the answer would have come (as an outage window does)
+    prim.pop("timeout_ms")
+    r = simulate(Design.from_dict(default_data), 20_000, seed=1)
+    assert r.path("cache").p50 == pytest.approx(50 + 12, rel=2e-4)
+
+
+# -- (e) cost per 1M requests, price per 1M calls --------------------------------------------------
+def test_cost_is_per_1m_requests_and_named_so(default_data):
+    quiet(default_data)
+    p = default_data["matrix"]["paths"][0]
+    p["latency"] = constant(40)
+    p["hedge"] = {"after_ms": 10, "max_hedges": 2}                  # every request makes 3 calls
+    p["timeout_ms"] = 85
+    hedged = Design.from_dict(default_data)
+    r = simulate(hedged, 10_000, seed=1)
+    assert r.path("primary").calls_per_request == 3
+    assert r.cost_per_1m_requests_usd == pytest.approx(3 * 1200)
+    assert r.summary()["cost_per_1m_requests_usd"] == pytest.approx(3600)
+    row = r.matrix_view().rows[0]
+    assert row["price/1M calls $ [decl]"] == 1200 and row["cost/1M req $ [sim]"] == pytest.approx(3600)
+    p.pop("hedge")
+    c = compare(Design.from_dict(default_data), hedged, n_requests=10_000, seed=1)
+    assert "costs $2,400.00 more per 1M requests ($1,200.00 → $3,600.00)" in c.statements[0]
+    assert "per 1M calls" not in c.to_text()
+    assert "per 1M requests" in "\n".join(hedged.budget().summary_lines())
+
+
+# -- the two rules the docstring once left open -----------------------------------------------------
+def test_a_rejection_after_the_timeout_is_a_timeout(default_data):
+    quiet(default_data)
+    prim, cache = default_data["matrix"]["paths"][:2]
+    prim["latency"], prim["timeout_ms"] = constant(100), 85         # every answer comes too late
+    cache["latency"], cache["coverage_pct"] = constant(12), 100
+    mode(default_data, "unsafe-output")["occurrence"] = 1.0          # mitigation: the static response
+    r = simulate(Design.from_dict(default_data), 20_000, seed=1)
+    # the gateway never sees the unsafe answer: a timeout, so the next path (the cache) serves
+    assert r.path("cache").share == 1.0 and r.path("static").share == 0.0
+    assert r.path("cache").p50 == pytest.approx(85 + 12, rel=2e-4)
+    assert r.mode_hits["unsafe-output"] == 0
+    # in time, the same rejection goes to its mitigation and is counted
+    prim["latency"] = constant(50)
+    r = simulate(Design.from_dict(default_data), 20_000, seed=1)
+    assert r.path("static").share == 1.0 and r.mode_hits["unsafe-output"] == 20_000
+
+
+def test_mode_hits_count_only_calls_made(default_data):
+    quiet(default_data)
+    prim = default_data["matrix"]["paths"][0]
+    prim["latency"], prim["error_rate"] = constant(50), 0.9          # the breaker stays open most of the time
+    prim["circuit_breaker"] = {"failure_rate_threshold": 0.5, "window_s": 10, "min_requests": 20, "cooldown_s": 30}
+    mode(default_data, "low-confidence")["occurrence"] = 0.05
+    n = 100_000
+    r = simulate(Design.from_dict(default_data), n, seed=1, rps=100)
+    made = 1 - r.path("primary").skipped
+    assert r.path("primary").skipped > 0.9
+    assert r.mode_hits["low-confidence"] / n == pytest.approx(0.05 * made, abs=binom_tol(0.05 * made, n))
+
+
+def dense_breaker(w, cool, min_req, thr, counts, horizon):
+    """The rule, bucket by bucket over all time: decide at b from b−w … b−1, then count b unless open."""
+    calls, fails = [0] * horizon, [0] * horizon
+    is_open, trips, open_until, fresh = {}, [], -1, 0
+    for b in range(horizon):
+        if b < open_until:
+            is_open[b] = True
+            continue
+        lo = max(b - w, fresh)
+        sc, sf = sum(calls[lo:b]), sum(fails[lo:b])
+        if sc >= min_req and sf >= thr * sc:
+            trips.append(b)
+            open_until, fresh = b + cool, b + cool
+            is_open[b] = True
+            continue
+        is_open[b] = False
+        if b in counts:
+            calls[b], fails[b] = counts[b]
+    return is_open, trips
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_sparse_breaker_equals_the_dense_rule(seed):
+    from types import SimpleNamespace
+
+    from fallbackkit.simulation.breaker import Breaker
+    rng = np.random.default_rng(seed)
+    w, cool, min_req, thr = int(rng.integers(1, 12)), int(rng.integers(1, 20)), int(rng.integers(1, 30)), 0.5
+    horizon = 3000
+    occupied = np.sort(rng.choice(horizon, size=int(rng.integers(50, 1500)), replace=False))
+    counts = {}
+    for b in occupied.tolist():
+        c = int(rng.integers(1, 15))
+        bad = rng.random() < 0.4 + 0.5 * ((b // 300) % 2)      # alternating calm and failing stretches
+        counts[b] = (c, int(rng.binomial(c, 0.9 if bad else 0.05)))
+    want_open, want_trips = dense_breaker(w, cool, min_req, thr, counts, horizon)
+    br = Breaker(SimpleNamespace(window_s=w, cooldown_s=cool, min_requests=min_req, failure_rate_threshold=thr), 1.0)
+    got = []
+    for part in np.array_split(occupied, 4):                   # across chunks
+        got += br.run(part.tolist(), [counts[b][0] for b in part.tolist()], [counts[b][1] for b in part.tolist()]).tolist()
+    assert got == [want_open[b] for b in occupied.tolist()]
+    assert br.trips == want_trips and len(want_trips) > 0
