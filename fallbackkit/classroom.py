@@ -123,6 +123,9 @@ def cmd_grade(args) -> int:
     print(f"graded {res.graded} of {res.learners} learners ({res.skipped} already graded, skipped); "
           f"mean {res.mean_score:.1f} of {res.total} points; gradebook: {res.gradebook}, {res.report}; "
           f"feedback: {Path(args.out) / 'feedback'}/")
+    if res.failed:
+        print(f"not graded (rerun to retry): {', '.join(res.failed)}", file=sys.stderr)
+        return EXIT_FINDINGS
     return EXIT_OK
 
 

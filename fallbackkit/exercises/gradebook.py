@@ -80,19 +80,30 @@ def discover(submissions: str | os.PathLike, exercise: str) -> list[Submission]:
 
 
 def grade_one(task: dict) -> dict:
-    """Grade one submission (runs on a worker); the record saved as results/<learner>.json."""
+    """Grade one submission (runs on a worker); the record saved as results/<learner>.json.
+
+    The notebook travels inside the task, so a Dask worker on another machine needs no shared
+    file system: it grades a copy in a temporary folder of its own.
+    """
+    import shutil
+    import tempfile
     sub = Submission(**task["submission"])
     key = Key.from_json(task["key"])
     if sub.path is None:
         g = Grade(sub.label, [QuestionResult(q, p, 0, "no notebook handed in") for q, p in key.questions],
                   note=f"no notebook for {key.exercise} found")
     else:
+        inbox = Path(tempfile.mkdtemp(prefix="fk-inbox-"))
         try:
-            g = grade_notebook(sub.path, key=key, limits=Limits(**task["limits"]), protected=task["protected"],
+            copy = inbox / Path(sub.path).name
+            copy.write_bytes(task["notebook"])
+            g = grade_notebook(copy, key=key, limits=Limits(**task["limits"]), protected=task["protected"],
                                label=sub.label)
         except ExerciseError as exc:
             g = Grade(sub.label, [QuestionResult(q, p, 0, "the notebook could not be read") for q, p in key.questions],
-                      note=str(exc).replace(str(Path(sub.path).parent), "").lstrip("/"))
+                      note=str(exc).replace(str(inbox), "").lstrip("/"))
+        finally:
+            shutil.rmtree(inbox, ignore_errors=True)
     return {"learner": sub.learner, "exercise": key.exercise, "submission": sub.label, "sha256": sub.sha256,
             "key": key.digest, "grade": g.to_dict()}
 
@@ -200,6 +211,7 @@ class ClassResult:
     learners: int
     mean_score: float
     total: int
+    failed: list[str]       # learners whose grading itself failed (not saved; a rerun retries them)
 
 
 def grade_class(submissions: str | os.PathLike, exercise: str, out_dir: str | os.PathLike, *,
@@ -217,12 +229,16 @@ def grade_class(submissions: str | os.PathLike, exercise: str, out_dir: str | os
     todo = [s for s in subs if regrade or not book.finished(s)]
     protected = [str(Path(submissions).resolve()), str(Path(out_dir).resolve()),
                  str(Path(solutions_dir or packaged()).resolve())]
-    tasks = [{"submission": asdict(s), "key": key.to_json(), "limits": asdict(limits), "protected": protected}
-             for s in todo]
+    tasks = [{"submission": asdict(s), "key": key.to_json(), "limits": asdict(limits), "protected": protected,
+              "notebook": Path(s.path).read_bytes() if s.path else b""} for s in todo]
+
+    failed: list[str] = []
 
     def done(i: int, record) -> None:
         if isinstance(record, dict):
             book.save(record)
+        else:
+            failed.append(todo[i].learner)
         if on_graded:
             on_graded(todo[i], record)
 
@@ -230,5 +246,5 @@ def grade_class(submissions: str | os.PathLike, exercise: str, out_dir: str | os
         e.map(grade_one, tasks, on_result=done)
     csv_path, html_path = book.write([s.learner for s in subs])
     scores = [Grade.from_dict(r["grade"]).score for r in book.records([s.learner for s in subs])]
-    return ClassResult(csv_path, html_path, len(todo), len(subs) - len(todo), len(subs),
-                       sum(scores) / len(scores) if scores else 0.0, sum(p for _, p in key.questions))
+    return ClassResult(csv_path, html_path, len(todo) - len(failed), len(subs) - len(todo), len(subs),
+                       sum(scores) / len(scores) if scores else 0.0, sum(p for _, p in key.questions), sorted(failed))
