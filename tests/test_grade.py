@@ -202,3 +202,25 @@ def test_grade_cli(tmp_path, capsys):
     html = (tmp_path / "gb" / "gradebook.html").read_text()
     assert "<td>zoe</td><td>2</td><td>5</td>" in html and "1 learners; 0 at full marks; mean 2.0 of 5 points" in html
     assert (tmp_path / "gb" / "feedback" / "zoe.html").exists()
+
+
+def test_every_process_a_run_started_is_ended(tmp_path):
+    """Past the guard (a shell, not Python), the end-of-run sweep still ends what was started:
+    a background child, and one that left the session with setsid."""
+    from fallbackkit.exercises import isolation
+    work = tmp_path / "w"
+    work.mkdir()
+    code, _ = isolation.run(["sh", "-c", "sleep 300 & setsid sleep 301 & echo started"], work, Limits(wall_s=10))
+    assert code == 0
+    alive = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if cmd in (b"sleep\x00300\x00", b"sleep\x00301\x00") and state != "Z":
+            alive.append(cmd)
+    assert alive == []
+    code, _ = isolation.run(["sh", "-c", "sleep 30"], work, Limits(wall_s=1))
+    assert code is None          # stopped at the wall limit, not left running
