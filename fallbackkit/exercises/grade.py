@@ -109,10 +109,8 @@ def _read_answers(path: Path) -> dict | None:
     except OSError:
         return None
     try:
-        if not os.path.isfile(f"/proc/self/fd/{fd}") and not os.path.exists(f"/proc/self/fd/{fd}"):
-            return None
         import stat
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
+        if not stat.S_ISREG(os.fstat(fd).st_mode):      # a FIFO or device would hang or flood the read
             return None
         with os.fdopen(fd, "rb", closefd=False) as fh:
             data = fh.read(MAX_ANSWERS_BYTES + 1)
@@ -136,7 +134,8 @@ def grade_notebook(path: str | os.PathLike, *, key: Key | None = None, solutions
     if key is None:
         sol = solution_for(path, nb, solutions_dir)
         key = key_of(read_notebook(sol), sol.name)
-    shut = [str(Path(solutions_dir or packaged()).resolve()), str(path.resolve().parent)] + list(protected or [])
+    # the learner's code may not open the solutions (nor what the caller protects: submissions, gradebook)
+    shut = [str(Path(solutions_dir or packaged()).resolve())] + list(protected or [])
     cells, above = learner_cells(nb, key)
     base = Path(tempfile.mkdtemp(prefix="fk-grade-"))
     try:
