@@ -8,7 +8,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: lab test install browser gateway promtool bench nbref exercises runs clean help
+.PHONY: lab test install browser gateway promtool bench nbref exercises nbgrader runs clean help
 help:
 	@echo "make lab    install and open JupyterLab on notebooks/00_start_here.ipynb"
 	@echo "make test   install and run every test"
@@ -64,7 +64,7 @@ promtool:
 lab: install
 	$(BIN)/jupyter lab --LabApp.extension_manager=readonly $$([ "$$(id -u)" = 0 ] && echo --allow-root) notebooks/00_start_here.ipynb
 
-test: install browser gateway promtool
+test: install browser gateway promtool nbgrader
 	$(BIN)/python -m pytest -p no:cacheprovider --nbval-lax tests notebooks fallbackkit/data/solutions
 
 bench: install
