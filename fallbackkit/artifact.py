@@ -210,13 +210,24 @@ def _split_path(path: str) -> list[Any]:
 
 
 def duplicate_ids(items: list[Any], field: str) -> list[Problem]:
-    """One problem per repeated ``id`` in a list field."""
+    """One problem per repeated ``id`` in a list field, ignoring case.
+
+    Ids become router ids, Mermaid ids and file names, and several of those are
+    case-insensitive (macOS and Windows file systems, some gateways): ``Primary`` and
+    ``primary`` would be one thing there, so they may not be two things here.
+    """
     seen: dict[str, int] = {}
     out = []
     for i, item in enumerate(items):
-        if item.id in seen:
-            out.append(Problem(f"{field}[{i}].id",
-                               f"duplicate id {item.id!r} (first used at index {seen[item.id]}); ids must be unique"))
+        key = item.id.casefold()
+        if key in seen:
+            first = items[seen[key]].id
+            if first == item.id:
+                what = f"duplicate id {item.id!r} (first used at index {seen[key]}); ids must be unique"
+            else:
+                what = (f"duplicate id {item.id!r}: differs only by case from {first!r} at index {seen[key]}; "
+                        "ids are compared ignoring case and must be unique")
+            out.append(Problem(f"{field}[{i}].id", what))
         else:
-            seen[item.id] = i
+            seen[key] = i
     return out

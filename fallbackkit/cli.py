@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Callable
 
-from .problems import DesignError
+from .problems import DesignError, Problem
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INVALID, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -25,8 +25,7 @@ class UsageError(Exception):
 
 # -- commands --------------------------------------------------------------------------------
 def cmd_validate(args) -> int:
-    from .design import Design
-    d = Design.load(args.file)
+    d = _load(args.file)
     print(f"{args.file}: valid — {len(d.taxonomy.modes)} failure modes, {len(d.matrix.paths)} paths, "
           f"{len(d.workflow.nodes)} workflow nodes, {len(d.postmortem.action_items)} action items")
     print(f"budget: {d.budget().verdict}")
@@ -34,8 +33,7 @@ def cmd_validate(args) -> int:
 
 
 def cmd_show(args) -> int:
-    from .design import Design
-    d = Design.load(args.file)
+    d = _load(args.file)
     if args.artifact in (None, "all"):
         print(d.to_text())
     elif args.artifact == "budget":
@@ -50,12 +48,15 @@ def cmd_show(args) -> int:
 def cmd_new(args) -> int:
     from .design import default_design
     name = args.name
-    target = Path(args.out) if args.out else Path(_slug(name) + ".yaml")
-    if target.exists() and not args.force:
-        raise UsageError(f"{target}: already exists; pass --force to overwrite it")
+    if not name.strip():
+        raise UsageError("new: the product name is empty; expected a name, e.g. fallbackkit new \"Support chat\"")
+    target = _out_path(args.out if args.out is not None else _slug(name) + ".yaml", [], args.force)
     d = default_design()
-    d.context.name = name
-    d.save(target)
+    try:
+        d.context.name = name
+    except ValueError as exc:  # pydantic's ValidationError: the name breaks a field rule
+        raise UsageError(f"new: {name!r} is not a usable product name: {_first_error(exc)}") from None
+    _write(target, lambda: d.save(target))
     print(f"wrote {target}: the worked example, renamed to {name!r}. Edit it, then run `fallbackkit validate {target}`.")
     return EXIT_OK
 
@@ -63,10 +64,11 @@ def cmd_new(args) -> int:
 def cmd_schema(args) -> int:
     from .design import schema_text
     text = schema_text()
-    if args.out:
+    if args.out is not None:
         from .files import atomic_write_text
-        atomic_write_text(args.out, text)
-        print(f"wrote {args.out}")
+        target = _out_path(args.out, [], args.force)
+        _write(target, lambda: atomic_write_text(target, text))
+        print(f"wrote {target}")
     else:
         sys.stdout.write(text)
     return EXIT_OK
@@ -74,14 +76,11 @@ def cmd_schema(args) -> int:
 
 def cmd_critique(args) -> int:
     from .review import critique
-    from .design import Design
     # check=False: a design that breaks rules still gets a critique (its findings say why);
     # only data the model cannot read at all (wrong types, unknown fields) exits 2.
-    d = Design.load(args.file, check=False)
+    d = _load(args.file, check=False)
     simulation = None
     if args.simulate is not None:
-        if args.simulate <= 0:
-            raise UsageError(f"--simulate {args.simulate}: expected a number of requests > 0")
         try:
             from .simulation import simulate
         except ImportError:
@@ -94,26 +93,26 @@ def cmd_critique(args) -> int:
 
 
 def cmd_interview(args) -> int:
-    from .design import Design
-    from .files import read_document
     from .interview import NO_ANSWER, MockInterview
-    if args.minutes <= 0:
-        raise UsageError(f"--minutes {args.minutes:g}: expected a time box > 0")
-    d = Design.load(args.file, check=False)
+    inputs = [args.file] + ([args.answers] if args.answers else [])
+    target = _out_path(args.out, inputs, args.force) if args.out is not None else None
+    d = _load(args.file, check=False)
     iv = MockInterview(d, mode=args.mode, minutes_per_artifact=args.minutes)
     if args.list:
         for q in iv.questions():
             print(f"{q.id}\t{q.text}")
         return EXIT_OK
     if args.answers:
-        answers, _ = read_document(args.answers)
+        answers, _ = _read(args.answers)
         if not isinstance(answers, dict) or not all(isinstance(v, str) for v in answers.values()):
             raise UsageError(f"{args.answers}: expected a mapping of question id to answer text "
                              "(`fallbackkit interview FILE --list` prints the ids; '*' is the default answer)")
-        unknown = sorted(set(answers) - {q.id for q in iv.questions()} - {"*"})
+        unknown = sorted(set(answers) - {q.id for q in iv.questions()} - {"*", "design"})
         if unknown:
             raise UsageError(f"{args.answers}: unknown question ids {unknown}; `--list` prints the ids")
         card = iv.run_scripted(answers)
+        if iv.script_note:
+            print(f"{args.answers}: {iv.script_note}", file=sys.stderr)
     else:
         # Live in the terminal: one line per answer; an empty line skips, 'next' ends the artifact.
         role = "interviewer" if args.mode == "interviewer" and args.show_hints else "candidate"
@@ -131,9 +130,9 @@ def cmd_interview(args) -> int:
             else:
                 iv.answer(line or NO_ANSWER)
         card = iv.scorecard()
-    if args.out:
-        card.save(args.out)
-        print(f"wrote {args.out}: {card.summary()}")
+    if target is not None:
+        _write(target, lambda: card.save(target))
+        print(f"wrote {target}: {card.summary()}")
     else:
         sys.stdout.write(card.to_markdown())
     return EXIT_OK
@@ -141,8 +140,9 @@ def cmd_interview(args) -> int:
 
 def cmd_run(args) -> int:
     from . import runner
+    out = _out_path(args.out, [args.notebook], args.force) if args.out is not None else None
     try:
-        res = runner.run(args.notebook, args.scenario, runner.parse_assignments(args.param), args.out)
+        res = runner.run(args.notebook, args.scenario, runner.parse_assignments(args.param), out)
     except runner.RunError as exc:
         raise UsageError(str(exc)) from None
     line = f"{res.status}: {res.notebook} ({res.scenario or 'no scenario'}) in {res.duration_s:.1f} s -> {res.output}"
@@ -195,11 +195,9 @@ def cmd_incidents(args) -> int:
 def cmd_replay(args) -> int:
     import json
 
-    from .design import Design
-    from .problems import Problem
     from .simulation.replay import replay
     comps = args.components if args.components in ("api", "all") else [c.strip() for c in args.components.split(",") if c.strip()]
-    design = Design.load(args.file)
+    design = _load(args.file)
     flags = {"since": "--since", "until": "--until", "provider": "--provider", "rps": "--rps", "seed": "--seed",
              "quiet_sample": "--quiet-sample", "degraded_error_rate": "--degraded-error-rate", "method": "--method"}
     try:
@@ -213,35 +211,18 @@ def cmd_replay(args) -> int:
     return EXIT_OK
 
 
-def _count(text: str) -> int:
-    """A request count: 1000000, 1_000_000 or 1e6."""
-    try:
-        value = float(text.replace("_", ""))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number; expected e.g. 100000 or 1e6") from None
-    if not math.isfinite(value) or value != int(value):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of requests")
-    return int(value)
-
-
 def cmd_simulate(args) -> int:
     import json
 
     from .artifact import _locate
-    from .design import Design
-    from .files import read_document
     from .simulation import Outage, simulate
-    if args.requests <= 0:
-        raise UsageError(f"--requests is {args.requests}; expected a whole number of requests > 0")
-    if args.seed < 0:
-        raise UsageError(f"--seed is {args.seed}; expected a whole number ≥ 0")
-    d = Design.load(args.file)
+    d = _load(args.file)
     show_bar = not args.no_progress and args.requests >= 1_000_000
     try:
         outages = [Outage.parse(o) for o in args.outage]
         r = simulate(d, args.requests, args.seed, outages=outages, rps=args.rps, progress=True if show_bar else None)
     except DesignError as exc:
-        _, lines = read_document(args.file)
+        _, lines = _read(args.file)
         raise DesignError([p.located("command line") if p.path.startswith(("outage", "n_requests", "rps"))
                            else _locate(p, args.file, lines)
                            for p in exc.problems]) from None
@@ -256,12 +237,15 @@ def cmd_simulate(args) -> int:
 
 def cmd_export(args) -> int:
     from . import export
-    from .design import Design
-    d = Design.load(args.file)
+    d = _load(args.file)
+    if not args.out.strip():
+        raise UsageError("--out is empty; expected a folder to create, e.g. review/")
     try:
-        result = export.export(d, args.out, force=args.force)
+        result = export.export(d, args.out, force=args.force, protect=[args.file])
     except export.OutputExists as exc:
         raise UsageError(str(exc)) from None
+    except OSError as exc:
+        raise UsageError(f"{args.out}: cannot write the export: {_os_reason(exc)}; nothing was changed") from None
     print(f"{result}: " + ", ".join(result.files))
     print(f"open {Path(result.out) / 'index.html'} in a browser (works offline; prints cleanly)")
     for router, dropped in result.dropped.items():
@@ -272,20 +256,17 @@ def cmd_export(args) -> int:
 
 def cmd_router(args) -> int:
     from . import routers
-    from .design import Design
-    d = Design.load(args.file)
+    target = _out_path(args.out, [args.file], args.force) if args.out is not None else None
+    d = _load(args.file)
     try:
         base_urls = routers.parse_base_urls(args.base_url, d)
     except ValueError as exc:
         raise UsageError(f"{args.file}: {exc}") from None
     result = routers.router_config(d, args.to, base_urls)
     text = result.to_text()
-    if args.out:
+    if target is not None:
         from .files import atomic_write_text
-        target = Path(args.out)
-        if target.exists() and not args.force:
-            raise UsageError(f"{target}: already exists; pass --force to overwrite it")
-        atomic_write_text(target, text)
+        _write(target, lambda: atomic_write_text(target, text))
         print(f"wrote {target}")
     else:
         sys.stdout.write(text)
@@ -296,18 +277,17 @@ def cmd_router(args) -> int:
 
 def cmd_alerts(args) -> int:
     from . import alerts
-    from .design import Design
     from .files import atomic_write_text, dump_yaml
-    d = Design.load(args.file)
-    outputs = [(args.out, alerts.rules_text(d))]
-    if args.openslo:
-        outputs.append((args.openslo, dump_yaml(alerts.openslo(d))))
-    for out, _ in outputs:
-        if out and Path(out).exists() and not args.force:
-            raise UsageError(f"{out}: already exists; pass --force to overwrite it")
+    targets = [_out_path(o, [args.file], args.force) if o is not None else None for o in (args.out, args.openslo)]
+    if targets[0] is not None and targets[1] is not None and _same_file(targets[0], targets[1]):
+        raise UsageError(f"{args.openslo}: is also --out; expected two different files")
+    d = _load(args.file)
+    outputs = [(targets[0], alerts.rules_text(d))]
+    if targets[1] is not None:
+        outputs.append((targets[1], dump_yaml(alerts.openslo(d))))
     for out, text in outputs:
-        if out:
-            atomic_write_text(Path(out), text)
+        if out is not None:
+            _write(out, lambda out=out, text=text: atomic_write_text(out, text))
             print(f"wrote {out}")
         else:
             sys.stdout.write(text)
@@ -318,6 +298,166 @@ def cmd_alerts(args) -> int:
 
 def _slug(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", name.strip()).strip("_") or "design"
+
+
+# -- reading, writing and the paths they touch -------------------------------------------------------
+def _read(path: str):
+    """``files.read_document`` with every failure of the reader as a DesignError naming the file."""
+    from .files import read_document
+    try:
+        return read_document(path)
+    except DesignError:
+        raise
+    except (RecursionError, ValueError, OverflowError, MemoryError) as exc:
+        raise DesignError([_unreadable(path, exc)]) from None
+
+
+def _load(path: str, check: bool = True):
+    """Load a design; a file the reader or the model cannot take is a DesignError, never a crash."""
+    from .design import Design
+    try:
+        return Design.load(path, check=check)
+    except DesignError:
+        raise
+    except (RecursionError, ValueError, OverflowError, MemoryError) as exc:
+        raise DesignError([_unreadable(path, exc)]) from None
+
+
+def _unreadable(path: str, exc: BaseException) -> Problem:
+    if isinstance(exc, RecursionError):
+        what = "nested too deeply to read; expected a design a few levels deep"
+    elif isinstance(exc, MemoryError):
+        what = "too large to read in memory (aliases or size); expected a design file of ordinary size"
+    else:
+        what = f"a value cannot be read: {exc}"
+    return Problem("", what, str(path))
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        if a.exists() and b.exists():
+            return os.path.samefile(a, b)
+        return a.resolve() == b.resolve()
+    except (OSError, RuntimeError):  # a symlink loop: compare the names as given
+        return a.absolute() == b.absolute()
+
+
+def _out_path(out: str, inputs: list[str], force: bool) -> Path:
+    """The file an ``--out`` names, refused before any work when writing there would lose a file.
+
+    Never an input of the command (not even with ``--force``), never a folder, and an
+    existing file only with ``--force``.
+    """
+    if not str(out).strip():
+        raise UsageError("--out is empty; expected a file name")
+    target = Path(out)
+    for given in inputs:
+        if _same_file(target, Path(given)):
+            raise UsageError(f"{target}: is the input file {given} of this command; writing there would replace it "
+                             "(even with --force); choose another --out")
+    try:
+        is_dir, exists = target.is_dir(), target.exists() or target.is_symlink()
+    except OSError as exc:  # a name too long, a loop of links: say so before doing the work
+        raise UsageError(f"{target}: cannot write: {_os_reason(exc)}; nothing was written") from None
+    if is_dir:
+        raise UsageError(f"{target}: is a folder; expected a file name, e.g. {target / 'out.yaml'}")
+    if exists and not force:
+        raise UsageError(f"{target}: already exists; pass --force to overwrite it")
+    return target
+
+
+def _os_reason(exc: OSError) -> str:
+    return exc.strerror or str(exc) or type(exc).__name__
+
+
+def _write(target: Path, write: Callable[[], object]) -> None:
+    """Run a save; an OSError (disk full, permission, read-only, name too long) names ``target``."""
+    try:
+        write()
+    except DesignError:
+        raise  # the one save mechanism's "not saved: …" already names the file and the reason
+    except OSError as exc:
+        raise UsageError(f"{target}: cannot write: {_os_reason(exc)}; nothing was written") from None
+
+
+def _first_error(exc: Exception) -> str:
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        from .problems import from_validation_error
+        return "; ".join(p.message for p in from_validation_error(exc)[:1])
+    return str(exc)
+
+
+# -- argument types: each refuses what it cannot take, saying what it expects --------------------------
+def _real(text: str, what: str) -> float:
+    try:
+        value = float(text.replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number; expected {what}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a finite number; expected {what}")
+    return value
+
+
+#: The most requests one command simulates: ~4 minutes here, and a few GB of arrays.
+MAX_REQUESTS = 1_000_000_000
+
+
+def _count(text: str) -> int:
+    """A request count: 1000000, 1_000_000 or 1e6 (whole, > 0, at most 1e9)."""
+    what = "a whole number of requests > 0 (at most 1e9), e.g. 100000 or 1e6"
+    value = _real(text, what)
+    if value != int(value) or not 1 <= value <= MAX_REQUESTS:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected {what}")
+    return int(value)
+
+
+def _seed(text: str) -> int:
+    """A random seed: a whole number ≥ 0 (numpy takes any size; 2**63 keeps it printable)."""
+    try:
+        value = int(text.replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number; expected a seed ≥ 0, e.g. 7") from None
+    if not 0 <= value < 2**63:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a seed between 0 and 2**63 - 1")
+    return value
+
+
+def _bounded(what: str, low: float, high: float) -> Callable[[str], float]:
+    """A finite number in ``(low, high]``: what the argument expects, in its error."""
+    def parse(text: str) -> float:
+        value = _real(text, what)
+        if not low < value <= high:
+            raise argparse.ArgumentTypeError(f"{text!r}: expected {what}")
+        return value
+    parse.__name__ = what  # argparse names the type in some messages
+    return parse
+
+
+def _share(text: str) -> float:
+    """A share of calls: a finite number from 0 to 1."""
+    what = "a share between 0 and 1, e.g. 0.1"
+    value = _real(text, what)
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected {what}")
+    return value
+
+
+_minutes = _bounded("a time box in minutes, more than 0 and at most 600", 0, 600)
+_rps = _bounded("an arrival rate in requests/s between 0.001 and 1e9", 0.001 - 1e-12, 1e9)
+
+
+def _outage(text: str) -> str:
+    """``PATH:START:DURATION`` with finite times (s, m or h): checked here, built by the simulator."""
+    parts = text.split(":")
+    if len(parts) != 3 or not parts[0]:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected PATH:START:DURATION, e.g. primary:60m:20m")
+    for part, what in ((parts[1], "a start ≥ 0"), (parts[2], "a duration > 0")):
+        number = part[:-1] if part[-1:] in ("s", "m", "h") else part
+        value = _real(number, f"{what} such as 90s, 20m or 1h") if number else math.nan
+        if not (value > 0 or (value == 0 and what.startswith("a start"))) or value > 1e9:
+            raise argparse.ArgumentTypeError(f"{text!r}: {part!r} is not {what} such as 90s, 20m or 1h")
+    return text
 
 
 # -- parser ----------------------------------------------------------------------------------
@@ -373,6 +513,7 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("schema", help="print the JSON Schema of a design file",
                        description="Print (or write) the published JSON Schema of a design file, for editors and CI.")
     s.add_argument("--out", help="write to this file instead of stdout")
+    s.add_argument("--force", action="store_true", help="overwrite --out if it exists")
     s.set_defaults(func=cmd_schema)
 
     s = sub.add_parser("scenarios", help="list the bundled scenarios with their computed numbers",
@@ -390,6 +531,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--scenario", help="scenario name (`fallbackkit scenarios` lists them)")
     s.add_argument("-p", "--param", action="append", metavar="NAME=VALUE", help="set a parameter (repeatable)")
     s.add_argument("--out", help="executed notebook to write (default: runs/<notebook>__<scenario>.ipynb)")
+    s.add_argument("--force", action="store_true", help="overwrite --out if it exists")
     s.set_defaults(func=cmd_run)
 
     s = sub.add_parser(
@@ -434,7 +576,7 @@ Exit 0 when no finding is blocking, 1 when one is, 2 when the file cannot be rea
                    help="text for the terminal (default), md for a review, json for tools")
     s.add_argument("--simulate", type=_count, metavar="N", default=None,
                    help="simulate N requests and critique with the simulated numbers instead of the declared arithmetic")
-    s.add_argument("--seed", type=int, default=0, help="seed of the simulation (default 0)")
+    s.add_argument("--seed", type=_seed, default=0, help="seed of the simulation (default 0)")
     s.set_defaults(func=cmd_critique)
 
     s = sub.add_parser(
@@ -454,10 +596,11 @@ with a scorecard in Markdown.
     s.add_argument("--mode", choices=["solo", "interviewer"], default="solo",
                    help="solo shows hints; interviewer hides them from the candidate (default: solo)")
     s.add_argument("--show-hints", action="store_true", help="interviewer mode: show the interviewer's view")
-    s.add_argument("--minutes", type=float, default=10, help="time box per artifact in minutes (default 10)")
+    s.add_argument("--minutes", type=_minutes, default=10, help="time box per artifact in minutes (default 10)")
     s.add_argument("--answers", help="YAML/JSON mapping of question id to answer ('*' = default): run headless")
     s.add_argument("--list", action="store_true", help="print the question ids and texts, then exit")
     s.add_argument("--out", help="write the scorecard here (.md, or .json) instead of printing it")
+    s.add_argument("--force", action="store_true", help="overwrite --out if it exists")
     s.set_defaults(func=cmd_interview)
 
     s = sub.add_parser(
@@ -502,16 +645,16 @@ to put in the taxonomy. Quiet time is sampled and weighted; incident time runs i
     s.add_argument("--provider", default=None, help="replay only this provider's incidents (default: every provider a path uses)")
     s.add_argument("--since", default=None, help="start of the span, e.g. 2023-09-01 (default: the history's first day)")
     s.add_argument("--until", default=None, help="end of the span, exclusive (default: the day after the last incident)")
-    s.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    s.add_argument("--seed", type=_seed, default=0, help="random seed (default 0)")
     s.add_argument("--method", choices=["stratified", "brute"], default="stratified",
                    help="stratified (fast, default) or brute (every request simulated: the check)")
     s.add_argument("--quiet-sample", type=_count, default=1_000_000, metavar="N",
                    help="requests sampled to stand for quiet time (default 1e6)")
-    s.add_argument("--degraded-error-rate", type=float, default=0.1, metavar="SHARE",
+    s.add_argument("--degraded-error-rate", type=_share, default=0.1, metavar="SHARE",
                    help="share of calls failing during a minor incident (default 0.1)")
     s.add_argument("--components", default="api",
                    help="api (default: the provider's API component, or none named), all, or a comma list")
-    s.add_argument("--rps", type=float, default=None, help="arrival rate (default: requests_per_day / 86400)")
+    s.add_argument("--rps", type=_rps, default=None, help="arrival rate (default: requests_per_day / 86400)")
     s.add_argument("--format", choices=["text", "json", "md"], default="text", help="output format (default text)")
     s.set_defaults(func=cmd_replay)
 
@@ -530,11 +673,11 @@ attainment and error-budget burn. Same seed, same numbers.
     s.add_argument("file", help="design file")
     s.add_argument("--requests", "-n", type=_count, default=100_000, metavar="N",
                    help="number of requests (default 100000; 1e6 works)")
-    s.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    s.add_argument("--seed", type=_seed, default=0, help="random seed (default 0)")
     s.add_argument("--json", action="store_true", help="print the results as JSON")
-    s.add_argument("--outage", action="append", default=[], metavar="PATH:START:DURATION",
+    s.add_argument("--outage", action="append", default=[], metavar="PATH:START:DURATION", type=_outage,
                    help="a window when PATH fails every call, e.g. primary:60m:20m (repeatable)")
-    s.add_argument("--rps", type=float, default=None,
+    s.add_argument("--rps", type=_rps, default=None,
                    help="arrival rate in requests/s (default: context.traffic.requests_per_day / 86400)")
     s.add_argument("--no-progress", action="store_true", help="no progress bar (shown from 1e6 requests)")
     s.set_defaults(func=cmd_simulate)
@@ -551,7 +694,8 @@ attainment and error-budget burn. Same seed, same numbers.
                     "an error leaves no partial folder behind.")
     s.add_argument("file", help="design file")
     s.add_argument("--out", required=True, help="folder to create, e.g. review/")
-    s.add_argument("--force", action="store_true", help="replace the folder if it exists")
+    s.add_argument("--force", action="store_true",
+                   help="replace the folder if an earlier export wrote it (never one holding other files)")
     s.set_defaults(func=cmd_export)
 
     s = sub.add_parser(
@@ -596,19 +740,24 @@ EXTRA_COMMANDS: list[Callable] = []
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "func", None):
-        parser.print_help()
-        return EXIT_INVALID
+    """Run one command; return its exit code (0 ok, 1 findings, 2 bad input, 3 internal error).
+
+    Parsing the arguments happens inside the same handler as the command, so a bad
+    argument, a bad file and a failed write all end as one message and exit 2.
+    """
+    args = None
     try:
+        parser = build_parser()
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as exc:  # argparse has printed usage and what was wrong (or --help)
+            return exc.code if isinstance(exc.code, int) else EXIT_INVALID
+        if not getattr(args, "func", None):
+            parser.print_help()
+            return EXIT_INVALID
         return args.func(args)
     except DesignError as exc:
-        for problem in exc.problems:
-            print(str(problem), file=sys.stderr)
-        n = len(exc.problems)
-        print(f"{n} problem{'s' if n != 1 else ''} found.", file=sys.stderr)
-        return EXIT_INVALID
+        return _report(exc, getattr(args, "file", None))
     except UsageError as exc:
         print(f"fallbackkit: {exc}", file=sys.stderr)
         return EXIT_INVALID
@@ -620,12 +769,25 @@ def main(argv: list[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_OK
+    except OSError as exc:  # a read or write the command did not wrap itself: still the path and why
+        where = exc.filename2 or exc.filename or getattr(args, "file", None) or "(no file)"
+        print(f"fallbackkit: {where}: {_os_reason(exc)}", file=sys.stderr)
+        return EXIT_INVALID
     except Exception as exc:  # noqa: BLE001 - the CLI never shows a traceback by default
         if os.environ.get("FALLBACKKIT_DEBUG"):
             raise
         print(f"fallbackkit: internal error: {type(exc).__name__}: {exc} "
               "(set FALLBACKKIT_DEBUG=1 for the traceback)", file=sys.stderr)
         return EXIT_INTERNAL
+
+
+def _report(exc: DesignError, file: str | None) -> int:
+    """One line per problem; a problem no one attributed to a file is the command's file."""
+    for problem in exc.problems:
+        print(str(problem if problem.file else problem.located(file)), file=sys.stderr)
+    n = len(exc.problems)
+    print(f"{n} problem{'s' if n != 1 else ''} found.", file=sys.stderr)
+    return EXIT_INVALID
 
 
 if __name__ == "__main__":  # pragma: no cover

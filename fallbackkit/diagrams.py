@@ -35,13 +35,24 @@ _STYLES = [
     "classDef flowfinal fill:#fff,stroke:#000,color:#000",
 ]
 
-_ESCAPE = set('"<>&#{}[]()|`;\\')
+_ESCAPE = set('"<>&#{}[]()|`;\\%$')
 
 
 def escape(text: str) -> str:
-    """Entity-escape text for a quoted Mermaid label (``<`` becomes ``#60;``)."""
+    """Entity-escape text for a quoted Mermaid label (``<`` becomes ``#60;``).
+
+    Markup (``< > &``), Mermaid syntax (quotes, brackets, ``|``, ``;``, ``%%`` directives),
+    Markdown-string backticks, ``$`` (maths: KaTeX in Mermaid, and JupyterLab) and invisible
+    characters (controls, bidi overrides, zero-width marks) become ``#code;`` entities, so a
+    label can end neither the statement nor the diagram and shows what was typed.
+    """
     text = " ".join(str(text).split())  # labels are one line; newlines would end the statement
-    return "".join(f"#{ord(c)};" if c in _ESCAPE else c for c in text) or " "
+    return "".join(f"#{ord(c)};" if c in _ESCAPE or _invisible(c) else c for c in text) or " "
+
+
+def _invisible(c: str) -> bool:
+    import unicodedata
+    return unicodedata.category(c) in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp")
 
 
 def workflow_mermaid(wf: "RecoveryWorkflow") -> str:

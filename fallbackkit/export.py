@@ -28,7 +28,6 @@ no partial export, and an existing folder is replaced only with ``force=True``.
 from __future__ import annotations
 
 import csv
-import html
 import io
 import math
 import os
@@ -62,36 +61,44 @@ class ExportResult:
 
 
 # -- escaping -------------------------------------------------------------------------------------
+#: Characters XML (so SVG, and HTML parsed as XML) does not allow even as text: C0 controls
+#: other than tab and line breaks, lone surrogates and the two non-characters U+FFFE/U+FFFF.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def esc(text) -> str:
-    """HTML/SVG text: every user string goes through here."""
-    return html.escape("" if text is None else str(text), quote=True)
-
-
-_MD_SPECIAL = set("\\`*_[]|~")
+    """HTML/SVG text: every user string goes through here (``display.esc_html``: entities,
+    ``$`` never maths), and characters XML refuses become U+FFFD so an SVG stays well-formed."""
+    from .display import esc_html
+    return _NOT_XML.sub("\ufffd", esc_html("" if text is None else text))
 
 
 def md(text) -> str:
-    """Markdown inline text: entities for ``& < >`` and a backslash before markup characters,
-    so ``<script>`` and ``|`` show as text, also inside table cells. One line."""
-    s = " ".join(("" if text is None else str(text)).split())
-    s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    s = "".join("\\" + c if c in _MD_SPECIAL else c for c in s)
-    # what would start a heading, a list or a rule at the start of a line
+    """Markdown inline text (``display.esc_md``): entities for ``& < >``, a backslash before
+    markup characters and ``$``, so ``<script>`` and ``|`` show as text, also inside table
+    cells. One line; nothing at its start reads as a heading, a list or a rule."""
+    from .display import esc_md
+    s = " ".join(esc_md("" if text is None else text).split())
     s = re.sub(r"^(\d{1,9})([.)])(?=\s|$)", r"\1\\\2", s)
-    return re.sub(r"^(#|[-+=](?=\s|$))", r"\\\1", s)
+    return re.sub(r"^([-=](?=\s|$))", r"\\\1", s)
+
+
+#: Line breaks of every kind a spreadsheet (or Python's splitlines) would start a new row at.
+_LINE_BREAKS = re.compile("[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]+")
 
 
 def csv_cell(value):
-    """A CSV cell: numbers as they are; text that a spreadsheet would run as a formula gets a
-    leading quote (OWASP CSV injection)."""
+    r"""A CSV cell: numbers as they are; text on one line (a bare ``\r`` would start a new row
+    in a spreadsheet), and text a spreadsheet would run as a formula gets a leading quote
+    (OWASP CSV injection: ``= + - @``, tab and carriage return, also after leading spaces)."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return str(value).lower()
     if isinstance(value, (int, float)):
         return repr(value)
-    s = str(value)
-    return "'" + s if s[:1] in ("=", "+", "-", "@", "\t", "\r") else s
+    s = _LINE_BREAKS.sub(" ", str(value))
+    return "'" + s if s[:1] in ("\t", "\r") or s.lstrip()[:1] in ("=", "+", "-", "@") else s
 
 
 def fmt(value) -> str:
@@ -712,12 +719,64 @@ def render(design: "Design") -> dict[str, str]:
     }
 
 
-def export(design: "Design", out: str | os.PathLike, force: bool = False) -> ExportResult:
+#: Written into every folder an export creates: ``--force`` replaces only a folder carrying it,
+#: and only when everything in it is listed there (so nothing the kit did not write is lost).
+MARKER = ".fallbackkit-export"
+_MARKER_HEAD = ("# Written by `fallbackkit export`. `fallbackkit export --force` may replace this folder\n"
+                "# only while it holds nothing but the files listed below.\n")
+
+
+def _with_markers(files: dict[str, str]) -> dict[str, str]:
+    folders = {str(Path(rel).parent) for rel in files} | {"."}
+    out = dict(files)
+    for folder in sorted(folders):
+        rel = MARKER if folder == "." else f"{folder}/{MARKER}"
+        listed = sorted(files) if folder == "." else sorted(f for f in files if f.startswith(folder + "/"))
+        out[rel] = _MARKER_HEAD + "".join(f"{f}\n" for f in listed)
+    return out
+
+
+def _refusal(out: Path, protect: Iterable[str | os.PathLike]) -> str | None:
+    """Why ``--force`` may not replace the existing folder ``out`` (None: it may)."""
+    real = out.resolve()
+    here = Path.cwd().resolve()
+    if real == here or real in here.parents:
+        return f"{out}: is the current folder or contains it; choose another --out"
+    for p in protect:
+        p_real = Path(p).resolve()
+        if p_real == real or real in p_real.parents:
+            return f"{out}: holds {p}, the design being exported; --force never replaces it; choose another --out"
+    entries = [Path(root, name).relative_to(out).as_posix()
+               for root, dirs, names in os.walk(out) for name in names + [d for d in dirs if Path(root, d).is_symlink()]]
+    if not entries:
+        return None  # an empty folder: nothing to lose
+    marker = out / MARKER
+    if not marker.is_file():
+        return (f"{out}: was not written by fallbackkit export (it has no {MARKER} file), so --force will not "
+                "replace it; move it away or choose another --out")
+    try:
+        listed = {line.strip() for line in marker.read_text(encoding="utf-8").splitlines()
+                  if line.strip() and not line.startswith("#")}
+    except (OSError, UnicodeDecodeError) as exc:
+        return f"{out}: its {MARKER} file cannot be read ({exc}); --force will not replace the folder"
+    extra = sorted(e for e in entries if e not in listed and Path(e).name != MARKER)
+    if extra:
+        shown = ", ".join(extra[:3]) + (f" and {len(extra) - 3} more" if len(extra) > 3 else "")
+        return (f"{out}: holds files an export did not write ({shown}), so --force will not replace it; "
+                "move them away or choose another --out")
+    return None
+
+
+def export(design: "Design", out: str | os.PathLike, force: bool = False,
+           protect: Iterable[str | os.PathLike] = ()) -> ExportResult:
     """Write the standalone deliverables of ``design`` into the folder ``out``.
 
     Refuses an invalid design (DesignError) and an existing ``out`` unless ``force``
-    (OutputExists). Files go to a temporary sibling folder first and are renamed into
-    place at the end, so an error leaves neither a partial folder nor a damaged old one.
+    (OutputExists). Even with ``force`` an existing folder is replaced only when an earlier
+    export wrote it (its :data:`MARKER` lists every file in it), never when it is or holds the
+    current folder or a path in ``protect`` (the CLI passes the design file). Files go to a
+    temporary sibling folder first and are renamed into place at the end, so an error leaves
+    neither a partial folder nor a damaged old one.
     """
     problems = design.problems()
     if problems:
@@ -728,10 +787,10 @@ def export(design: "Design", out: str | os.PathLike, force: bool = False) -> Exp
             raise OutputExists(f"{out}: exists and is not a folder; choose another --out")
         if not force:
             raise OutputExists(f"{out}: already exists; pass --force to replace it")
-        here = Path.cwd().resolve()
-        if out.resolve() == here or out.resolve() in here.parents:
-            raise OutputExists(f"{out}: is the current folder or contains it; choose another --out")
-    files = render(design)  # before touching the disk: a rendering error writes nothing
+        why = _refusal(out, protect)
+        if why:
+            raise OutputExists(why)
+    files = _with_markers(render(design))  # before touching the disk: a rendering error writes nothing
     parent = out.absolute().parent
     parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=parent))
@@ -756,6 +815,6 @@ def export(design: "Design", out: str | os.PathLike, force: bool = False) -> Exp
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
     from . import routers
-    return ExportResult(out=out, files=sorted(files),
+    return ExportResult(out=out, files=sorted(f for f in files if Path(f).name != MARKER),
                         dropped={"LiteLLM": routers.litellm_config(design).dropped,
                                  "Portkey": routers.portkey_config(design).dropped})

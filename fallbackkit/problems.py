@@ -96,6 +96,8 @@ def _describe(err: dict) -> str:
         return "unknown field (check the spelling; `fallbackkit schema` lists the fields)"
     if kind == "missing":
         return "required field is missing"
+    if kind in _CALENDAR:
+        return f"{_CALENDAR[kind]}, got {got}" + _detail(err["msg"])
     msg = err["msg"]
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, "):]
@@ -108,3 +110,23 @@ def _describe(err: dict) -> str:
     if got is not None and not isinstance(got, (dict, list)):
         msg += f", got {got!r}"
     return msg
+
+
+EXPECTED_DATE = "expected a real calendar date (YYYY-MM-DD)"
+EXPECTED_DATETIME = "expected a real date and time with a time zone (YYYY-MM-DDTHH:MM:SSZ)"
+#: pydantic's date and time error types, said the way a person fixes the file.
+_CALENDAR = {
+    "date_parsing": EXPECTED_DATE, "date_from_datetime_parsing": EXPECTED_DATE, "date_from_datetime_inexact": EXPECTED_DATE,
+    "date_type": EXPECTED_DATE,
+    "datetime_parsing": EXPECTED_DATETIME, "datetime_from_date_parsing": EXPECTED_DATETIME, "datetime_type": EXPECTED_DATETIME,
+    "timezone_aware": EXPECTED_DATETIME, "datetime_object_invalid": EXPECTED_DATETIME,
+    "time_parsing": "expected a real time of day (HH:MM, 00:00–23:59)", "time_type": "expected a real time of day (HH:MM)",
+}
+
+
+def _detail(msg: str) -> str:
+    # "Input should be a valid date or datetime, day value is outside expected range": keep the reason
+    reason = msg.split(", ", 1)[1] if ", " in msg else ""
+    if msg.startswith("Input should have timezone info"):
+        reason = "no timezone: add Z for UTC or an offset such as +02:00"
+    return f" ({reason})" if reason else ""

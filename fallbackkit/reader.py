@@ -29,6 +29,7 @@ from typing import Any
 import yaml
 from yaml.constructor import ConstructorError, SafeConstructor
 
+from . import scalars
 from .problems import DesignError, Problem, join_path
 
 #: Largest file the reader accepts, in bytes.
@@ -186,8 +187,8 @@ class _Builder:
         return out
 
     def _tag_problem(self, node: yaml.Node) -> None:
-        self._problem(f"YAML tag {node.tag!r} is not allowed; tags never construct objects "
-                      "here (expected plain data)", node)
+        self._problem(f"YAML tags that construct objects are not allowed (got {node.tag!r}); "
+                      "expected plain data", node)
 
     def _scalar(self, node: yaml.ScalarNode) -> Any:
         if node.tag == _STR:  # most scalars: the text is the value
@@ -195,13 +196,19 @@ class _Builder:
         if node.tag not in _SCALAR_TAGS:
             self._tag_problem(node)
             return None
+        if node.tag == _T + "bool" and node.style in (None, "") and node.value.lower() not in ("true", "false"):
+            # YAML 1.1 reads yes/no/on/off as booleans, so a retry policy's `on:` key became True.
+            # YAML 1.2 (and JSON) know only true/false: the rest stay text, and bool fields still
+            # accept "yes"/"on" through the model.
+            return node.value
+        what = scalars.misread(node)  # YAML 1.1's 1:30 is 90: refused, not guessed
+        if what:
+            self._problem(what, node)
+            return None
         try:
             return self.scalars.yaml_constructors[node.tag](self.scalars, node)
         except (ValueError, OverflowError, ConstructorError) as exc:
-            what = {"int": "an integer", "float": "a number", "timestamp": "a real date or time"}.get(
-                node.tag.rsplit(":", 1)[-1], "a value")
-            detail = str(exc).splitlines()[0][:120]
-            self._problem(f"{node.value[:40]!r} is not {what} ({detail})", node)
+            self._problem(scalars.unreadable(node, exc), node)
             return None
 
     def _sequence(self, node: yaml.SequenceNode, depth: int) -> tuple[list, int]:

@@ -8,6 +8,7 @@ entry and an owner.
 
 from __future__ import annotations
 
+import math
 from enum import StrEnum
 from typing import Annotated
 
@@ -101,12 +102,30 @@ class FailureTaxonomy(Artifact):
         if len(self.modes) < MIN_MODES:
             out.append(Problem("modes", f"has {len(self.modes)} failure modes; expected at least {MIN_MODES}"))
         out += duplicate_ids(self.modes, "modes")
+        out += self._occurrence_problems()
         for i, m in enumerate(self.modes):
             if m.severity not in self.severity_levels:
                 out.append(Problem(f"modes[{i}].severity",
                                    f"severity {m.severity} has no definition in severity_levels; define what {m.severity} means in numbers"))
             if not m.runbook.steps:
                 out.append(Problem(f"modes[{i}].runbook.steps", "runbook entry has no steps; expected at least one step for the on-call"))
+        return out
+
+    def _occurrence_problems(self) -> list[Problem]:
+        # The modes of one path are mutually exclusive outcomes of one call (the simulator
+        # draws one of them per request), so their rates are shares of the same requests.
+        by_path: dict[str | None, list[int]] = {}
+        for i, m in enumerate(self.modes):
+            by_path.setdefault(m.occurs_on, []).append(i)
+        out = []
+        for path, idx in by_path.items():
+            total = math.fsum(self.modes[i].occurrence for i in idx)
+            if total > 1 + 1e-12:
+                where = f"path {path!r}" if path else "the first path (no occurs_on)"
+                out.append(Problem(f"modes[{idx[-1]}].occurrence",
+                                   f"occurrence rates of the modes on {where} sum to {total:g} "
+                                   f"({', '.join(f'modes[{i}]' for i in idx)}); expected a total of at most 1: "
+                                   "they are shares of the same requests"))
         return out
 
     def mode(self, mode_id: str) -> FailureMode:

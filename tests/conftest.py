@@ -61,3 +61,14 @@ def browser(chromium):
         b = p.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_FLAGS)
         yield b
         b.close()
+
+
+# -- the fuzz suite (tests/test_fuzz_*.py): short by default, `--fuzz-long` for a real hunt ------------
+def pytest_addoption(parser):
+    parser.addoption("--fuzz-long", action="store_true", default=False,
+                     help="fuzz suite: many more (and random, not derandomized) examples per property")
+
+
+def pytest_configure(config):
+    if config.getoption("--fuzz-long", default=False):
+        os.environ["FALLBACKKIT_FUZZ_LONG"] = "1"  # read by tests/fuzzing.py when the fuzz tests are collected

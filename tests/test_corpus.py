@@ -91,7 +91,6 @@ def _report(caught, total, missed) -> str:
 
 
 @needs_flaw_class
-@pytest.mark.xfail(strict=False, reason="issue 12 in progress: the critique rewrite that catches these classes lands on branch critique; the lead removes this mark when it does")
 def test_recall_over_the_corpus(capsys):
     caught, total, missed = _score()
     report = _report(caught, total, missed)
@@ -102,7 +101,6 @@ def test_recall_over_the_corpus(capsys):
 
 
 @needs_flaw_class
-@pytest.mark.xfail(strict=False, reason="issue 12 in progress: the critique rewrite that catches these classes lands on branch critique; the lead removes this mark when it does")
 def test_no_blocking_finding_on_a_good_design():
     alarms = [(e.name, f.location, f.message) for e, findings in _reviews() if e.verdict == "good"
               for f in findings if f.blocking]

@@ -36,6 +36,11 @@ def run(*args):
     return proc.returncode, proc.stdout, proc.stderr
 
 
+#: the marker an export leaves in every folder it creates (what ``--force`` may replace)
+MARKERS = [".fallbackkit-export", "routers/.fallbackkit-export"]
+ON_DISK = sorted(FILES + MARKERS)
+
+
 def listing(folder: Path) -> list[str]:
     return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
 
@@ -67,7 +72,9 @@ def hostile_data(default_data) -> dict:
 
 # -- files and offline ------------------------------------------------------------------------
 def test_every_deliverable_is_written(default_export):
-    assert listing(default_export) == FILES
+    assert listing(default_export) == ON_DISK
+    listed = (default_export / ".fallbackkit-export").read_text().splitlines()
+    assert [line for line in listed if not line.startswith("#")] == FILES
 
 
 RESOURCE = re.compile(r"""(?:\b(?:src|href|xlink:href|action|poster|data)\s*=\s*["']?\s*(?:https?:)?//)"""
@@ -154,7 +161,7 @@ def test_user_text_stays_text_everywhere(tmp_path, hostile_data):
             ET.fromstring(text)  # still well-formed XML
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in (out / "taxonomy.html").read_text()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in (out / "workflow.svg").read_text()
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in (out / "taxonomy.md").read_text()
+    assert "&lt;script&gt;alert\\(1\\)&lt;/script&gt;" in (out / "taxonomy.md").read_text()
     assert "&lt;b&gt;Acme&lt;/b&gt; &amp; co" in (out / "index.html").read_text()
 
 
@@ -183,6 +190,41 @@ def test_csv_formula_is_defused(hostile_data):
     assert rows[1]["effort"] == "'" + hostile_data["matrix"]["paths"][1]["effort"]
     assert rows[1]["name"] == "<img src=x onerror=alert(1)>"  # CSV is data: text kept as typed
     assert rows[1]["quality_delta"] == "-0.05"  # numbers keep their sign
+
+
+@pytest.mark.parametrize("brk", ["\r", "\n", "\r\n", "\u2028", "\u0085", "\x0b"])
+def test_csv_line_breaks_never_start_a_row_or_a_formula(default_data, brk):
+    """Issue 16 item 5: a bare \\r split the row and `=2+5…` started the next one unprotected."""
+    default_data["matrix"]["paths"][1]["name"] = f"Semantic cache{brk}=2+5+cmd|' /C calc'!A0"
+    default_data["matrix"]["paths"][2]["effort"] = f"{brk}@SUM(A1)"
+    design = fk.Design.from_dict(default_data, "hostile.yaml")
+    text = export.matrix_csv(design)
+    # a spreadsheet starts a row at any of these; the file must have header + one line per path
+    assert len(re.split("[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]+", text.strip())) == 1 + len(design.matrix.paths)
+    rows = list(csv.reader(io.StringIO(text)))
+    assert all(len(r) == len(rows[0]) for r in rows)
+    cells = [c for r in rows for c in r]
+    assert not [c for c in cells if c.lstrip()[:1] in ("=", "+", "@", "\t", "\r")
+                or (c.lstrip()[:1] == "-" and not re.fullmatch(r"-[0-9.e-]+", c))]
+    assert rows[2][1] == "Semantic cache =2+5+cmd|' /C calc'!A0"
+    assert rows[3][-1] == "' @SUM(A1)"
+
+
+def test_svg_stays_well_formed_with_control_characters(default_data):
+    default_data["workflow"]["nodes"][1]["label"] = "bell\x07 nul-ish\x01 \ufffe $5"
+    default_data["context"]["name"] = "Acme\x1b[31m"
+    design = fk.Design.from_dict(default_data, "hostile.yaml")
+    svg = export.workflow_svg(design)
+    ET.fromstring(svg)
+    assert "bell\ufffd" in svg and "&#36;5" in svg
+
+
+def test_mermaid_escapes_dollar_directives_and_bidi(default_data):
+    default_data["workflow"]["nodes"][1]["label"] = "%%{init: {'theme':'dark'}}%% $x$ \u202egnp.exe"
+    design = fk.Design.from_dict(default_data, "hostile.yaml")
+    text = design.workflow.to_mermaid()
+    assert "%%{" not in text and "$" not in text and "\u202e" not in text
+    assert "#37;#37;#123;init" in text and "#36;x#36;" in text and "#8238;gnp.exe" in text
 
 
 # -- numbers -----------------------------------------------------------------------------------
@@ -219,21 +261,82 @@ def test_matrix_page_states_cost_and_verdict(default_export):
     assert "within budget: worst-case chain 142 ms vs 150 ms" in text
     # 2M requests/day × 365 = 730M calls a year at the blended $/1M
     blended = fk.default_design().budget().blended_cost_per_1m_usd
-    assert f"${blended * 730:,.0f} a year" in text
+    assert f"&#36;{blended * 730:,.0f} a year" in text  # $ as an entity: never typeset as maths
 
 
 # -- refusing and failing safely -------------------------------------------------------------------
 def test_existing_folder_needs_force(tmp_path):
     out = tmp_path / "review"
-    out.mkdir()
-    (out / "notes.txt").write_text("mine")
+    assert run("export", fk.default_design_path(), "--out", str(out))[0] == 0
     code, _, err = run("export", fk.default_design_path(), "--out", str(out))
     assert code == 2 and "already exists; pass --force" in err and "Traceback" not in err
-    assert listing(out) == ["notes.txt"]
     code, outp, err = run("export", fk.default_design_path(), "--out", str(out), "--force")
     assert code == 0, err
-    assert listing(out) == FILES
-    assert listing(tmp_path) == [f"review/{f}" for f in FILES]  # no temp folders left beside it
+    assert listing(out) == ON_DISK
+    assert listing(tmp_path) == [f"review/{f}" for f in ON_DISK]  # no temp folders left beside it
+
+
+def test_force_never_replaces_a_folder_the_kit_did_not_write(tmp_path):
+    out = tmp_path / "review"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    code, _, err = run("export", fk.default_design_path(), "--out", str(out), "--force")
+    assert code == 2 and "was not written by fallbackkit export" in err and ".fallbackkit-export" in err
+    assert listing(out) == ["notes.txt"]
+
+
+def test_force_never_replaces_an_export_holding_other_files(tmp_path):
+    out = tmp_path / "review"
+    export.export(fk.default_design(), out)
+    (out / "my notes.txt").write_text("mine")
+    (out / "routers" / "tuned.yaml").write_text("mine too")
+    code, _, err = run("export", fk.default_design_path(), "--out", str(out), "--force")
+    assert code == 2 and "holds files an export did not write (my notes.txt, routers/tuned.yaml)" in err
+    assert (out / "my notes.txt").read_text() == "mine" and (out / "routers" / "tuned.yaml").read_text() == "mine too"
+
+
+def test_force_never_replaces_the_folder_of_the_design(tmp_path):
+    """Issue 16 item 1: `export proj/d.yaml --out proj --force` from the parent deleted proj/."""
+    proj = tmp_path / "proj"
+    proj.mkdir()
+    design = proj / "d.yaml"
+    design.write_bytes(Path(fk.default_design_path()).read_bytes())
+    (proj / "notes.txt").write_text("unrelated")
+    before = design.read_bytes()
+    proc = subprocess.run([sys.executable, "-m", "fallbackkit", "export", "proj/d.yaml", "--out", "proj", "--force"],
+                          capture_output=True, text=True, cwd=tmp_path)
+    assert proc.returncode == 2, proc.stderr
+    assert "proj: holds proj/d.yaml, the design being exported" in proc.stderr
+    assert design.read_bytes() == before and (proj / "notes.txt").read_text() == "unrelated"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["proj"]
+    # even a folder that carries the marker (an export the design was later saved into) is safe
+    (proj / "notes.txt").unlink()
+    (proj / ".fallbackkit-export").write_text("d.yaml\n")
+    with pytest.raises(export.OutputExists, match="the design being exported"):
+        export.export(fk.default_design(), proj, force=True, protect=[design])
+    assert design.read_bytes() == before
+
+
+def test_export_write_failures_exit_2_naming_the_folder(tmp_path):
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o555)
+    try:
+        code, _, err = run("export", fk.default_design_path(), "--out", str(ro / "review"))
+    finally:
+        ro.chmod(0o755)
+    if code == 0:  # root ignores permissions: the write went through
+        assert (ro / "review" / "index.html").is_file()
+    else:
+        assert code == 2 and f"{ro / 'review'}: cannot write the export: Permission denied" in err, err
+    long = tmp_path / ("x" * 300)
+    code, _, err = run("export", fk.default_design_path(), "--out", str(long))
+    assert code == 2 and "File name too long" in err and "Traceback" not in err
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    code, _, err = run("export", fk.default_design_path(), "--out", str(blocker / "review"))
+    assert code == 2 and f"{blocker / 'review'}: cannot write the export: " in err
+    assert blocker.read_text() == "x"
 
 
 def test_existing_file_is_never_replaced(tmp_path):
@@ -281,20 +384,25 @@ def test_failure_while_writing_leaves_nothing(tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
+def _previous_export(out: Path) -> bytes:
+    export.export(fk.default_design(), out)
+    (out / "index.md").write_text("previous export")  # listed in the marker: still the kit's file
+    return (out / "index.md").read_bytes()
+
+
 def test_failure_while_replacing_keeps_the_old_export(tmp_path, monkeypatch):
     out = tmp_path / "review"
-    out.mkdir()
-    (out / "old.txt").write_text("previous export")
+    before = _previous_export(out)
     monkeypatch.setattr(export, "workflow_svg", lambda d: 1 / 0)
     with pytest.raises(ZeroDivisionError):
         export.export(fk.default_design(), out, force=True)
-    assert listing(tmp_path) == ["review/old.txt"]
+    assert listing(tmp_path) == [f"review/{f}" for f in ON_DISK]
+    assert (out / "index.md").read_bytes() == before
 
 
 def test_failure_at_the_final_rename_restores_the_old_export(tmp_path, monkeypatch):
     out = tmp_path / "review"
-    out.mkdir()
-    (out / "old.txt").write_text("previous export")
+    before = _previous_export(out)
     import os
     real = os.rename
 
@@ -307,7 +415,8 @@ def test_failure_at_the_final_rename_restores_the_old_export(tmp_path, monkeypat
     with pytest.raises(OSError, match="rename failed"):
         export.export(fk.default_design(), out, force=True)
     monkeypatch.setattr(export.os, "rename", real)
-    assert listing(tmp_path) == ["review/old.txt"]
+    assert listing(tmp_path) == [f"review/{f}" for f in ON_DISK]
+    assert (out / "index.md").read_bytes() == before
 
 
 # -- router configs ---------------------------------------------------------------------------

@@ -119,10 +119,12 @@ def test_merge_keys_are_not_duplicates():
 
 
 @pytest.mark.parametrize("text, expected", [
-    ("a: !!python/object/apply:os.system [echo hi]\n", "tag 'tag:yaml.org,2002:python/object/apply:os.system'"),
-    ("a: !custom 1\n", "tag '!custom' is not allowed"),
-    ("a: 2026-02-30\n", "'2026-02-30' is not a real date"),
-    ("a: " + "9" * 5000 + "\n", "is not an integer"),
+    ("a: !!python/object/apply:os.system [echo hi]\n", "(got 'tag:yaml.org,2002:python/object/apply:os.system')"),
+    ("a: !custom 1\n", "not allowed (got '!custom')"),
+    ("a: 2026-02-30\n", "expected a real calendar date (YYYY-MM-DD), got 2026-02-30"),
+    ("a: 2026-10-06T25:61:00Z\n", "expected a real date and time with a time zone (YYYY-MM-DDTHH:MM:SSZ), got 2026"),
+    ("a: " + "9" * 5000 + "\n", "a whole number of 5,000 digits is too long to read"),
+    ("a: 1:30\n", "'1:30' is read by YAML 1.1 as the base-60 number 90"),
     ("a: &x [*x]\n", "alias refers to the mapping or list that contains it"),
 ])
 def test_values_the_text_cannot_hold_are_problems_with_a_line(text, expected):
@@ -204,3 +206,16 @@ def test_field_paths_keep_their_lines():
     with pytest.raises(fk.DesignError) as info:
         fk.Design.from_yaml(text, "d.yaml")
     assert [p.line for p in info.value.problems] == [line]
+
+
+def test_yes_no_on_off_are_text_as_in_yaml_1_2(tmp_path):
+    """`on:` in a retry policy is the key 'on', not True (YAML 1.1's booleans are a trap)."""
+    data, _ = reader.parse_text("a:\n  on: [x]\n  off: 1\n  y: yes\n  t: true\n")
+    assert data == {"a": {"on": ["x"], "off": 1, "y": "yes", "t": True}}
+    d = fk.default_design().to_dict()
+    d["matrix"]["paths"][0]["retry"] = {"max_retries": 1, "on": ["dependency_failure"]}
+    text = yaml.safe_dump(d, sort_keys=False)
+    assert "'on':" in text
+    f = tmp_path / "d.yaml"
+    f.write_text(text.replace("'on':", "on:"))
+    assert fk.load(f).matrix.paths[0].retry.on == ["dependency_failure"]

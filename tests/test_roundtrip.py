@@ -48,7 +48,8 @@ def designs(draw):
     modes = [{
         "id": f"m{i}", "name": draw(text), "category": draw(st.sampled_from([c.value for c in Category])),
         "detection": {"metric": draw(text), "threshold": draw(st.floats(-1e6, 1e6, allow_nan=False)), "window": "5m"},
-        "severity": draw(st.sampled_from(["P0", "P1", "P2", "P3"])), "occurrence": draw(share),
+        # all on the first path: their rates are shares of its requests and sum to at most 1
+        "severity": draw(st.sampled_from(["P0", "P1", "P2", "P3"])), "occurrence": draw(st.floats(0, 1 / 8)),
         "mitigation": {"path": f"p{draw(st.integers(0, n_paths - 1))}", "note": draw(text)},
         "runbook": {"id": f"RB-{i}", "title": draw(text), "steps": draw(st.lists(text, min_size=1, max_size=3))},
         "owner": draw(text), "references": draw(st.lists(text, max_size=2)),

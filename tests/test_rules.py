@@ -143,7 +143,7 @@ def test_several_problems_one_line_each(default_data, write_design):
     ("!!python/object/apply:os.system ['echo hacked']\n", "YAML tags that construct objects are not allowed"),
     ("context: !!python/name:os.system\n", "YAML tags that construct objects are not allowed"),
     ("", "file is empty"),
-    ("- a\n- b\n", "expected a mapping of fields at the top, got list"),
+    ("- a\n- b\n", "expected a mapping of fields at the top, got a list"),
 ])
 def test_malformed_files(tmp_path, text, fragment):
     f = tmp_path / "bad.yaml"

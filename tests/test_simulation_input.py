@@ -37,11 +37,12 @@ def cli(*args):
                           capture_output=True, text=True, timeout=120)
 
 
+# The CLI's argument types (issue 16) refuse these before the simulator's own checks run.
 @pytest.mark.parametrize("args, says", [
-    (["--rps", "inf"], "rps: is inf"),
-    (["--rps", "1e-300"], "expected at most 100 years"),
-    (["--requests", "inf"], "'inf' is not a whole number of requests"),
-    (["--outage", "primary:infm:5m"], "command line: outage:"),
+    (["--rps", "inf"], "argument --rps: 'inf' is not a finite number"),
+    (["--rps", "1e-300"], "argument --rps: '1e-300': expected an arrival rate in requests/s between 0.001"),
+    (["--requests", "inf"], "argument --requests/-n: 'inf' is not a finite number"),
+    (["--outage", "primary:infm:5m"], "argument --outage: 'inf' is not a finite number"),
 ])
 def test_the_cli_exits_2_with_the_message(args, says):
     out = cli(fk.default_design_path(), *args)

@@ -411,8 +411,11 @@ open the scenario's reference design: that is the answer key.)
 """ + HOWTO.format(ex="ex5", path="ex5_capstone.ipynb")),
 ("code", params("voice-assistant")),
 ("code", '''
+import json
+
 import fallbackkit as fk
 from fallbackkit import cadence, scenarios
+from fallbackkit.review.kitdata import KitData, size_class
 from fallbackkit.runner import record
 
 target = scenarios.load(scenario, slo_threshold_ms=slo_threshold_ms, slo_percentile=slo_percentile).context
@@ -468,15 +471,43 @@ least one failure mode that the worked example does not have, routed by the work
 committee reads it last: the kit's critique (`fk.critique(design)`) must find nothing blocking
 and score every criterion at least Strong.
 
-**Step 1 · The taxonomy.** Write `taxonomy`: the worked example's failure taxonomy plus at least
+**Step 1 · The matrix.** Write `matrix`: the worked example's matrix with the primary priced as
+in Q1 (`model`, `cost_per_1m_usd`, and a `price_per_call_usd` that agrees with it). Where the kit
+has measured real API latencies for that model's size (`fallbackkit.review.kitdata`), declare
+those and a timeout that fits this product's SLO, and let every note and label say the same
+timeout (the critique reads them).
+"""),
+("code", '''
+### BEGIN SOLUTION
+timeout = worked.matrix.paths[0].timeout_ms
+
+def retimed(artifact):
+    """The artifact with every "85 ms" the worked example writes replaced by this design's timeout."""
+    text = json.dumps(artifact.model_dump(mode="json")).replace("85 ms", f"{timeout:g} ms")
+    return type(artifact).model_validate(json.loads(text))
+
+primary = worked.matrix.paths[0].model_dump(mode="json")
+primary.update(model=primary_model, cost_per_1m_usd=primary_cost_per_1m_usd,
+               price_per_call_usd=primary_cost_per_1m_usd / 1e6)
+size = size_class(primary_model)
+if size:  # real API latencies were measured for this model size: declare those, not the worked example's
+    p50, p95, p99 = (KitData.bundled().fastest(size, q).value_ms for q in (0.5, 0.95, 0.99))
+    timeout = min(p95, target.slo.threshold_ms - 100)   # leaves the cache, rules and static answer 100 ms
+    primary.update(latency={"p50_ms": p50, "p95_ms": p95, "p99_ms": p99}, timeout_ms=timeout)
+matrix = retimed(worked.matrix.model_copy(update={"paths": [fk.FallbackPath.model_validate(primary)] + worked.matrix.paths[1:]}))
+### END SOLUTION
+matrix.budget(target.slo)
+'''),
+("md", """
+**Step 2 · The taxonomy.** Write `taxonomy`: the worked example's failure taxonomy plus at least
 one failure mode this product has and the worked example does not (`fk.FailureMode`), with a
-detection window and a mitigation naming one of the worked example's paths.
+detection window and a mitigation naming one of the paths of your matrix.
 """),
 ("code", '''
 ceiling = target.cost_ceiling_per_1m_usd
-print("paths you can mitigate with:", worked.matrix.ids)
+print("paths you can mitigate with:", matrix.ids)
 ### BEGIN SOLUTION
-rules_cost = worked.matrix.path("rule_engine").cost_per_1m_usd
+rules_cost = matrix.path("rule_engine").cost_per_1m_usd
 own_mode = fk.FailureMode.model_validate({
     "id": "spend-over-ceiling", "name": "Spend above the cost ceiling", "category": "other",
     "trigger": "a price change or a retry storm pushes the blended cost past the ceiling",
@@ -486,22 +517,9 @@ own_mode = fk.FailureMode.model_validate({
     "runbook": {"id": "RB-COST", "title": "Spend above ceiling", "steps": ["Compare the price table and the retry share with last week's."]},
     "owner": "SRE lead",
 })
-taxonomy = worked.taxonomy.model_copy(update={"modes": worked.taxonomy.modes + [own_mode]})
+taxonomy = retimed(worked.taxonomy.model_copy(update={"modes": worked.taxonomy.modes + [own_mode]}))
 ### END SOLUTION
 taxonomy
-'''),
-("md", """
-**Step 2 · The matrix.** Write `matrix`: the worked example's matrix with the primary priced as
-in Q1 (`model`, `cost_per_1m_usd`, and a `price_per_call_usd` that agrees with it).
-"""),
-("code", '''
-### BEGIN SOLUTION
-matrix = worked.matrix.model_copy(deep=True)
-matrix.paths[0].model = primary_model
-matrix.paths[0].cost_per_1m_usd = primary_cost_per_1m_usd
-matrix.paths[0].price_per_call_usd = primary_cost_per_1m_usd / 1e6
-### END SOLUTION
-matrix.budget(target.slo)
 '''),
 ("md", """
 **Step 3 · The workflow.** Write `workflow`: the worked example's workflow with your new mode
@@ -509,7 +527,7 @@ routed by an edge from which its mitigation path can be reached (`workflow.paths
 """),
 ("code", '''
 ### BEGIN SOLUTION
-workflow = worked.workflow.model_copy(deep=True)
+workflow = retimed(worked.workflow)
 else_edge = next(e for e in workflow.edges if e.source == "check" and e.guard == "else")
 else_edge.handles = else_edge.handles + [m.id for m in taxonomy.modes if m.id not in worked.taxonomy.ids]
 ### END SOLUTION

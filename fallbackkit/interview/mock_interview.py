@@ -9,6 +9,7 @@ from ..design import Design
 from ..review import critique
 from .questions import SESSION_ARTIFACTS, Question, questions_for
 from .scorecard import Scorecard
+from .quantities import judge, known_of, quantities
 from .session import NO_ANSWER, Answer, Session
 
 Mode = Literal["solo", "interviewer"]
@@ -44,6 +45,9 @@ class MockInterview:
         self.clock = clock or time.monotonic
         self._index = 0
         self._mark: float | None = None
+        self._known = known_of(design)
+        self._last: Question | None = None     # the question answered last (its hint shows after the answer)
+        self.script_note = ""                  # why scripted answers were not used, when they were not
 
     # -- state ----------------------------------------------------------------------------
     @property
@@ -63,7 +67,19 @@ class MockInterview:
 
     @property
     def show_hints(self) -> bool:
+        """Solo mode shows each hint once the learner has answered; interviewer mode never shows the candidate."""
         return self.mode == "solo"
+
+    def hint_now(self, role: Role = "candidate") -> str | None:
+        """The hint ``role`` may see for the open question: the interviewer's, never the candidate's before answering."""
+        q = self.current_question
+        return q.hint if q is not None and role == "interviewer" else None
+
+    def hint_after_answer(self, role: Role = "candidate") -> str | None:
+        """In solo mode, after an answer: what a strong answer to that question cites."""
+        if not self.show_hints or role != "candidate" or self._last is None:
+            return None
+        return f"After your answer: a strong answer to the last question cites {self._last.hint}"
 
     def time_left_s(self) -> float | None:
         s = self.session
@@ -95,7 +111,10 @@ class MockInterview:
         took = seconds if seconds is not None else now - self._mark
         self._mark = now
         s.elapsed_s += took
-        a = Answer(q.id, text.strip() or NO_ANSWER, took, late=s.over_time, rating=rating)
+        text = text.strip() or NO_ANSWER
+        a = Answer(q.id, text, took, late=s.over_time, rating=rating)
+        a.quantified = a.answered and judge(text, q.asked, set(quantities(q.hint)), self._known, q.proposal)
+        self._last = q
         s.answers.append(a)
         if s.done:
             self._index += 1
@@ -126,12 +145,14 @@ class MockInterview:
             self.answer(NO_ANSWER, seconds=0.0)
 
     def run_scripted(self, answers: Mapping[str, Any] | Sequence[Any] | None = None, *,
-                     seconds_per_answer: float = 60.0) -> "Scorecard":
+                     seconds_per_answer: float = 60.0, written_for: str | None = None) -> "Scorecard":
         """Run headless: answer every question from ``answers`` and return the scorecard.
 
         ``answers`` maps question id → text (or ``(text, seconds)``), with an optional
         ``"*"`` default; or is a list used in order. Time runs on a virtual clock, so a
-        scripted run is deterministic.
+        scripted run is deterministic. Answers belong to the design they were written for:
+        a ``"design"`` key (or ``written_for=``) naming another product's design means none
+        of them is scored here (``script_note`` says so).
         """
         self.clock = _ScriptClock()
         for s in self.sessions:
@@ -140,6 +161,12 @@ class MockInterview:
         self._mark = 0.0 if self.session and self.session.started_at is not None else None
         seq = list(answers) if isinstance(answers, (list, tuple)) else None
         mapping = dict(answers) if isinstance(answers, Mapping) else {}
+        written_for = written_for or mapping.pop("design", None)
+        name = self.design.context.name
+        if written_for is not None and str(written_for).strip().lower() != name.strip().lower():
+            self.script_note = (f"scripted answers were written for {written_for!r}, not {name!r}: none of them is "
+                                "scored on this design")
+            seq, mapping = None, {}
         k = 0
         self.start()
         while not self.finished:
@@ -158,7 +185,8 @@ class MockInterview:
 
     # -- views ----------------------------------------------------------------------------
     def view(self, role: Role = "candidate") -> str:
-        """What ``role`` sees now. Hints show in solo mode, and always to the interviewer."""
+        """What ``role`` sees now: the interviewer sees the open question's hint; in solo mode the
+        candidate sees a question's hint only after answering it."""
         if self.finished:
             return "Interview finished. " + self.scorecard().summary()
         s, q = self.session, self.current_question
@@ -168,14 +196,16 @@ class MockInterview:
             clock = f"over time by {-left / 60:.1f} min"
         lines = [f"{s.title} — question {len(s.answers) + 1} of {len(s.questions)} ({clock})",
                  f"Q: {q.text}"]
-        if self.show_hints or role == "interviewer":
-            lines.append(f"Hint: {q.hint}")
         if role == "interviewer":
+            lines.append(f"Hint: {q.hint}")
             lines.append(f"Probes: {q.criterion} ({q.source})")
+        prev = self.hint_after_answer(role)
+        if prev:
+            lines.append(prev)
         return "\n".join(lines)
 
     def scorecard(self) -> "Scorecard":
-        return Scorecard(self.design.context.name, self.mode, self.critique, self.sessions)
+        return Scorecard(self.design.context.name, self.mode, self.critique, self.sessions, self.script_note)
 
     def questions(self) -> list[Question]:
         return [q for s in self.sessions for q in s.questions]

@@ -31,7 +31,14 @@ class Question:
     text: str
     hint: str
     criterion: str
-    source: str  # "finding:<check>" or "trade-off"
+    source: str  # "finding:<check>", "close:<flaw class>" or "trade-off"
+    proposal: bool = False  # asks for a new number (a change), not one the design already has
+
+    @property
+    def asked(self) -> set[str]:
+        """Kinds of quantity a strong answer gives: those the hint cites (any kind when it cites none)."""
+        from .quantities import kinds
+        return kinds(self.hint)
 
 
 _FINDING_PROMPT = {
@@ -53,6 +60,27 @@ _FINDING_PROMPT = {
     "no-circuit-breaker": "In a provider outage, what does every request pay before it falls back? How would you stop paying it?",
     "category-gap": "A core failure category is missing. Is that a gap, or can the product not fail that way? Give the number.",
     "order-mismatch": "The workflow and the matrix disagree on the order of paths. Which is right, and what changes in the budget?",
+    "shared-provider": "This fallback runs on the primary's provider. In that provider's outage, what answers, and how much?",
+    "shared-region": "This fallback shares the primary's region. What serves traffic when that region is down?",
+    "unsafe-to-cache": "A flagged conversation goes to the cache here. What does the user get, and who vetted it?",
+    "mitigation-on-failing-path": "This mode is sent back to the path it happens on. What happens on the second try?",
+    "side-effect-retried": "This call acts on the world and is repeated on a timeout. How many times is the customer charged?",
+    "faster-than-measured": "Your declared latency beats every measured provider of this model size. What measurement backs it?",
+    "timeout-below-samples": "This timeout is below what the path's own measurements ever took. What share of calls does it cut?",
+    "human-in-ms": "A person answers in milliseconds here. How long does the human really take, and where is that budgeted?",
+    "slo-unmeetable": "No measured provider of this size meets this SLO. What meets it for the requests the primary misses?",
+    "detection-too-slow": "How much of the error budget burns before this alert can fire? Size the window to the budget.",
+    "burn-rate-off-policy": "How much budget burns before this severity fires? Compare it with the SRE Workbook's policy.",
+    "breaker-cannot-fire": "At your peak traffic, how many requests does this breaker see in its window? Can it ever open?",
+    "hedge-before-median": "This hedge fires before the median. How many calls are doubled, and what do they cost?",
+    "idle-path": "This path serves almost nothing. What does it cost to keep, and which failure is it for?",
+    "prose-number-mismatch": "This number in your text disagrees with your own matrix. Which one is right?",
+    "slo-on-median": "Half of all requests may miss a median SLO. What percentile do users feel, and what is its budget?",
+    "retry-non-retryable": "Why retry a failure that the same prompt will repeat? Where should it go instead?",
+    "p0-unowned": "Who is paged for your worst failure, and within how many minutes?",
+    "p0-incident-without-action": "Your worst incident left no action item. What would you change, and how will you know it worked?",
+    "percentile-of-few": "How many incidents is this percentile over? What does it tell you, and what does it not?",
+    "trend-from-few": "How many incidents is this trend over? What would convince you it is not noise?",
 }
 
 
@@ -76,6 +104,13 @@ class Draft:
     budget: Budget | None
     out: dict[str, list[Question]] = field(default_factory=lambda: {a: [] for a in SESSION_ARTIFACTS})
     artifact: str = "matrix"
+    source: str = "trade-off"
+    findings: list = field(default_factory=list)
+
+    def flagged(self, location: str, value) -> str:
+        """``value``, or the fix when a finding flags ``location``: a hint never offers the flaw as the answer."""
+        f = next((f for f in self.findings if f.location == location or f.location.startswith(location + ".")), None)
+        return str(value) if f is None else f"(flagged: {f.fix})"
 
     @classmethod
     def of(cls, design: Design) -> "Draft":
@@ -106,27 +141,39 @@ class Draft:
         """``add(question_id, text, hint, criterion)`` under the artifact being drafted."""
         return partial(self._add, self.artifact)
 
-    def _add(self, artifact: str, qid: str, text: str, hint: str, criterion: str) -> None:
-        self.out[artifact].append(Question(qid, artifact, text, hint, criterion, "trade-off"))
+    def _add(self, artifact: str, qid: str, text: str, hint: str, criterion: str, proposal: bool = False) -> None:
+        self.out[artifact].append(Question(qid, artifact, text, hint, criterion, self.source, proposal))
 
 
-def tradeoff_questions(design: Design) -> dict[str, list[Question]]:
+def tradeoff_questions(design: Design, findings=()) -> dict[str, list[Question]]:
     """Questions about the design's own trade-offs, with hints computed from its numbers."""
     from . import matrix, postmortem, taxonomy, workflow
     draft = Draft.of(design)
+    draft.findings = list(findings)
     for name, builder in (("matrix", matrix), ("taxonomy", taxonomy), ("workflow", workflow), ("postmortem", postmortem)):
         draft.artifact = name
         builder.questions(draft)
     return draft.out
 
 
+def close_questions(design: Design, crit: Critique) -> dict[str, list[Question]]:
+    """Questions from the classes of flaw the design comes close to (see :mod:`.probes`)."""
+    from .probes import probes
+    draft = Draft.of(design)
+    probes(draft, crit.findings)
+    return draft.out
+
+
 def questions_for(design: Design, crit: Critique, per_artifact: int = 3) -> dict[str, list[Question]]:
-    """Per artifact: questions from its weakest findings first, then from its trade-offs."""
-    trade = tradeoff_questions(design)
+    """Per artifact: questions from its weakest findings first, then from the flaw classes it comes
+    close to, then from its trade-offs."""
+    trade = tradeoff_questions(design, crit.findings)
+    close = close_questions(design, crit)
     out: dict[str, list[Question]] = {}
     for art in SESSION_ARTIFACTS:
         fs = [f for f in crit.weakest() if _session_for(f) == art]
         qs = [_finding_question(f, art, k) for k, f in enumerate(fs[:per_artifact])]
+        qs += close[art][: max(per_artifact - len(qs), 0)]
         qs += trade[art][: max(per_artifact - len(qs), 0)]
         out[art] = qs
     return out

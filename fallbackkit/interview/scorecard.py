@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import html
 import json
 from dataclasses import asdict, dataclass
 
-from ..display import md_cell
+from ..display import esc_md, md_cell
 from ..review import Critique
 from .session import Answer, Session
 
@@ -19,6 +18,7 @@ class Scorecard:
     mode: str
     critique: Critique
     sessions: list[Session]
+    note: str = ""   # e.g. why scripted answers were not scored
 
     @property
     def answers(self) -> list[Answer]:
@@ -52,13 +52,15 @@ class Scorecard:
         return rows
 
     def summary(self) -> str:
-        ans = self.answers
+        """The header line; its counts are the session table's column sums."""
+        rows = self.session_rows()
         strong = sum(sc.at_least_strong for sc in self.critique.scores)
-        return (f"{sum(a.answered for a in ans)}/{len(ans)} questions answered, {sum(a.quantified for a in ans)} with a number; "
+        return (f"{sum(r['answered'] for r in rows)}/{sum(r['questions'] for r in rows)} questions answered, "
+                f"{sum(r['quantified'] for r in rows)} with a number; "
                 f"rubric: {strong}/{len(self.critique.scores)} criteria at least Strong")
 
     def to_dict(self) -> dict:
-        return {"design": self.design_name, "mode": self.mode, "summary": self.summary(),
+        return {"design": self.design_name, "mode": self.mode, "summary": self.summary(), "note": self.note,
                 "rubric": [{"criterion": s.id, "name": s.name, "score": s.score, "label": s.label} for s in self.critique.scores],
                 "sessions": [{"artifact": s.artifact, "minutes": s.minutes, "elapsed_s": s.elapsed_s,
                               "questions": [asdict(q) for q in s.questions],
@@ -68,8 +70,11 @@ class Scorecard:
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
 
     def to_markdown(self, hints: bool = True) -> str:
-        lines = [f"# Mock interview scorecard: {self.design_name}", "",
-                 f"Mode: {self.mode}. {self.summary()}.", "", "## Rubric", "",
+        lines = [f"# Mock interview scorecard: {esc_md(self.design_name)}", "",
+                 f"Mode: {self.mode}. {md_cell(self.summary())}.", ""]
+        if self.note:
+            lines += [f"*Note:* {esc_md(self.note)}", ""]
+        lines += ["## Rubric", "",
                  "| criterion | design score | answers |", "|---|---|---|"]
         lines += [f"| {r['criterion']} | **{r['design score']}** | {r['answers']} |" for r in self.rubric_rows()]
         lines += ["", "## Sessions", "", "| artifact | answered | with a number | minutes used | on time | mark |",
@@ -83,7 +88,7 @@ class Scorecard:
             lines += [f"### {s.title}", ""]
             for q in s.questions:
                 a = s.answer_to(q.id)
-                lines.append(f"**Q.** {md_cell(q.text)}  ")
+                lines.append(f"**Q.** {esc_md(q.text)}  ")
                 if a is None:
                     lines.append("*not reached*")
                 else:
@@ -91,13 +96,13 @@ class Scorecard:
                            (["no number"] if a.answered and not a.quantified else []) + \
                            ([f"vague: {c!r}" for c in a.vague_claims]) + \
                            ([f"mark {a.rating}/5"] if a.rating is not None else [])
-                    lines.append(f"**A.** {md_cell(a.text)} _({', '.join(tags)})_  ")
+                    lines.append(f"**A.** {esc_md(a.text)} _({esc_md(', '.join(tags))})_  ")
                 if hints:
-                    lines.append(f"*A strong answer cites:* {md_cell(q.hint)}")
+                    lines.append(f"*A strong answer cites:* {esc_md(q.hint)}")
                 lines.append("")
         weak = self.critique.weakest(5)
         if weak:
-            lines += ["## Work on next", ""] + [f"- `{f.location}`: {md_cell(f.fix)}" for f in weak]
+            lines += ["## Work on next", ""] + [f"- `{f.location}`: {esc_md(f.fix)}" for f in weak]
         return "\n".join(lines).rstrip("\n") + "\n"
 
     def to_text(self) -> str:
@@ -112,8 +117,9 @@ class Scorecard:
         rubric = display.html_table(self.rubric_rows(), ["criterion", "design score", "answers"])
         rows = self.session_rows()
         sessions = display.html_table(rows, list(rows[0]) if rows else [])
+        note = f"<p><i>{display.esc_html(self.note)}</i></p>" if self.note else ""
         return display.section(f"Mock interview scorecard: {self.design_name}",
-                               f"<p>{html.escape(self.summary())}</p>" + rubric + "<h4>Sessions</h4>" + sessions)
+                               f"<p>{display.esc_html(self.summary())}</p>" + note + rubric + "<h4>Sessions</h4>" + sessions)
 
     def save(self, path: str) -> str:
         """Write the scorecard as Markdown (or JSON when the name ends in .json), atomically."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..review import NUMBER, unquantified_claims
+from ..review import unquantified_claims
 from .questions import ARTIFACT_TITLES, Question
 
 NO_ANSWER = "(no answer)"
@@ -17,6 +17,7 @@ class Answer:
     seconds: float
     late: bool = False            # given after the session's time ran out
     rating: int | None = None     # the interviewer's mark, 1–5, when given
+    quantified: bool = False      # a number with the unit asked, consistent with the design (set when answered)
 
     @property
     def answered(self) -> bool:
@@ -26,11 +27,6 @@ class Answer:
     def vague_claims(self) -> list[str]:
         """Sentences that claim 'faster', 'cheaper', 'more reliable'… with no number."""
         return unquantified_claims(self.text) if self.answered else []
-
-    @property
-    def quantified(self) -> bool:
-        """Cites a number: the committee's first test of an answer."""
-        return self.answered and bool(NUMBER.search(self.text))
 
 
 @dataclass

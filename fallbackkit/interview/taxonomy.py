@@ -15,16 +15,18 @@ def questions(q: Draft) -> None:
     if modes:
         weight = {"P0": 1000, "P1": 100, "P2": 10, "P3": 1}
         risky = max(modes, key=lambda m: weight.get(m.severity, 0) * m.occurrence)
+        i = modes.index(risky)
         sev = risky.severity
         add("taxonomy.riskiest-mode",
             f"Walk me through '{risky.name}' ({sev}): how is it detected, how soon is someone paged, what does the user see?",
-            f"detection: {risky.detection}; runbook {risky.runbook.id} '{risky.runbook.title}'; owner {risky.owner}; "
+            f"detection: {q.flagged(f'taxonomy.modes[{i}].detection', risky.detection)}; runbook {risky.runbook.id} "
+            f"'{risky.runbook.title}'; owner {q.flagged(f'taxonomy.modes[{i}].owner', risky.owner)}; "
             f"user sees: {risky.user_effect or '?'}; hits {100 * risky.occurrence:g}% of requests.", "severity")
         hidden = max(modes, key=lambda m: m.detectability)
         add("taxonomy.hardest-to-detect",
             f"'{hidden.name}' is your hardest mode to detect ({hidden.detectability}/10). What would catch it sooner?",
             f"today: {hidden.detection}; a canary prompt set, an evaluator score or a synthetic probe cuts time to detect.",
-            "severity")
+            "severity", proposal=True)
     if modes:
         cats = sorted({m.category for m in modes})
         missing = [c for c in CORE_CATEGORIES if c not in cats]

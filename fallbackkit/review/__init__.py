@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from ..display import pct
 from . import slo, taxonomy, severity, budget, tradeoffs, notation, fault_tolerance, loop, consistency  # noqa: F401
+from . import correlation, mitigation, plausibility, detection, operations, prose, samples  # noqa: F401
 from .context import MAX_CALLS_PER_REQUEST, Review
 from .numbers import SimulatedNumbers
 from .registry import CHECKS, CRITERIA, FAMILIES, FLAW_CLASSES, RATINGS, STRONG, Check, FindingSeverity

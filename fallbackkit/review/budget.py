@@ -21,6 +21,7 @@ def budget(ctx: Review) -> None:
         col.ev("budget", False, "the budget arithmetic cannot run on this matrix", "matrix.paths")
         return
     unknown = 0
+    over, late = [], []
     for i, (p, r) in enumerate(zip(d.matrix.paths, budget.rows)):
         loc = f"matrix.paths[{i}]"
         sim_p99 = sim.path_p99_ms.get(p.id) if sim else None
@@ -30,14 +31,34 @@ def budget(ctx: Review) -> None:
                      f"path {p.id!r} states no p99 and no timeout: its latency cannot be held against the {slo.threshold_ms:g} ms SLO",
                      "state latency.p99_ms (or a distribution) and a timeout_ms that fits the deadline left")
         if r.over_by_ms is not None and r.over_by_ms > 0:
-            col.find("chain-over-budget", f"{loc}.latency",
-                     f"a request served by {p.id!r} can take {ms0(r.served_tail_ms + slo.threshold_ms - r.deadline_left_ms)}, "
-                     f"{r.over_by_ms:,.0f} ms over the {slo.threshold_ms:g} ms SLO",
-                     f"cut earlier paths' timeouts or move {p.id!r} earlier; it has {ms0(r.deadline_left_ms)} left and needs {ms0(r.served_tail_ms)}")
+            over.append((i, p, r))
         if not r.timeout_fits:
-            col.find("timeout-exceeds-deadline", f"{loc}.timeout_ms",
-                     f"timeout {r.timeout_ms:g} ms on {p.id!r} is longer than the {r.deadline_left_ms:,.0f} ms left of the deadline",
-                     f"set timeout_ms ≤ {max(r.deadline_left_ms, 0):,.0f} (what is left after the paths before it)")
+            late.append((i, p, r))
+    # One root cause, one finding: later paths squeezed by the same spent deadline are named in it.
+    if over:
+        i, p, r = over[0]
+        also = f"; so are {', '.join(repr(x[1].id) for x in over[1:])}" if len(over) > 1 else ""
+        col.find("chain-over-budget", f"matrix.paths[{i}].latency",
+                 f"a request served by {p.id!r} can take {ms0(r.served_tail_ms + slo.threshold_ms - r.deadline_left_ms)}, "
+                 f"{r.over_by_ms:,.0f} ms over the {slo.threshold_ms:g} ms SLO{also}",
+                 _relief(d, budget, i, r.over_by_ms, f"{p.id!r} has {ms0(max(r.deadline_left_ms, 0))} left and needs "
+                                                     f"{ms0(r.served_tail_ms)}"))
+    if late:
+        i, p, r = late[0]
+        also = [x for x in late[1:] if x[2].deadline_left_ms <= 0]
+        tail = f"; {', '.join(repr(x[1].id) for x in also)} start with no deadline left at all" if also else ""
+        if r.deadline_left_ms > 0:
+            fix = f"set timeout_ms ≤ {r.deadline_left_ms:,.0f} (what is left after the paths before it)"
+        else:
+            fix = _relief(d, budget, i, r.timeout_ms - r.deadline_left_ms, f"{p.id!r} starts after the deadline")
+        col.find("timeout-exceeds-deadline", f"matrix.paths[{i}].timeout_ms",
+                 f"timeout {r.timeout_ms:g} ms on {p.id!r} is longer than the {r.deadline_left_ms:,.0f} ms left of the deadline{tail}",
+                 fix)
+        for i2, p2, r2 in late[1:]:
+            if r2.deadline_left_ms > 0:
+                col.find("timeout-exceeds-deadline", f"matrix.paths[{i2}].timeout_ms",
+                         f"timeout {r2.timeout_ms:g} ms on {p2.id!r} is longer than the {r2.deadline_left_ms:,.0f} ms left of the deadline",
+                         f"set timeout_ms ≤ {r2.deadline_left_ms:,.0f} (what is left after the paths before it)")
     n = len(budget.rows)
     col.ev("budget", unknown == 0, f"{n - unknown}/{n} paths have a latency budget", "matrix.paths[*].latency")
     worst = budget.worst_case_ms
@@ -73,3 +94,21 @@ def budget(ctx: Review) -> None:
             col.find("slo-missed", "context.slo.percentile",
                      f"simulated: {100 * sim.slo_attainment:.3f}% of requests within {slo.threshold_ms:g} ms, below the {slo.percentile:g}% target",
                      "tighten the primary timeout or add a faster fallback; re-simulate until attainment ≥ target")
+
+
+def _relief(d, budget, k: int, need_ms: float, why: str) -> str:
+    """A feasible fix: which earlier path to cut, and to what, so path ``k`` fits (never 'timeout ≤ 0')."""
+    earlier = [(p, p.give_up_ms() or 0.0) for p in d.matrix.paths[:k]]
+    if not earlier:
+        return f"{why}: cut this path's latency by {need_ms:,.0f} ms (a faster model or a smaller prompt)"
+    p, spent = max(earlier, key=lambda t: t[1])
+    attempts = 1 + (p.retry.max_retries if p.retry else 0)
+    per = p.timeout_ms if p.timeout_ms is not None else p.latency.tail_ms or 0.0
+    target = per - need_ms / attempts
+    typ = p.latency.typical_ms
+    if target > 0 and (typ is None or target >= typ):
+        return (f"{why}: cut the timeout of {p.id!r} from {per:,.0f} ms to {target:,.0f} ms"
+                + (f" (its {attempts} attempts spend {spent:,.0f} ms)" if attempts > 1 else "")
+                + f", or move {d.matrix.paths[k].id!r} before it")
+    return (f"{why}: {p.id!r} spends {spent:,.0f} ms of the {d.context.slo.threshold_ms:g} ms SLO; drop its retries, "
+            f"move {d.matrix.paths[k].id!r} before it, or raise the threshold by {need_ms:,.0f} ms")

@@ -12,7 +12,7 @@ check = checker("fault_tolerance")
 
 
 @check("retry-storm", "blocking", "operational_arithmetic", "retries multiply beyond the cap or the retry budget")
-@check("retry-non-retryable", "warning", "severity_weighting", "retry on a failure a retry cannot fix")
+@check("retry-non-retryable", "blocking", "severity_weighting", "retry on a failure a retry cannot fix")
 @check("no-timeout", "warning", "budget_arithmetic", "a path followed by fallbacks has no timeout")
 @check("no-circuit-breaker", "warning", "operational_arithmetic", "provider path without a circuit breaker")
 def fault_tolerance(ctx: Review) -> None:

@@ -14,6 +14,8 @@ check = checker("loop")
 @check("loop-metric-missing", "warning", "learning_loop", "time to detect or time to resolve is not measured")
 @check("loop-no-targets", "warning", "learning_loop", "loop metrics without targets")
 @check("incident-without-action", "warning", "learning_loop", "P0/P1 incident with no action item")
+@check("p0-incident-without-action", "blocking", "severity_weighting", "P0 incident with no action item",
+       "the worst incident the product had changed nothing")
 def loop(ctx: Review) -> None:
     d, col = ctx.design, ctx
     pm = d.postmortem
@@ -44,10 +46,14 @@ def loop(ctx: Review) -> None:
                  "set target_median_min and target_p90_min, e.g. time_to_detect median 5, p90 15")
     if pm.incidents:
         m = pm.measure()
-        for s in m.metrics:
-            if s.median is not None:
-                col.ev("loop", True, f"{s.name}: median {s.median:.0f} min, p90 {s.p90:.0f} min over {s.count} incidents"
-                       + ({True: ", meets target", False: ", misses target", None: ""}[s.meets_target]), "postmortem.incidents")
+        for x in m.metrics:
+            if x.median is not None:
+                # What the incidents measured is shown as it is (a miss is a ✗), but it is the loop's report,
+                # not the loop's design: it does not move the score.
+                verdict = {True: ", meets target", False: ", misses target", None: ""}[x.meets_target]
+                col.ev("loop", x.meets_target is not False, f"{x.name}: median {x.median:.0f} min, p90 {x.p90:.0f} min "
+                       f"over {x.count} incidents{verdict}", f"postmortem.metrics[{_metric_index(pm, x.name)}]",
+                       scored=False)
     col.ev("loop", len(pm.incidents) >= 3, f"{len(pm.incidents)} incident records to measure the loop on", "postmortem.incidents")
     typed = [a for a in pm.action_items if not placeholder(a.owner)]
     col.ev("loop", pm.action_items and len(typed) == len(pm.action_items),
@@ -55,6 +61,11 @@ def loop(ctx: Review) -> None:
     with_items = {a.incident for a in pm.action_items if a.incident}
     for i, inc in enumerate(pm.incidents):
         if sev_rank(inc.severity) <= 1 and inc.id not in with_items:
-            col.find("incident-without-action", f"postmortem.incidents[{i}]",
+            col.find("p0-incident-without-action" if sev_rank(inc.severity) == 0 else "incident-without-action",
+                     f"postmortem.incidents[{i}]",
                      f"{inc.severity} incident {inc.id} has no action item: the loop learnt nothing from it",
                      f"add an action item with incident: {inc.id} (type prevent or detect, owner, due date)")
+
+
+def _metric_index(pm, name: str) -> int:
+    return next(i for i, m in enumerate(pm.metrics) if m.name == name)

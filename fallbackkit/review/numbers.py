@@ -27,6 +27,8 @@ class SimulatedNumbers:
     cost_per_1m_usd: float | None = None      # blended cost per 1M requests
     path_p99_ms: dict[str, float] = field(default_factory=dict)   # per path, as the user sees it
     path_share: dict[str, float] = field(default_factory=dict)    # per path, share of all requests
+    path_p50_ms: dict[str, float] = field(default_factory=dict)   # per path, served median
+    path_hedges: dict[str, float] = field(default_factory=dict)   # per path, hedged calls per request
     requests: int | None = None
 
     _NAMES = {
@@ -38,16 +40,34 @@ class SimulatedNumbers:
     }
 
     @classmethod
+    def _from_typed(cls, n) -> "SimulatedNumbers":
+        """From the simulator's typed ``SimulationNumbers`` (``fk.simulate(...).numbers``): no guessing."""
+        out = cls(slo_attainment=n.slo_attainment, unserved=n.unserved, retry_share=n.retry_share,
+                  cost_per_1m_usd=n.cost_per_1m_requests_usd, requests=n.n_requests)
+        for p in n.paths:
+            out.path_share[p.id] = p.share
+            out.path_hedges[p.id] = p.hedges
+            for attr, target in (("p99", out.path_p99_ms), ("p50", out.path_p50_ms)):
+                v = getattr(p.latency_ms, attr, None)
+                if v is not None and math.isfinite(v):
+                    target[p.id] = v
+        return out
+
+    @classmethod
     def from_result(cls, result: Any) -> "SimulatedNumbers":
         """Read a simulation result (object, dataclass or dict) by the names it likely uses.
 
-        Reads ``fallbackkit.simulate.SimulationResult`` directly (``slo_attainment``,
+        Reads the simulator's typed ``result.numbers`` (``SimulationNumbers``) when it has
+        one; otherwise ``SimulationResult``-shaped objects (``slo_attainment``,
         ``unserved``, ``retry_share``, ``cost_per_1m_usd``, ``paths[*].share/.p99``), and
         plain dicts of the same shape. Overall shares above 1 are read as percent; per-path
         keys ending in ``%`` are percent.
         """
         if isinstance(result, SimulatedNumbers):
             return result
+        typed = getattr(result, "numbers", result)
+        if hasattr(typed, "share_by_path") and hasattr(typed, "paths"):
+            return cls._from_typed(typed)
         data = _as_mapping(result)
         summary = data.get("summary") if isinstance(data.get("summary"), dict) else {}
         out = cls()
@@ -72,6 +92,12 @@ class SimulatedNumbers:
             share = _pick(r, ("share", "served_share"))
             share_pct = _pick(r, ("share %", "serves %"))
             p99 = _pick(r, ("p99_ms", "p99", "p99 ms"))
+            p50 = _pick(r, ("p50_ms", "p50", "p50 ms"))
+            hedges = _pick(r, ("hedges", "hedges_per_request"))
+            if p50 is not None and math.isfinite(p50):
+                out.path_p50_ms[pid] = p50
+            if hedges is not None:
+                out.path_hedges[pid] = hedges
             if share_pct is not None:
                 out.path_share[pid] = share_pct / 100
             elif share is not None:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import html
 import json
 import re
 from dataclasses import asdict, dataclass
 from typing import Literal
 
-from ..display import md_cell
+from ..display import esc_html, esc_md
 from .registry import CHECKS, CRITERIA, RATINGS, STRONG, FindingSeverity
 
 
@@ -19,6 +18,7 @@ class Evidence:
     text: str
     location: str
     ok: bool
+    scored: bool = True   # False: a measured outcome shown for the reader, not weighed in the score
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,12 @@ class Critique:
 
     @property
     def warnings(self) -> list[Finding]:
-        return [f for f in self.findings if not f.blocking]
+        return [f for f in self.findings if f.severity == "warning"]
+
+    @property
+    def notes(self) -> list[Finding]:
+        """Findings a reviewer should know of that do not weigh on the score (a p90 of five incidents)."""
+        return [f for f in self.findings if f.severity == "note"]
 
     @property
     def passed(self) -> bool:
@@ -101,7 +106,8 @@ class Critique:
         """Findings, worst first: blocking before warnings, then by their criterion's score."""
         rank = {s.id: s.score for s in self.scores}
         fs = [f for f in self.findings if artifact is None or artifact_of(f.location) == artifact]
-        fs = sorted(fs, key=lambda f: (not f.blocking, rank.get(f.criterion, 5)))
+        order = {"blocking": 0, "warning": 1, "note": 2}
+        fs = sorted(fs, key=lambda f: (order.get(f.severity, 3), rank.get(f.criterion, 5)))
         return fs[:n] if n is not None else fs
 
     def weakest_criteria(self, n: int = 3) -> list[CriterionScore]:
@@ -127,7 +133,8 @@ class Critique:
         import pandas as pd
         return pd.DataFrame([{"criterion": s.name, "score": s.score, "label": s.label,
                               "blocking": sum(f.blocking for f in s.findings),
-                              "warnings": sum(not f.blocking for f in s.findings)} for s in self.scores]).set_index("criterion")
+                              "warnings": sum(f.severity == "warning" for f in s.findings),
+                              "notes": sum(f.severity == "note" for f in s.findings)} for s in self.scores]).set_index("criterion")
 
     def findings_frame(self):
         """The findings as a pandas DataFrame, worst first."""
@@ -135,28 +142,32 @@ class Critique:
         cols = ["severity", "check", "criterion", "location", "message", "fix"]
         return pd.DataFrame([{**asdict(f), "criterion": f.criterion} for f in self.weakest()], columns=cols)
 
-    def summary(self) -> str:
+    def summary(self, name: str | None = None) -> str:
         verdict = "passes" if self.passed else f"{len(self.blocking)} blocking finding{'s' * (len(self.blocking) != 1)}"
-        return (f"Critique of {self.design_name} ({self.numbers} numbers): {verdict}, "
-                f"{len(self.warnings)} warning{'s' * (len(self.warnings) != 1)}")
+        notes = f", {len(self.notes)} note{'s' * (len(self.notes) != 1)}" if self.notes else ""
+        return (f"Critique of {self.design_name if name is None else name} ({self.numbers} numbers): {verdict}, "
+                f"{len(self.warnings)} warning{'s' * (len(self.warnings) != 1)}{notes}")
 
     def to_markdown(self) -> str:
-        lines = [f"# {md_cell(self.summary())}", "", "## Rubric", "",
+        """The scorecard as Markdown; every piece of design text is escaped (no raw HTML, no maths)."""
+        lines = [f"# {self.summary(esc_md(self.design_name))}", "", "## Rubric", "",
                  "| criterion | score | findings |", "|---|---|---|"]
         for s in self.scores:
             nb = sum(f.blocking for f in s.findings)
+            nw = sum(f.severity == "warning" for f in s.findings)
+            nn = len(s.findings) - nb - nw
             lines.append(f"| {s.name} | **{s.label}** ({s.score}/5) | "
-                         f"{nb} blocking, {len(s.findings) - nb} warning{'s' * (len(s.findings) - nb != 1)} |")
+                         f"{nb} blocking, {nw} warning{'s' * (nw != 1)}" + (f", {nn} note{'s' * (nn != 1)}" if nn else "") + " |")
         lines += ["", "## Findings", ""]
         if not self.findings:
             lines.append("None.")
         for f in self.weakest():
-            lines.append(f"- **{f.severity}** `{f.location}` ({f.check}): {md_cell(f.message)}  \n"
-                         f"  *Fix:* {md_cell(f.fix)}")
+            lines.append(f"- **{f.severity}** `{_code(f.location)}` ({f.check}, {f.flaw_class}): {esc_md(f.message)}  \n"
+                         f"  *Fix:* {esc_md(f.fix)}")
         lines += ["", "## Evidence", ""]
         for s in self.scores:
             lines += [f"### {s.name}: {s.label}", ""]
-            lines += [f"- {'✓' if e.ok else '✗'} {md_cell(e.text)} (`{e.location}`)" for e in s.evidence]
+            lines += [f"- {'✓' if e.ok else '✗'} {esc_md(e.text)} (`{_code(e.location)}`)" for e in s.evidence]
             lines.append("")
         return "\n".join(lines).rstrip("\n") + "\n"
 
@@ -176,14 +187,14 @@ class Critique:
     def to_html(self) -> str:
         from .. import display
         rows = "".join(
-            f"<tr><td>{html.escape(s.name)}</td><td class='{'ok' if s.at_least_strong else 'over'}'>"
-            f"{html.escape(s.label)} ({s.score}/5)</td><td><ul>"
-            + "".join(f"<li>{'✓' if e.ok else '✗'} {html.escape(e.text)} <code>{html.escape(e.location)}</code></li>"
+            f"<tr><td>{esc_html(s.name)}</td><td class='{'ok' if s.at_least_strong else 'over'}'>"
+            f"{esc_html(s.label)} ({s.score}/5)</td><td><ul>"
+            + "".join(f"<li>{'✓' if e.ok else '✗'} {esc_html(e.text)} <code>{esc_html(e.location)}</code></li>"
                       for e in s.evidence) + "</ul></td></tr>" for s in self.scores)
         table = f"<table><thead><tr><th>criterion</th><th>score</th><th>evidence</th></tr></thead><tbody>{rows}</tbody></table>"
         finds = "".join(
-            f"<tr><td class='{'over' if f.blocking else ''}'>{f.severity}</td><td><code>{html.escape(f.location)}</code></td>"
-            f"<td>{html.escape(f.message)}</td><td>{html.escape(f.fix)}</td></tr>" for f in self.weakest())
+            f"<tr><td class='{'over' if f.blocking else ''}'>{f.severity}</td><td><code>{esc_html(f.location)}</code></td>"
+            f"<td>{esc_html(f.message)}</td><td>{esc_html(f.fix)}</td></tr>" for f in self.weakest())
         ftable = (f"<h4>Findings</h4><table><thead><tr><th>severity</th><th>location</th><th>finding</th><th>fix</th>"
                   f"</tr></thead><tbody>{finds}</tbody></table>") if self.findings else "<p>No findings.</p>"
         return display.section(self.summary(), table + ftable)
@@ -193,6 +204,11 @@ class Critique:
 
     def __str__(self) -> str:
         return self.to_text()
+
+
+def _code(text: str) -> str:
+    """Text for a Markdown code span: no backtick can end it early."""
+    return str(text).replace("`", "'").replace("\n", " ")
 
 
 def artifact_of(location: str) -> str:

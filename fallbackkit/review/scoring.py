@@ -32,7 +32,8 @@ def critique(design: Design, simulation: Any = None, *,
 
 def score(evidence: list[Evidence], findings: list[Finding]) -> int:
     """5 when every evidence line holds; a warning caps at Strong, a blocking finding at Weak."""
-    frac = sum(e.ok for e in evidence) / len(evidence) if evidence else 0.0
+    weighed = [e for e in evidence if e.scored]
+    frac = sum(e.ok for e in weighed) / len(weighed) if weighed else 0.0
     s = 5 if frac >= 0.999 else 4 if frac >= 0.8 else 3 if frac >= 0.6 else 2 if frac >= 0.4 else 1
     n_block = sum(f.blocking for f in findings)
     if any(f.severity != "note" for f in findings):

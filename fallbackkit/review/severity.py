@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from .context import Review
 from .registry import checker
 from .text import metric_driven, placeholder
@@ -12,6 +14,8 @@ check = checker("severity")
 
 @check("severity-not-metric", "blocking", "detection_budget", "severity level without a metric-driven definition")
 @check("mode-missing-ops", "blocking", "consistency", "failure mode without detection signal, runbook or owner")
+@check("p0-unowned", "blocking", "severity_weighting", "a P0 with no page or no owner",
+       "the worst failure the product has waits for someone to notice it")
 @check("weak-detection", "warning", "detection_budget", "a severe mode that is hard to detect")
 def severity(ctx: Review) -> None:
     d, col = ctx.design, ctx
@@ -31,6 +35,11 @@ def severity(ctx: Review) -> None:
             col.find("severity-not-metric", f"taxonomy.modes[{i}].severity",
                      f"mode {m.id!r} is {sev}, which has no definition",
                      f"add severity_levels.{sev} with a metric-driven criterion")
+    p0 = levels.get("P0")
+    if p0 is not None and not re.search(r"\bpage|\bpaged|\bpaging", f"{p0.response}", re.IGNORECASE):
+        col.find("p0-unowned", "taxonomy.severity_levels.P0.response",
+                 f"P0's response is {p0.response!r}: it pages nobody",
+                 "respond to a P0 with a page: 'page on-call now; incident commander named within 5 min'")
     modes = d.taxonomy.modes
     ops_ok = 0
     for i, m in enumerate(modes):
@@ -42,10 +51,14 @@ def severity(ctx: Review) -> None:
         if not m.runbook.steps:
             gaps.append((f"{base}.runbook.steps", "a runbook entry with no steps",
                          "write the on-call's first steps: what to check, what to switch, when to escalate"))
-        if placeholder(m.owner):
+        if placeholder(m.owner) and sev_rank(m.severity) == 0:
+            col.find("p0-unowned", f"{base}.owner", f"P0 mode {m.id!r} has owner {m.owner!r}: nobody is paged for the worst failure",
+                     "name the rota that is paged, e.g. 'LLM platform on-call', and its escalation")
+            gaps.append(None)
+        elif placeholder(m.owner):
             gaps.append((f"{base}.owner", f"owner {m.owner!r} is nobody in particular",
                          "name the team or rota that is paged, e.g. 'LLM platform on-call'"))
-        for loc, what, fix in gaps:
+        for loc, what, fix in filter(None, gaps):
             col.find("mode-missing-ops", loc, f"mode {m.id!r} has {what}", fix)
         ops_ok += not gaps
         if sev_rank(m.severity) <= 1 and m.detectability >= 7:

@@ -14,7 +14,10 @@ _VAGUE = re.compile(
     r"|\b(faster|cheaper|quicker|slower|more reliable|more robust|more resilient|more available|better)\b"
     r"|\b(reduces?|lowers?|cuts?|decreases?|minimi[sz]es?)\s+(the\s+)?(overall\s+)?(latency|costs?|risk|errors?|failures?|downtime)\b"
     r"|\b(low|minimal|negligible|high|great)\s+(cost|latency|availability|reliability)\b"
-    r"|\bhighly available\b|\b(robust|resilient|scalable|seamless(ly)?|significantly|drastically|dramatically|blazing)\b",
+    r"|\bhighly available\b|\b(robust|resilient|scalable|seamless(ly)?|significantly|drastically|dramatically|blazing)\b"
+    r"|\b(bullet-?proof|battle-tested|enterprise-grade|world-class|best-in-class|lightning[- ]fast|near[- ]zero|"
+    r"zero[- ]downtime|always[- ]on|always available|never (fails|goes down)|fault[- ]tolerant|self-healing|"
+    r"gracefully|effortless(ly)?|state[- ]of[- ]the[- ]art|cutting[- ]edge|rock[- ]solid|instant(ly|aneous)?)\b",
     re.IGNORECASE)
 #: A number in prose: a digit not glued to a preceding letter ('P1', 'p99', 'GPT4' are names, not numbers).
 NUMBER = re.compile(r"(?<![A-Za-z\d.])\d")

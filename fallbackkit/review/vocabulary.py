@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..display import pct
+from ..display import pct, usd
 from ..matrix import PathKind
 from ..taxonomy import Category
 
@@ -21,7 +21,7 @@ NON_RETRYABLE = {Category.policy_violation.value, Category.context_window.value}
 SHARE_GAP = 0.05
 
 __all__ = ["PROVIDER_KINDS", "DETERMINISTIC_KINDS", "CORE_CATEGORIES", "NON_RETRYABLE", "SHARE_GAP",
-           "ms0", "pct", "sev_rank"]
+           "ms0", "pct", "sev_rank", "usd"]
 
 
 def ms0(x: float | None) -> str:

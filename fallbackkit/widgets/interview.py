@@ -15,10 +15,10 @@ interviewer's (hints, and a 1–5 mark for each answer). Without a browser the w
 from __future__ import annotations
 
 import asyncio
-import html
 
 import ipywidgets as w
 
+from ..display import esc_html
 from ..interview import MockInterview, Scorecard
 
 
@@ -87,11 +87,12 @@ class InterviewWidget(w.VBox):
     def refresh(self) -> None:
         iv = self.interview
         lines = iv.view(self.role).split("\n")
-        self.header.value = f"<b>{html.escape(lines[0])}</b>"
+        self.header.value = f"<b>{esc_html(lines[0])}</b>"
         q = iv.current_question
-        self.question.value = f"<p>{html.escape(q.text)}</p>" if q else ""
-        shows = q is not None and (iv.show_hints or self.role == "interviewer")
-        self.hint.value = f"<p><i>Hint: {html.escape(q.hint)}</i></p>" if shows else ""
+        self.question.value = f"<p>{esc_html(q.text)}</p>" if q else ""
+        now, after = iv.hint_now(self.role), iv.hint_after_answer(self.role)
+        self.hint.value = (f"<p><i>Hint: {esc_html(now)}</i></p>" if now else "") + \
+                          (f"<p><i>{esc_html(after)}</i></p>" if after else "")
         self.mark.layout.display = "" if self.role == "interviewer" else "none"
         for b in (self.submit_button, self.skip_button, self.next_button):
             b.disabled = iv.finished
@@ -114,7 +115,7 @@ class InterviewWidget(w.VBox):
 
         async def tick():
             while not self.interview.finished:
-                self.header.value = f"<b>{html.escape(self.interview.view(self.role).split(chr(10))[0])}</b>"
+                self.header.value = f"<b>{esc_html(self.interview.view(self.role).split(chr(10))[0])}</b>"
                 await asyncio.sleep(1)
 
         self._ticker = loop.create_task(tick())

@@ -1,4 +1,4 @@
-"""The critique scores designs the way a committee would, and every check has a flawed design.
+"""The critique's rubric: reference designs score well, and every rubric check has a flawed design.
 
 Each flawed design below is the worked example with ONE deliberate flaw; it must trigger
 its check at the stated field path and no blocking finding of any other check.
@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
 import fallbackkit as fk
 from fallbackkit.review import (CHECKS, CRITERIA, SimulatedNumbers, critique, metric_driven,
@@ -43,8 +42,10 @@ def test_worked_example_values():
     assert {s.id: s.score for s in c.scores} == {
         "slo": 5, "taxonomy": 5, "severity": 5, "budget": 5, "tradeoffs": 5,
         "notation": 5, "fault_tolerance": 5, "loop": 5, "consistency": 5}
-    # every severe incident has an action item (INC-5's is AI-6, a detect item): nothing to flag
-    assert c.findings == []
+    # every severe incident has an action item (INC-5's is AI-6, a detect item); the one note is that a
+    # p90 of five incidents is an interpolation (order statistic: the longest of the five)
+    assert [(f.check, f.severity, f.location) for f in c.findings] == [("percentile-of-few", "note", "postmortem.metrics")]
+    assert "the 5th of 5 (1,650 min, the longest)" in c.findings[0].fix
     assert c.passed and not c.warnings
     texts = [e.text for e in c.score("budget").evidence]
     assert "worst-case chain 142 ms vs 150 ms (declared)" in texts
@@ -129,13 +130,17 @@ FLAWS = [
     ("loop-metric-missing", lambda d: d["postmortem"]["metrics"].pop(0), "postmortem.metrics"),
     ("loop-no-targets", lambda d: [(m.pop("target_median_min"), m.pop("target_p90_min")) for m in d["postmortem"]["metrics"]],
      "postmortem.metrics"),
-    ("incident-without-action", unlink_outage_action, "postmortem.incidents[2]"),
+    ("p0-incident-without-action", unlink_outage_action, "postmortem.incidents[2]"),
+    ("incident-without-action", lambda d: d["postmortem"]["action_items"][0].pop("incident") and
+     d["postmortem"]["action_items"][1].pop("incident"), "postmortem.incidents[0]"),
 ]
 
 
-def test_every_check_has_a_flawed_design():
-    # slo-missed and declared-vs-simulated need simulated numbers: tested below
-    covered = {c for c, _, _ in FLAWS} | {"slo-missed", "declared-vs-simulated"}
+def test_every_rubric_check_has_a_flawed_design():
+    # slo-missed and declared-vs-simulated need simulated numbers: tested below; the classes of flaw a
+    # committee catches beyond the rubric have their own designs in test_review_flaws.py
+    from test_review_flaws import CLASS_FLAWS
+    covered = {c for c, _, _ in FLAWS} | {"slo-missed", "declared-vs-simulated"} | {f[1] for f in CLASS_FLAWS}
     assert covered == set(CHECKS)
 
 
@@ -150,6 +155,7 @@ def test_flaw_triggers_its_finding_and_no_unrelated_blocking(default_data, check
     f = next(f for f in found if f.location == location)
     assert f.fix and f.message
     assert f.severity == CHECKS[check].severity or check in ("notation", "retry-non-retryable", "unquantified-claim")
+    assert f.flaw_class == CHECKS[check].flaw_class
     crit = c.score(CHECKS[check].criterion)
     assert f in crit.findings
     assert crit.score <= (2 if f.blocking else 4), crit
@@ -318,16 +324,27 @@ def test_label_stating_seconds_matches_the_matrix(default_data):
 def test_exports_round_trip(default_data):
     c = critique(fk.default_design())
     data = json.loads(c.to_json())
-    assert data["passed"] is True and len(data["scores"]) == 9 and data["findings"] == []
+    assert data["passed"] is True and len(data["scores"]) == 9
+    assert [f["severity"] for f in data["findings"]] == ["note"]
     unlink_outage_action(default_data)  # a warning to export
     finding = json.loads(critique(design_of(default_data)).to_json())["findings"][0]
-    assert (finding["criterion"], finding["location"]) == ("loop", "postmortem.incidents[2]")
+    assert (finding["criterion"], finding["location"], finding["flaw_class"]) == ("loop", "postmortem.incidents[2]",
+                                                                                   "severity_weighting")
     md = c.to_markdown()
     assert "| Budget arithmetic and feasibility | **Very Strong** (5/5) |" in md
-    assert "- ✓ worst-case chain 142 ms vs 150 ms (declared) (`matrix.paths`)" in md
+    assert "- ✓ worst-case chain 142 ms vs 150 ms \\(declared\\) (`matrix.paths`)" in md
     bundle = c._repr_mimebundle_()
     assert {"text/plain", "text/html", "text/markdown"} <= set(bundle)
     assert "<script" not in bundle["text/html"]
+
+
+def test_markdown_escapes_design_text(default_data):
+    default_data["context"]["name"] = "Chat <b>$5</b>"
+    default_data["taxonomy"]["modes"][0]["mitigation"]["note"] = "<script>x</script> is faster | *really*"
+    md = critique(design_of(default_data)).to_markdown()
+    assert "<script" not in md and "<b>" not in md and "&lt;script&gt;" in md
+    assert md.startswith("# Critique of Chat &lt;b&gt;\\$5&lt;/b&gt; (declared numbers)")
+    assert "\\| \\*really\\*" in md
 
 
 def test_html_escapes_design_text(default_data):
@@ -344,7 +361,7 @@ def run(*args):
 def test_cli_default_passes_exit_0():
     code, out, err = run("critique", fk.default_design_path(), "--format", "md")
     assert code == 0, err
-    assert out.startswith("# Critique of Support chat assistant (declared numbers): passes, 0 warnings")
+    assert out.startswith("# Critique of Support chat assistant (declared numbers): passes, 0 warnings, 1 note")
 
 
 def test_cli_blocking_finding_exit_1(default_data, write_design):
@@ -365,173 +382,6 @@ def test_cli_unreadable_exit_2(default_data, write_design):
     assert "matrix.paths[0].timeout_ms" in err and "Traceback" not in err
 
 
-# -- mock interview -----------------------------------------------------------------------
-from fallbackkit.interview import NO_ANSWER, MockInterview  # noqa: E402
-
-
-class FakeClock:
-    def __init__(self):
-        self.now = 100.0
-
-    def __call__(self):
-        return self.now
-
-
-def test_interview_asks_the_design_own_tradeoffs_with_computed_hints():
-    iv = MockInterview(fk.default_design())
-    qs = {q.id: q for q in iv.questions()}
-    assert [s.artifact for s in iv.sessions] == ["taxonomy", "matrix", "workflow", "postmortem"]
-    # the worked example has no finding, so the loop session asks its three trade-off questions only
-    assert [len(s.questions) for s in iv.sessions] == [4, 4, 4, 3]
-    q = qs["matrix.rule-engine-vs-llm"]
-    assert q.text == "Why a rule engine over a second-stage LLM? Quantify."
-    assert "p99 20 ms, $5.00 per 1M" in q.hint and "35 ms of the deadline left" in q.hint
-    assert "at least 1% of calls" in qs["matrix.primary-timeout"].hint
-    assert qs["matrix.primary-timeout"].text.startswith("Why cut the primary at 85 ms when its p99 is 250 ms?")
-    assert "worst case without it 57 ms vs 150 ms" in qs["workflow.breaker"].hint
-    assert "median 73 min, p90 1880 min, mean 672 min" in qs["postmortem.median-not-mean"].hint
-    assert not any(q.source.startswith("finding:") for q in qs.values())
-    # every rubric criterion is probed by some question
-    assert {q.criterion for q in qs.values()} == set(CRITERIA)
-
-
-def test_weakest_findings_lead_their_session(default_data):
-    path(default_data, "primary").update(price_per_call_usd=0.0004)
-    iv = MockInterview(design_of(default_data))
-    first = iv.sessions[1].questions[0]
-    assert first.source == "finding:price-inconsistent"
-    assert "$400.00 per 1M calls" in first.text and "cost_per_1m_usd: 400" in first.hint
-
-
-def test_scripted_interview_runs_headless_and_scores():
-    iv = MockInterview(fk.default_design(), minutes_per_artifact=5)
-    card = iv.run_scripted({
-        "taxonomy.riskiest-mode": ("Alert on TTFT p99 > 150 ms over 5 min; paged within 5 min.", 250),
-        "taxonomy.hardest-to-detect": ("A canary set every 1 min.", 240),  # past 5 minutes: late
-        "matrix.rule-engine-vs-llm": "35 ms left; rule engine p99 20 ms at $5 per 1M vs an LLM at $1,200.",
-        "*": "I would have to check.",
-    })
-    assert iv.finished
-    assert card.summary() == "15/15 questions answered, 3 with a number; rubric: 9/9 criteria at least Strong"
-    tax = iv.sessions[0]
-    assert [a.seconds for a in tax.answers] == [250, 240, 60, 60]
-    assert [a.late for a in tax.answers] == [False, True, True, True]
-    assert tax.over_time and not iv.sessions[1].over_time
-    rows = card.session_rows()
-    assert rows[0] == {"artifact": "Failure taxonomy", "questions": 4, "answered": 4, "quantified": 2,
-                       "minutes used": 10.2, "minutes allotted": 5, "on time": "no", "interviewer mark": None}
-    md = card.to_markdown()
-    assert "| Budget arithmetic and feasibility | **Very Strong (5/5)** | 1/1 answered, 0 with a number |" in md
-    assert "_(1.0 min, late, no number)_" in md
-    assert "*A strong answer cites:*" in md and "*A strong answer cites:*" not in card.to_markdown(hints=False)
-
-
-def test_vague_answer_is_tagged_in_the_transcript():
-    iv = MockInterview(fk.default_design(), artifacts=["matrix"])
-    card = iv.run_scripted(["The rule engine is cheaper and faster."])
-    assert iv.sessions[0].answers[0].vague_claims == ["The rule engine is cheaper and faster."]
-    assert "_(1.0 min, no number, vague: 'The rule engine is cheaper and faster.')_" in card.to_markdown()
-
-
-def test_a_severity_name_is_not_a_number():
-    iv = MockInterview(fk.default_design(), artifacts=["taxonomy"])
-    iv.run_scripted(["It is a P1 because p99 breaks.", "A canary every 60 s."])
-    assert [a.quantified for a in iv.sessions[0].answers[:2]] == [False, True]
-
-
-def test_scripted_list_and_missing_answers():
-    iv = MockInterview(fk.default_design(), artifacts=["matrix"])
-    card = iv.run_scripted(["The SLO is 99.9% under 150 ms."])
-    assert [a.text for a in iv.sessions[0].answers] == ["The SLO is 99.9% under 150 ms."] + [NO_ANSWER] * 3
-    assert card.session_rows()[0]["answered"] == 1
-
-
-def test_solo_shows_hints_interviewer_hides_them_from_the_candidate():
-    solo = MockInterview(fk.default_design(), mode="solo")
-    solo.start()
-    assert "Hint:" in solo.view("candidate")
-    iv = MockInterview(fk.default_design(), mode="interviewer")
-    iv.start()
-    assert "Hint:" not in iv.view("candidate")
-    assert "Hint: detection: primary_ttft_p99_ms > 150 ms over 5m" in iv.view("interviewer")
-
-
-def test_live_flow_on_a_clock():
-    clock = FakeClock()
-    iv = MockInterview(fk.default_design(), mode="interviewer", minutes_per_artifact=2, clock=clock)
-    iv.start()
-    clock.now += 90
-    a = iv.answer("Paged in 5 min via the 150 ms p99 alert", rating=4)
-    assert a.seconds == 90 and a.rating == 4 and a.quantified
-    assert iv.time_left_s() == 30
-    assert "(0.5 min left)" in iv.view()
-    clock.now += 60
-    assert "over time by 0.5 min" in iv.view()
-    iv.next_session()
-    assert iv.session.artifact == "matrix"
-    assert [x.text for x in iv.sessions[0].answers][1:] == [NO_ANSWER] * 3
-    iv.rate("taxonomy.riskiest-mode", 5)
-    assert iv.scorecard().session_rows()[0]["interviewer mark"] == 5
-    with pytest.raises(ValueError):
-        iv.answer("x", rating=9)
-
-
-def test_interview_rejects_bad_settings():
-    with pytest.raises(ValueError, match="expected 'solo' or 'interviewer'"):
-        MockInterview(fk.default_design(), mode="panel")
-    with pytest.raises(ValueError, match="unknown artifacts"):
-        MockInterview(fk.default_design(), artifacts=["deck"])
-
-
-@pytest.mark.parametrize("path", REFERENCE, ids=[p.stem for p in REFERENCE])
-def test_interview_runs_on_every_reference_design(path, tmp_path):
-    iv = MockInterview(fk.load(path))
-    assert all(s.questions for s in iv.sessions)
-    assert all(q.hint and q.text for q in iv.questions())
-    assert len({q.id for q in iv.questions()}) == len(iv.questions())
-    card = iv.run_scripted({"*": "It saves 12 ms at p99."})
-    out = card.save(tmp_path / "card.md")
-    assert Path(out).read_text().startswith("# Mock interview scorecard: ")
-    assert json.loads(card.to_json())["sessions"][0]["answers"][0]["quantified"] is True
-
-
-def test_interview_on_a_design_the_model_refuses(default_data):
-    drop_modes(default_data)
-    default_data["matrix"]["paths"] = default_data["matrix"]["paths"][1:]  # no primary
-    card = MockInterview(design_of(default_data)).run_scripted({"*": "3 modes"})
-    assert card.sessions[0].questions[0].source == "finding:too-few-modes"
-
-
-def test_widget_text_form_and_roles():
-    pytest.importorskip("ipywidgets")
-    from fallbackkit.widgets.interview import InterviewWidget
-    iv = MockInterview(fk.default_design(), mode="interviewer", clock=FakeClock())
-    wdg = InterviewWidget(iv)
-    bundle = wdg._repr_mimebundle_()
-    assert bundle["text/plain"].startswith("Failure taxonomy — question 1 of 4 (10.0 min left)")
-    assert "Hint" not in bundle["text/plain"] and wdg.hint.value == ""
-    wdg.set_role("interviewer")
-    assert "Hint: detection" in wdg.hint.value
-    wdg.mark.value = 2
-    wdg.submit("paged in 5 min")
-    assert iv.sessions[0].answers[0].rating == 2 and wdg.answer_box.value == ""
-    for _ in range(4):
-        wdg.end_session()
-    assert iv.finished and wdg.submit_button.disabled
-    assert "Mock interview scorecard" in wdg.scorecard_html.value
-
-
-def test_notebook_runs_headless_with_papermill(tmp_path):
-    pm = pytest.importorskip("papermill")
-    card = tmp_path / "card.md"
-    pm.execute_notebook(str(ROOT / "notebooks" / "90_mock_interview.ipynb"), str(tmp_path / "out.ipynb"),
-                        parameters={"mode": "interviewer", "scorecard_path": str(card),
-                                    "scripted_answers": {"*": "p99 20 ms for $5 per 1M"}},
-                        cwd=str(tmp_path), progress_bar=False, kernel_name="python3")
-    text = card.read_text()
-    assert "Mode: interviewer. 15/15 questions answered, 15 with a number" in text
-
-
 def test_critique_with_the_real_simulator():
     """Runs once the simulator (fallbackkit.simulation) is merged; skipped before."""
     sim_mod = pytest.importorskip("fallbackkit.simulation")
@@ -548,6 +398,9 @@ def test_critique_with_the_real_simulator():
     assert [f.location for f in c.by_check("declared-vs-simulated")][0] == "matrix.paths[0]"
     assert any("(simulated)" in e.text for e in c.score("tradeoffs").evidence)
     assert SimulatedNumbers.from_result(result.to_dict()).path_share == pytest.approx(nums.path_share)
+    # the simulator's typed numbers are read directly, and agree with the dict form
+    typed = SimulatedNumbers.from_result(result.numbers)
+    assert typed.path_share == nums.path_share and typed.requests == 20_000
 
 
 def test_cli_simulate_option():
@@ -563,7 +416,7 @@ def test_cli_simulate_option():
     else:
         assert code == 2 and "--simulate needs the simulator" in err and "Traceback" not in err
     code, out, err = run("critique", fk.default_design_path(), "--simulate", "0")
-    assert code == 2 and "expected a number of requests > 0" in err
+    assert code == 2 and "expected a whole number of requests > 0" in err
 
 
 def test_frames():
@@ -571,43 +424,8 @@ def test_frames():
     c = critique(fk.default_design())
     df = c.to_frame()
     assert df.loc["Learning loop and metric validity", "label"] == "Very Strong"
-    assert df["warnings"].sum() == 0 and df["blocking"].sum() == 0
-    assert len(c.findings_frame()) == 0
-
-
-# -- interview CLI ------------------------------------------------------------------------
-def test_cli_interview_list_and_scripted(tmp_path):
-    code, out, err = run("interview", fk.default_design_path(), "--list")
-    assert code == 0, err
-    ids = [line.split("\t")[0] for line in out.splitlines()]
-    assert len(ids) == 15 and "matrix.rule-engine-vs-llm" in ids
-    answers = tmp_path / "answers.yaml"
-    answers.write_text(yaml.safe_dump({"matrix.rule-engine-vs-llm": "20 ms at $5 per 1M", "*": "not sure"}))
-    card = tmp_path / "card.md"
-    code, out, err = run("interview", fk.default_design_path(), "--answers", str(answers), "--out", str(card))
-    assert code == 0, err
-    assert out.strip() == f"wrote {card}: 15/15 questions answered, 1 with a number; rubric: 9/9 criteria at least Strong"
-    assert "**A.** 20 ms at $5 per 1M" in card.read_text()
-
-
-def test_cli_interview_reads_answers_from_stdin():
-    proc = subprocess.run([sys.executable, "-m", "fallbackkit", "interview", fk.default_design_path(), "--mode", "interviewer"],
-                          input="Paged within 5 min\n\nnext\n", capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr
-    assert "Hint:" not in proc.stdout  # the candidate's view in interviewer mode
-    assert "Mode: interviewer. 1/15 questions answered, 1 with a number" in proc.stdout
-
-
-@pytest.mark.parametrize("content,fragment", [
-    ("- just a list\n", "expected a mapping of fields at the top, got list"),
-    ("matrix.slo: [1, 2]\n", "expected a mapping of question id to answer text"),
-    ("matrix.nope: hi\n", "unknown question ids ['matrix.nope']"),
-])
-def test_cli_interview_bad_answers_exit_2(tmp_path, content, fragment):
-    f = tmp_path / "a.yaml"
-    f.write_text(content)
-    code, out, err = run("interview", fk.default_design_path(), "--answers", str(f))
-    assert code == 2 and fragment in err and "Traceback" not in err
+    assert df["warnings"].sum() == 0 and df["blocking"].sum() == 0 and df["notes"].sum() == 1
+    assert list(c.findings_frame()["check"]) == ["percentile-of-few"]
 
 
 def test_critique_and_interview_stay_light():
@@ -624,13 +442,6 @@ def test_public_names():
     import fallbackkit.review  # noqa: F401 - a package of its own: fk.critique stays the function
     assert fk.critique(fk.default_design()).passed
     assert fk.Critique is not None and fk.MockInterview(fk.default_design()).questions()
-
-
-def test_a_session_without_questions_is_passed_over():
-    iv = MockInterview(fk.default_design(), artifacts=["taxonomy", "matrix"])
-    iv.sessions[0].questions = []
-    card = iv.run_scripted({"*": "5 ms"})
-    assert iv.finished and [r["answered"] for r in card.session_rows()] == [0, 4]
 
 
 def test_sibling_branches_have_no_order_and_calls_follow_one_route():
