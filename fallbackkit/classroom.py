@@ -104,8 +104,8 @@ def cmd_grade(args) -> int:
     from .exercises import ExerciseError, Limits
     from .exercises.gradebook import grade_class
     eng = engine_of(args)
-    if args.timeout <= 0 or args.memory_mb < 256:
-        raise UsageError("--timeout must be > 0 s and --memory-mb at least 256")
+    if args.timeout < 1 or args.memory_mb < 256 or (args.wall is not None and args.wall < args.timeout):
+        raise UsageError("--timeout must be at least 1 s, --wall at least --timeout, --memory-mb at least 256")
     limits = Limits(cell_s=args.timeout, wall_s=args.wall or 5 * args.timeout, memory_mb=args.memory_mb)
 
     def report(sub, record) -> None:

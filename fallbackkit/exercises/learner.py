@@ -52,7 +52,7 @@ def main() -> int:
 
     isolation.install_guard(os.getcwd(), job["protected"])
     signal.signal(signal.SIGALRM, _on_alarm)
-    cell_s = int(job["cell_s"])
+    cell_s = max(1, round(float(job["cell_s"])))   # alarm(0) would mean no limit at all
     for index, source in job["cells"]:
         signal.alarm(cell_s)
         try:

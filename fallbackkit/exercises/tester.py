@@ -43,7 +43,7 @@ def grade(job: dict) -> dict:
     from .key import Key
     key = Key.from_json(job["key"])
     values = decode_names(job.get("values") or {})
-    seconds = int(job.get("test_s", 60))
+    seconds = max(1, round(float(job.get("test_s", 60))))
     ns: dict = {"__name__": "__main__"}
     results: dict = {}
     for step in key.steps:
