@@ -8,13 +8,14 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: lab test install browser gateway promtool bench nbref exercises nbgrader runs clean help
+.PHONY: lab test install browser gateway promtool bench nbref notebooks exercises nbgrader runs clean help
 help:
 	@echo "make lab    install and open JupyterLab on notebooks/00_start_here.ipynb"
 	@echo "make test   install and run every test"
 	@echo "make bench  run the benchmark scripts"
 	@echo "make exercises  regenerate exercises/ from the packaged solutions (fallbackkit/data/solutions/)"
 	@echo "make runs   run every guided notebook on every scenario; runs/summary.csv and .html"
+	@echo "make notebooks  rebuild notebooks/*.ipynb from their text sources in notebooks/src/"
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "fallbackkit needs Python >= 3.11; set PYTHON=python3.11")'
@@ -69,6 +70,13 @@ test: install browser gateway promtool nbgrader
 
 bench: install
 	@for f in benchmarks/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+
+# The guided notebooks are generated from their text sources (notebooks/src/*.py, jupytext
+# percent format): a teacher edits the source, then `make notebooks` writes the .ipynb and
+# refreshes the reference outputs nbval checks. `make test` fails when a pair is out of sync.
+notebooks: install
+	$(BIN)/python tools/notebooks.py build
+	$(BIN)/python tools/nbref.py notebooks/*.ipynb
 
 # Refresh the reference outputs that nbval checks (after changing a teaching result on purpose).
 nbref: install

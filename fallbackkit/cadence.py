@@ -19,6 +19,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .design import not_yet_written
+from .display import Heading, Rendered, Table, Text, ms, pct, usd
+
 PLAN: dict[int, tuple[str, ...]] = {1: ("taxonomy", "matrix"), 2: ("workflow",), 3: ("postmortem", "design")}
 DAY_OF = {a: d for d, arts in PLAN.items() for a in arts}
 REQUIRED_LOOP_METRICS = ("time_to_detect", "time_to_resolve")
@@ -39,7 +42,7 @@ class ArtifactStatus:
 
 
 @dataclass
-class CadenceReport:
+class CadenceReport(Rendered):
     items: list[ArtifactStatus]
     day: int | None = None
 
@@ -81,18 +84,9 @@ class CadenceReport:
                      else f"; behind on day {self.day}: " + ", ".join(i.artifact for i in self.due))
         return line
 
-    def to_text(self) -> str:
-        from . import display
-        return "Three-day cadence\n" + display.text_table(self.rows(), ["day", "artifact", "status", "first gap"]) \
-            + "\n" + self.summary()
-
-    def to_html(self) -> str:
-        from . import display
-        return display.section("Three-day cadence", display.html_table(self.rows(), ["day", "artifact", "status", "first gap"])
-                               + display.bullets([self.summary()]))
-
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        return {"text/plain": self.to_text(), "text/html": self.to_html()}
+    def describe(self) -> list:
+        return [Heading("Three-day cadence"), Table(self.rows(), ["day", "artifact", "status", "first gap"]),
+                Text(self.summary())]
 
 
 def track(design=None, *, context=None, taxonomy=None, matrix=None, workflow=None, postmortem=None,
@@ -115,12 +109,16 @@ def track(design=None, *, context=None, taxonomy=None, matrix=None, workflow=Non
         for a in arts:
             obj, gaps = checks[a]
             if obj is None:
-                why = "pass a whole Design to check the joins" if a == "design" else f"no {a} yet"
+                why = "pass a whole Design to check the joins" if a == "design" else not_yet_written(a)
                 items.append(ArtifactStatus(d, a, MISSING, [why]))
                 continue
             reasons = gaps()
             items.append(ArtifactStatus(d, a, INCOMPLETE if reasons else COMPLETE, reasons))
     report = CadenceReport(items, day)
+    if design is not None and design.context is None:
+        it = report.item("matrix")
+        if it.status != MISSING:
+            it.status, it.reasons = INCOMPLETE, ["context: " + not_yet_written("context") + "; the budget needs its SLO"]
     if design is not None and not all(i.complete for i in items if i.artifact != "design"):
         it = report.item("design")
         it.status, it.reasons = INCOMPLETE, ["finish the other artifacts first"] + it.reasons
@@ -145,15 +143,15 @@ def _matrix_gaps(m, context) -> list[str]:
     b = m.budget(slo)
     if b.worst_case_ms is None or b.worst_case_ms > slo.threshold_ms:
         out.append(b.verdict)
-    out += [f"{r.id}: timeout {r.timeout_ms:g} ms exceeds the {r.deadline_left_ms:,.0f} ms left"
+    out += [f"{r.id}: timeout {ms(r.timeout_ms)} exceeds the {ms(r.deadline_left_ms)} left"
             for r in b.rows if not r.timeout_fits]
     if b.retry_share > b.retry_budget:
-        out.append(f"retry share {100 * b.retry_share:.1f}% is over the {100 * b.retry_budget:g}% retry budget")
+        out.append(f"retry share {pct(b.retry_share)} is over the {pct(b.retry_budget)} retry budget")
     if b.unserved > 1e-9:
         out.append(f"{100 * b.unserved:.3f}% of requests reach no path that answers them; end the chain with a path that always answers")
     if context is not None and b.blended_cost_per_1m_usd > context.cost_ceiling_per_1m_usd:
-        out.append(f"blended cost ${b.blended_cost_per_1m_usd:,.2f} per 1M requests is over the "
-                   f"${context.cost_ceiling_per_1m_usd:,.2f} ceiling")
+        out.append(f"blended cost {usd(b.blended_cost_per_1m_usd)} per 1M requests is over the "
+                   f"{usd(context.cost_ceiling_per_1m_usd)} ceiling")
     return out
 
 

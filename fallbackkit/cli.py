@@ -25,11 +25,39 @@ class UsageError(Exception):
 
 # -- commands --------------------------------------------------------------------------------
 def cmd_validate(args) -> int:
-    d = _load(args.file)
-    print(f"{args.file}: valid — {len(d.taxonomy.modes)} failure modes, {len(d.matrix.paths)} paths, "
-          f"{len(d.workflow.nodes)} workflow nodes, {len(d.postmortem.action_items)} action items")
-    print(f"budget: {d.budget().verdict}")
+    from .design import Design, load_any
+    from .scenarios import template_text_fields
+    try:
+        art = load_any(args.file)
+    except DesignError:
+        raise
+    except (RecursionError, ValueError, OverflowError, MemoryError) as exc:
+        raise DesignError([_unreadable(args.file, exc)]) from None
+    if not isinstance(art, Design):
+        print(f"{args.file}: valid {art.title} (a standalone artifact file)" + _artifact_counts(art))
+        return EXIT_OK
+    d = art
+    if d.is_complete:
+        print(f"{args.file}: valid — {len(d.taxonomy.modes)} failure modes, {len(d.matrix.paths)} paths, "
+              f"{len(d.workflow.nodes)} workflow nodes, {len(d.postmortem.action_items)} action items")
+    else:
+        print(f"{args.file}: valid so far — written: {', '.join(d.written) or 'nothing yet'}")
+        for p in d.not_yet_written():
+            print(f"  {p.path}: {p.message}")
+    if d.context is not None and d.matrix is not None:
+        print(f"budget: {d.budget().verdict}")
+    copied = template_text_fields(d)
+    if copied:
+        scen = sorted({c.scenario for c in copied})
+        print(f"{len(copied)} text field{'s' if len(copied) != 1 else ''} still copied word for word from the "
+              f"{', '.join(scen)} template (first: {copied[0].path}); rewrite them for your product")
     return EXIT_OK
+
+
+def _artifact_counts(art) -> str:
+    counts = [(n, len(getattr(art, f))) for n, f in [("failure modes", "modes"), ("paths", "paths"),
+              ("nodes", "nodes"), ("action items", "action_items"), ("incidents", "incidents")] if hasattr(art, f)]
+    return (" — " + ", ".join(f"{k} {n}" for n, k in counts)) if counts else ""
 
 
 def cmd_show(args) -> int:
@@ -46,18 +74,44 @@ def cmd_show(args) -> int:
 
 
 def cmd_new(args) -> int:
-    from .design import default_design
-    name = args.name
-    if not name.strip():
-        raise UsageError("new: the product name is empty; expected a name, e.g. fallbackkit new \"Support chat\"")
+    from . import scenarios, starter
+    if sum(bool(x) for x in (args.blank, args.interactive, args.from_)) > 1:
+        raise UsageError("new: pass at most one of --blank, --interactive and --from SCENARIO")
+    if args.interactive:
+        try:
+            answers = starter.ask(lambda: sys.stdin.readline().rstrip("\n"), lambda t: print(t, end="", flush=True),
+                                  name=args.name)
+            text = starter.starter_text(answers)
+        except ValueError as exc:
+            raise UsageError(f"new --interactive: {exc}") from None
+        name = answers.name
+        print()
+    elif args.blank or not args.from_:
+        if not (args.name or "").strip():
+            raise UsageError("new: the product name is empty; expected a name, e.g. "
+                             "`fallbackkit new \"Code review bot\"`, or pass --interactive")
+        name, text = args.name, starter.starter_text(starter.Answers(name=args.name))
+    else:
+        if not (args.name or "").strip():
+            raise UsageError("new --from SCENARIO: the product name is empty; expected a name too")
+        try:
+            scen = scenarios.get(args.from_)
+        except scenarios.UnknownScenarioError as exc:
+            raise UsageError(str(exc)) from None
+        name = args.name
+        d = scenarios.load(scen.name)
+        try:
+            d.context.name = name
+        except ValueError as exc:  # pydantic's ValidationError: the name breaks a field rule
+            raise UsageError(f"new: {name!r} is not a usable product name: {_first_error(exc)}") from None
+        text = (f"# {name}: started from the bundled {scen.name!r} scenario. Every text still equal to the\n"
+                f"# template's is reported by `fallbackkit validate` and the critique until you rewrite it.\n"
+                + d.to_yaml())
     target = _out_path(args.out if args.out is not None else _slug(name) + ".yaml", [], args.force)
-    d = default_design()
-    try:
-        d.context.name = name
-    except ValueError as exc:  # pydantic's ValidationError: the name breaks a field rule
-        raise UsageError(f"new: {name!r} is not a usable product name: {_first_error(exc)}") from None
-    _write(target, lambda: d.save(target))
-    print(f"wrote {target}: the worked example, renamed to {name!r}. Edit it, then run `fallbackkit validate {target}`.")
+    from .files import atomic_write_text
+    _write(target, lambda: atomic_write_text(target, text))
+    how = f"a copy of the {args.from_!r} scenario to rework" if args.from_ else "a starter: the context, then what comes next"
+    print(f"wrote {target}: {how}. Run `fallbackkit validate {target}` to see what is written and what is not yet.")
     return EXIT_OK
 
 
@@ -142,10 +196,11 @@ def cmd_run(args) -> int:
     from . import runner
     out = _out_path(args.out, [args.notebook], args.force) if args.out is not None else None
     try:
-        res = runner.run(args.notebook, args.scenario, runner.parse_assignments(args.param), out)
+        res = runner.run(args.notebook, args.scenario, runner.parse_assignments(args.param), out, design=args.design)
     except runner.RunError as exc:
         raise UsageError(str(exc)) from None
-    line = f"{res.status}: {res.notebook} ({res.scenario or 'no scenario'}) in {res.duration_s:.1f} s -> {res.output}"
+    subject = f"design {res.design}" if res.design else (res.scenario or "no scenario")
+    line = f"{res.status}: {res.notebook} ({subject}) in {res.duration_s:.1f} s -> {res.output}"
     print(line)
     for k, v in res.results.items():
         print(f"  {k}: {v}")
@@ -158,17 +213,19 @@ def cmd_run_all(args) -> int:
     from . import runner
     try:
         notebooks = runner.discover(args.notebooks)
-        names = runner.resolve_scenarios(args.scenarios)
         from .classroom import engine_of
+        designs = runner.resolve_designs(args.designs)
+        scen = args.scenarios if args.scenarios is not None else ("" if designs else "all")
+        names = runner.resolve_scenarios(scen) if scen else []
         results = runner.run_all(notebooks, names, args.out, runner.parse_assignments(args.param),
-                                 progress=not args.no_progress, **engine_of(args))
+                                 progress=not args.no_progress, designs=designs, **engine_of(args))
     except runner.RunError as exc:
         raise UsageError(str(exc)) from None
     failed = [r for r in results if r.status != "ok"]
     print(f"{len(results) - len(failed)} of {len(results)} runs ok; summary: "
           f"{Path(args.out) / 'summary.csv'}, {Path(args.out) / 'summary.html'}")
     for r in failed:
-        print(f"  failed: {r.notebook} ({r.scenario or '-'}): {r.error}", file=sys.stderr)
+        print(f"  failed: {r.notebook} ({r.design or r.scenario or '-'}): {r.error}", file=sys.stderr)
     return EXIT_FINDINGS if failed else EXIT_OK
 
 
@@ -469,7 +526,7 @@ Design the fallback system of an LLM product and defend it with numbers.
 A design is one YAML file: product context (traffic, SLO), failure taxonomy,
 latency-budget matrix, recovery workflow and post-mortem loop.
 
-  fallbackkit new "Support chat"        scaffold a design from the worked example
+  fallbackkit new "Support chat"        start your own design (--interactive asks the questions)
   fallbackkit validate support_chat.yaml check every rule; one line per problem
   fallbackkit show support_chat.yaml --artifact budget
                                         the latency budget held against the SLO
@@ -503,9 +560,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--mermaid", action="store_true", help="with --artifact workflow: print Mermaid text")
     s.set_defaults(func=cmd_show)
 
-    s = sub.add_parser("new", help="scaffold a new design from the worked example",
+    s = sub.add_parser("new", help="start your own design: a starter file, a guided start, or a scenario to rework",
                        description="Write NAME.yaml: the bundled worked example with your product's name.")
-    s.add_argument("name", help="product name, e.g. 'Support chat'")
+    s.add_argument("name", nargs="?", help="product name, e.g. 'Code review bot' (asked with --interactive)")
+    how = s.add_argument_group("how to start (default: --blank)")
+    how.add_argument("--blank", action="store_true", help="a starter file: your product's name; the rest is reported as not yet written")
+    how.add_argument("--interactive", action="store_true", help="ask product, traffic, SLO, cost ceiling and providers (reads stdin)")
+    how.add_argument("--from", dest="from_", metavar="SCENARIO", help="copy a bundled scenario to rework (`fallbackkit scenarios` lists them)")
     s.add_argument("--out", help="file to write (default: NAME as a slug + .yaml)")
     s.add_argument("--force", action="store_true", help="overwrite an existing file")
     s.set_defaults(func=cmd_new)
@@ -529,6 +590,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "  fallbackkit run notebooks/01_day1_failure_taxonomy.ipynb -p slo_threshold_ms=120")
     s.add_argument("notebook", help="the notebook to run")
     s.add_argument("--scenario", help="scenario name (`fallbackkit scenarios` lists them)")
+    s.add_argument("--design", metavar="FILE", help="your own design file: every cell derives from it")
     s.add_argument("-p", "--param", action="append", metavar="NAME=VALUE", help="set a parameter (repeatable)")
     s.add_argument("--out", help="executed notebook to write (default: runs/<notebook>__<scenario>.ipynb)")
     s.add_argument("--force", action="store_true", help="overwrite --out if it exists")
@@ -541,7 +603,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "summary (exit 1), never the end of the batch. Writes DIR/summary.csv and DIR/summary.html.\n\n"
                     "  fallbackkit run-all --scenarios all --out runs/\n"
                     "  fallbackkit run-all --scenarios rag-search,voice-assistant --notebooks 'fallbackkit/data/solutions/*.ipynb' --out runs/")
-    s.add_argument("--scenarios", default="all", help="'all' or a comma-separated list (default: all)")
+    s.add_argument("--scenarios", default=None, help="'all' or a comma-separated list (default: all, or none with --designs)")
+    s.add_argument("--designs", nargs="+", metavar="FILE|DIR", help="your own design files, or folders of them")
     s.add_argument("--notebooks", nargs="+", help="notebook paths or globs (default: notebooks/*.ipynb)")
     s.add_argument("-p", "--param", action="append", metavar="NAME=VALUE", help="set a parameter for every run")
     s.add_argument("--out", required=True, help="directory for executed notebooks and the summary")

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from .artifact import Artifact, Model, Number, Count
+from .display import Heading, Pairs, Rendered, ms, num, usd
 
 
 class Traffic(Model):
@@ -30,11 +31,11 @@ class SLO(Model):
 
     def __str__(self) -> str:
         what = "time to first token" if self.metric == "time_to_first_token" else "requests"
-        return (f"{self.percentile:g}% of {what} in < {self.threshold_ms:g} ms, "
+        return (f"{self.percentile:g}% of {what} in < {ms(self.threshold_ms)}, "
                 f"measured at the {self.measurement_point}, over {self.window_days} days")
 
 
-class ProductContext(Artifact):
+class ProductContext(Rendered, Artifact):
     """The product the fallback system protects."""
 
     title = "product context"
@@ -45,15 +46,10 @@ class ProductContext(Artifact):
     slo: SLO
     cost_ceiling_per_1m_usd: Annotated[Number, Field(ge=0, description="most the product may spend per 1M requests, USD")]
 
-    def to_text(self) -> str:
-        return (f"{self.name}\n  SLO: {self.slo}\n  traffic: {self.traffic.requests_per_day:,.0f} requests/day, "
-                f"peak {self.traffic.peak_rps:,.0f} rps\n  cost ceiling: ${self.cost_ceiling_per_1m_usd:,.2f} per 1M requests")
-
-    def to_html(self) -> str:
-        from . import display
-        return display.key_value_html(self.name, [
+    def describe(self) -> list:
+        return [Heading(self.name), Pairs([
             ("SLO", str(self.slo)),
-            ("Traffic", f"{self.traffic.requests_per_day:,.0f} requests/day, peak {self.traffic.peak_rps:,.0f} rps"),
-            ("Cost ceiling", f"${self.cost_ceiling_per_1m_usd:,.2f} per 1M requests"),
-            ("Description", self.description),
-        ])
+            ("traffic", f"{num(self.traffic.requests_per_day)} requests/day, peak {num(self.traffic.peak_rps, 1 if self.traffic.peak_rps < 10 and self.traffic.peak_rps != int(self.traffic.peak_rps) else 0)} rps"),
+            ("cost ceiling", f"{usd(self.cost_ceiling_per_1m_usd)} per 1M requests"),
+            ("description", self.description),
+        ])]

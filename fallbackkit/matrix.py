@@ -15,13 +15,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field, model_validator
 
 from .artifact import Artifact, Id, Model, duplicate_ids, Number, Count
 from .context import SLO
 from .distributions import Constant, Distribution, LogNormal, Mixture, Shifted
+from .display import Bullets, Column, Heading, Rendered, Table, Text, ms, pct, usd
 from .problems import Problem
 from .taxonomy import Category
 
@@ -188,8 +189,8 @@ class FallbackPath(Model):
         if self.timeout_ms is None:
             return 0.0
         lat = self.latency
-        for pct, share in ((lat.p50_ms, 0.5), (lat.p95_ms, 0.05), (lat.p99_ms, 0.01)):
-            if pct is not None and self.timeout_ms < pct:
+        for q_ms, share in ((lat.p50_ms, 0.5), (lat.p95_ms, 0.05), (lat.p99_ms, 0.01)):
+            if q_ms is not None and self.timeout_ms < q_ms:
                 return share
         return 0.0
 
@@ -249,7 +250,7 @@ class PathBudget:
 
 
 @dataclass
-class Budget:
+class Budget(Rendered):
     """The matrix's arithmetic against one SLO. Every number here is *declared*-based."""
 
     slo: SLO
@@ -293,53 +294,47 @@ class Budget:
             return "unknown: no path states a latency"
         over = worst - self.slo.threshold_ms
         if over > 0:
-            return f"over budget: worst-case chain {worst:,.0f} ms vs {self.slo.threshold_ms:g} ms (by {over:,.0f} ms)"
-        return f"within budget: worst-case chain {worst:,.0f} ms vs {self.slo.threshold_ms:g} ms"
+            return f"over budget: worst-case chain {ms(worst)} vs {ms(self.slo.threshold_ms)} (by {ms(over)})"
+        return f"within budget: worst-case chain {ms(worst)} vs {ms(self.slo.threshold_ms)}"
 
     def rows_as_dicts(self) -> list[dict]:
         return [{
             "path": r.id, "kind": r.kind, "reach %": round(100 * r.reach, 3), "serves %": round(100 * r.share, 3),
             "attempts": round(r.attempts, 4), "deadline left ms": round(r.deadline_left_ms, 1),
             "timeout ms": r.timeout_ms, "served tail ms": r.served_tail_ms,
-            "cost/1M req $": round(r.cost_per_1m_requests_usd, 2), "verdict": r.verdict,
+            "contribution per 1M requests $": round(r.cost_per_1m_requests_usd, 2), "verdict": r.verdict,
         } for r in self.rows]
+
+    #: The budget's columns, spelled out: a path's *contribution* (its price × the calls it gets
+    #: per request) is not its price per call, and the two never share a header.
+    COLUMNS = [Column("path"), Column("kind"), Column("reach %", "pct"), Column("serves %", "pct"),
+               Column("calls per request", key="attempts"), Column("deadline left ms", "ms"),
+               Column("timeout ms", "ms"), Column("served tail ms", "ms"),
+               Column("contribution per 1M requests $", "usd"), Column("verdict")]
+
+    def describe(self) -> list:
+        return [Heading(f"Budget against: {self.slo}"), Table(self.rows_as_dicts(), self.COLUMNS),
+                Bullets(self.summary_lines())]
 
     def to_frame(self):
         import pandas as pd
         return pd.DataFrame(self.rows_as_dicts()).set_index("path")
 
-    def to_text(self) -> str:
-        from . import display
-        d = self.rows_as_dicts()
-        lines = [f"Budget against: {self.slo}", display.text_table(d, list(d[0]) if d else [])]
-        lines += self.summary_lines()
-        return "\n".join(lines)
-
     def summary_lines(self) -> list[str]:
         out = [self.verdict,
                f"coverage: {100 * self.served:.3f}% served, {100 * self.unserved:.3f}% unserved",
-               f"retry share: {100 * self.retry_share:.2f}% of requests vs budget {100 * self.retry_budget:g}%"
+               f"retry share: {100 * self.retry_share:.2f}% of requests vs budget {pct(self.retry_budget)}"
                + (" (over budget)" if self.retry_share > self.retry_budget else ""),
-               f"blended cost: ${self.blended_cost_per_1m_requests_usd:,.2f} per 1M requests"]
-        out += [r_.id + f": timeout {r_.timeout_ms:g} ms exceeds the {r_.deadline_left_ms:,.0f} ms left of the deadline"
+               f"blended cost: {usd(self.blended_cost_per_1m_requests_usd)} per 1M requests"]
+        out += [r_.id + f": timeout {ms(r_.timeout_ms)} exceeds the {ms(r_.deadline_left_ms)} left of the deadline"
                 for r_ in self.rows if not r_.timeout_fits]
         return out + self.notes
-
-    def to_html(self) -> str:
-        from . import display
-        d = self.rows_as_dicts()
-        return display.section(f"Budget against: {self.slo}",
-                               display.html_table(d, list(d[0]) if d else [])
-                               + display.bullets(self.summary_lines()))
-
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        return {"text/plain": self.to_text(), "text/html": self.to_html()}
 
     def __str__(self) -> str:
         return self.to_text()
 
 
-class LatencyBudgetMatrix(Artifact):
+class LatencyBudgetMatrix(Rendered, Artifact):
     """Fallback paths in chain order, each with latency, timeout, cost and coverage."""
 
     title = "latency-budget matrix"
@@ -400,7 +395,7 @@ class LatencyBudgetMatrix(Artifact):
             spent += give_up
             reach *= 1 - serve
             if p.hedge:
-                notes.append(f"{p.id}: hedging after {p.hedge.after_ms:g} ms adds cost the arithmetic cannot size; simulate it")
+                notes.append(f"{p.id}: hedging after {ms(p.hedge.after_ms)} adds cost the arithmetic cannot size; simulate it")
         return Budget(slo=slo, rows=rows, retry_share=retries,
                       retry_budget=self.retry_budget_pct / 100, notes=notes)
 
@@ -408,7 +403,7 @@ class LatencyBudgetMatrix(Artifact):
         return [{
             "id": p.id, "name": p.name, "kind": p.kind,
             "p50 ms": p.latency.typical_ms, "p99 ms": p.latency.tail_ms, "timeout ms": p.timeout_ms,
-            "cost/1M $": p.cost_per_1m_usd, "coverage %": p.coverage_pct, "error rate": p.error_rate,
+            "price per 1M calls $": p.cost_per_1m_usd, "coverage %": p.coverage_pct, "error rate": p.error_rate,
             "quality Δ": p.quality_delta,
         } for p in self.paths]
 
@@ -417,18 +412,13 @@ class LatencyBudgetMatrix(Artifact):
         import pandas as pd
         return pd.DataFrame(self.rows()).set_index("id")
 
-    def to_text(self) -> str:
-        from . import display
-        rows = self.rows()
-        text = "Latency-budget matrix (declared)\n" + display.text_table(rows, list(rows[0]) if rows else [])
-        if self.slo is not None:
-            text += "\n\n" + self.budget().to_text()
-        return text
+    COLUMNS: ClassVar[list[Column]] = [Column("id"), Column("name"), Column("kind"), Column("p50 ms", "ms"), Column("p99 ms", "ms"),
+               Column("timeout ms", "ms"), Column("price per 1M calls $", "usd"), Column("coverage %", "pct"),
+               Column("error rate", "share"), Column("quality Δ")]
 
-    def to_html(self) -> str:
-        from . import display
-        rows = self.rows()
-        body = display.html_table(rows, list(rows[0]) if rows else [])
+    def describe(self) -> list:
+        blocks = [Heading("Latency-budget matrix (declared)"), Table(self.rows(), self.COLUMNS)]
         if self.slo is not None:
-            body += self.budget().to_html()
-        return display.section("Latency-budget matrix (declared)", body)
+            b = self.budget()
+            blocks += [Text(f"Budget against: {b.slo}"), Table(b.rows_as_dicts(), Budget.COLUMNS), Bullets(b.summary_lines())]
+        return blocks

@@ -20,6 +20,7 @@ from pydantic import AwareDatetime, Field
 
 from .artifact import Artifact, Id, Model, duplicate_ids, Number, Count
 from .problems import Problem
+from .display import Column, Heading, Pairs, Rendered, Table, Text, num
 from .taxonomy import Severity
 
 SRE_TEMPLATE = ["summary", "impact", "root_causes", "trigger", "resolution", "detection",
@@ -127,9 +128,44 @@ class MetricSummary:
         return all(v <= t for v, t in checks)
 
 
+NO_INCIDENTS = ("no incidents yet: nothing to measure. That is normal before launch; the bundled public "
+                "incident history of real LLM-provider incidents (`IncidentLog.bundled()`) is the baseline to "
+                "hold the targets against until your own arrive")
+
+
 @dataclass
-class LoopMeasurement:
+class LoopMeasurement(Rendered):
     metrics: list[MetricSummary]
+
+    @property
+    def has_incidents(self) -> bool:
+        return any(m.count for m in self.metrics)
+
+    COLUMNS = [Column("metric"), Column("incidents", "count"), Column("missing", "count"),
+               Column("median min", "ms"), Column("p90 min", "ms"), Column("mean min", "ms"),
+               Column("target median min", "ms", "target median"), Column("target p90 min", "ms", "target p90"),
+               Column("meets target")]
+
+    def describe(self) -> list:
+        blocks: list = [Heading("Post-mortem loop metrics (minutes)")]
+        if not self.has_incidents:
+            return blocks + [Text(NO_INCIDENTS)]
+        return blocks + [Table(self.rows(), self.COLUMNS)]
+
+    def lines(self) -> list[str]:
+        """One sentence per metric, safe when there are no incidents (never formats None)."""
+        if not self.has_incidents:
+            return [NO_INCIDENTS]
+        out = []
+        for s in self.metrics:
+            if not s.count:
+                out.append(f"{s.name}: no incident has both stamps yet")
+                continue
+            target = (f"; target median {num(s.target_median)} / p90 {num(s.target_p90)} min"
+                      if s.target_median is not None and s.target_p90 is not None else "")
+            out.append(f"{s.name}: n={s.count}, median {num(s.median, 1)} min, p90 {num(s.p90, 1)} min, "
+                       f"mean {num(s.mean, 1)} min{target}")
+        return out
 
     def rows(self) -> list[dict]:
         return [{"metric": m.name, "incidents": m.count, "missing": m.missing,
@@ -141,18 +177,6 @@ class LoopMeasurement:
         import pandas as pd
         return pd.DataFrame(self.rows()).set_index("metric")
 
-    def to_text(self) -> str:
-        from . import display
-        rows = self.rows()
-        return display.text_table(rows, list(rows[0]) if rows else [])
-
-    def to_html(self) -> str:
-        from . import display
-        rows = self.rows()
-        return display.section("Post-mortem loop metrics (minutes)", display.html_table(rows, list(rows[0]) if rows else []))
-
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        return {"text/plain": self.to_text(), "text/html": self.to_html()}
 
 
 def percentile(values: list[float], q: float) -> float | None:
@@ -166,7 +190,7 @@ def percentile(values: list[float], q: float) -> float | None:
     return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
 
 
-class PostMortemLoop(Artifact):
+class PostMortemLoop(Rendered, Artifact):
     """Cadence, owner, measured metrics and typed action items. Stands alone."""
 
     title = "post-mortem loop"
@@ -214,26 +238,19 @@ class PostMortemLoop(Artifact):
     def overdue(self, today: dt.date) -> list[ActionItem]:
         return [a for a in self.open_items() if a.due < today]
 
-    def to_text(self) -> str:
-        from . import display
-        head = (f"Post-mortem loop — owner: {self.owner}; post-mortem within {self.cadence.per_incident_within_days} days "
-                f"of resolution; weekly review on {self.cadence.weekly_review}\n"
-                f"Triggers: " + "; ".join(self.triggers))
+    def describe(self) -> list:
         items = [{"id": a.id, "type": a.type, "owner": a.owner, "due": a.due.isoformat(), "status": a.status, "title": a.title}
                  for a in self.action_items]
-        return "\n".join([head, "", "Metrics (minutes)", self.measure().to_text(), "",
-                          "Action items", display.text_table(items, ["id", "type", "owner", "due", "status", "title"])])
-
-    def to_html(self) -> str:
-        from . import display
-        items = [{"id": a.id, "type": a.type, "owner": a.owner, "due": a.due.isoformat(), "status": a.status, "title": a.title}
-                 for a in self.action_items]
-        head = display.bullets([f"Owner: {self.owner}",
-                                f"Post-mortem within {self.cadence.per_incident_within_days} days of resolution; weekly review on {self.cadence.weekly_review}",
-                                "Triggers: " + "; ".join(self.triggers),
-                                "Template: " + ", ".join(self.template)])
-        return display.section("Post-mortem loop", head + self.measure().to_html()
-                               + "<h4>Action items</h4>" + display.html_table(items, ["id", "type", "owner", "due", "status", "title"]))
+        m = self.measure()
+        metrics = Table(m.rows(), LoopMeasurement.COLUMNS, title="Metrics (minutes)") if m.has_incidents \
+            else Text("Metrics: " + NO_INCIDENTS)
+        return [Heading("Post-mortem loop"),
+                Pairs([("owner", self.owner),
+                       ("cadence", f"post-mortem within {self.cadence.per_incident_within_days} days of resolution; "
+                                   f"weekly review on {self.cadence.weekly_review}"),
+                       ("triggers", "; ".join(self.triggers)), ("template", ", ".join(self.template))]),
+                metrics,
+                Table(items, ["id", "type", "owner", "due", "status", "title"], title="Action items")]
 
 
 class ActionTracker:

@@ -10,7 +10,12 @@ parameters a run accepts, and their defaults give their types::
 Bad input fails *before* anything executes, with a message listing what is accepted::
 
     fallbackkit run notebooks/02_day1_latency_budget_matrix.ipynb --scenario voice-assistant -p seed=3
+    fallbackkit run notebooks/02_day1_latency_budget_matrix.ipynb --design my_product.yaml
     fallbackkit run-all --scenarios all --out runs/
+    fallbackkit run-all --designs my_product.yaml designs/ --out runs/
+
+A notebook takes ``design`` (a path to the learner's own YAML) beside ``scenario``; with a
+design every cell derives from that file, and the run record names it.
 
 A notebook reports its key results with :func:`record`; the batch summary (CSV and HTML)
 has one row per (scenario, notebook) with status, duration and those results. A failing
@@ -163,7 +168,14 @@ def coerce(spec: dict[str, Parameter], raw: dict[str, str], *, notebook: str = "
     if "scenario" in out:
         from . import scenarios
         if out["scenario"] not in scenarios.names():
-            errors.append(f"unknown scenario {out['scenario']!r}; expected one of: {', '.join(scenarios.names())}")
+            errors.append(f"unknown scenario {out['scenario']!r}; expected one of: {', '.join(scenarios.names())}"
+                          + (" (for your own file use --design FILE)" if str(out["scenario"]).endswith((".yaml", ".yml", ".json")) else ""))
+    if out.get("design"):
+        problem = design_problem(out["design"])
+        if problem:
+            errors.append(problem)
+        else:
+            out["design"] = str(Path(out["design"]).resolve())
     if errors:
         where = f"{notebook}: " if notebook else ""
         accepted = "\n".join(f"  {p.describe()}" for p in spec.values())
@@ -215,6 +227,19 @@ def parse_assignments(items: list[str] | None) -> dict[str, str]:
 
 
 # -- running ----------------------------------------------------------------------------------
+def design_problem(path: str) -> str:
+    """Why ``path`` cannot be a notebook's design (empty when it can): missing file, or invalid."""
+    from .design import Design
+    from .problems import DesignError
+    if not Path(path).is_file():
+        return f"design {path!r}: no such file"
+    try:
+        Design.load(path, partial=True)
+    except DesignError as exc:
+        return f"design {path!r} is not valid yet:\n  " + "\n  ".join(str(p) for p in exc.problems)
+    return ""
+
+
 @dataclass
 class RunResult:
     notebook: str
@@ -224,19 +249,30 @@ class RunResult:
     output: str | None
     results: dict = field(default_factory=dict)
     error: str = ""
+    design: str | None = None       # the learner's design file the run used, if any
+
+    @property
+    def subject(self) -> str:
+        """What the notebook ran on: the design file, or the bundled scenario."""
+        return self.design or self.scenario or "default"
 
     def row(self) -> dict:
-        return {"scenario": self.scenario or "", "notebook": self.notebook, "status": self.status,
+        return {"design": self.design or "", "scenario": "" if self.design else (self.scenario or ""),
+                "notebook": self.notebook, "status": self.status,
                 "duration_s": round(self.duration_s, 2),
                 "key_results": "; ".join(f"{k}={v}" for k, v in self.results.items()),
                 "error": self.error, "output": self.output or ""}
 
 
 def prepare(notebook: str | os.PathLike, scenario: str | None = None,
-            params: dict[str, str] | None = None) -> dict[str, Any]:
+            params: dict[str, str] | None = None, design: str | os.PathLike | None = None) -> dict[str, Any]:
     """Validate a run request and return the typed parameters; nothing executes."""
     spec = parameters_of(notebook)
     raw = dict(params or {})
+    if design is not None:
+        if "design" not in spec:
+            raise RunError(f"{notebook}: takes no `design` parameter; accepted parameters: " + (", ".join(spec) or "none"))
+        raw["design"] = str(design)
     if scenario is not None:
         if "scenario" not in spec:
             raise RunError(f"{notebook}: takes no `scenario` parameter; accepted parameters: "
@@ -253,6 +289,7 @@ def execute(notebook: str | os.PathLike, output: str | os.PathLike, parameters: 
     Path(output).parent.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     scenario = parameters.get("scenario", label)
+    design = parameters.get("design") or None
     try:
         nb = pm.execute_notebook(str(notebook), str(output), parameters=parameters, kernel_name="python3",
                                  progress_bar=False, request_save_on_cell_execute=False,
@@ -262,19 +299,21 @@ def execute(notebook: str | os.PathLike, output: str | os.PathLike, parameters: 
         import nbformat
         done = nbformat.read(str(output), as_version=4) if Path(output).exists() else {}
         return RunResult(str(notebook), scenario, "failed", time.perf_counter() - start, str(output),
-                         results_of(done), f"cell {exc.cell_index}: {exc.ename}: {exc.evalue}".strip())
+                         results_of(done), f"cell {exc.cell_index}: {exc.ename}: {exc.evalue}".strip(), design)
     except Exception as exc:  # noqa: BLE001 - kernel death, timeout: reported, not fatal
         return RunResult(str(notebook), scenario, "failed", time.perf_counter() - start, str(output),
-                         {}, f"{type(exc).__name__}: {exc}".strip())
-    return RunResult(str(notebook), scenario, "ok", time.perf_counter() - start, str(output), results_of(nb))
+                         {}, f"{type(exc).__name__}: {exc}".strip(), design)
+    return RunResult(str(notebook), scenario, "ok", time.perf_counter() - start, str(output), results_of(nb), "", design)
 
 
 def run(notebook: str | os.PathLike, scenario: str | None = None, params: dict[str, str] | None = None,
-        output: str | os.PathLike | None = None) -> RunResult:
+        output: str | os.PathLike | None = None, design: str | os.PathLike | None = None) -> RunResult:
     """Validate, then execute one notebook. Raises RunError before executing on bad input."""
-    typed = prepare(notebook, scenario, params)
+    typed = prepare(notebook, scenario, params, design)
     default = parameters_of(notebook).get("scenario")
     tag = typed.get("scenario") or (default.default if default else None)
+    if typed.get("design"):
+        tag = Path(typed["design"]).stem
     if output is None:
         output = Path("runs") / f"{Path(notebook).stem}__{tag or 'default'}.ipynb"
     return execute(notebook, output, typed, label=tag)
@@ -303,30 +342,54 @@ def resolve_scenarios(text: str) -> list[str]:
     return asked
 
 
+def resolve_designs(items: list[str] | None) -> list[str]:
+    """Design files named directly or found in folders (``*.yaml``, ``*.yml``, ``*.json``), checked."""
+    found: list[str] = []
+    for item in items or []:
+        p = Path(item)
+        if p.is_dir():
+            hits = sorted(str(h) for ext in ("*.yaml", "*.yml", "*.json") for h in p.glob(ext))
+            if not hits:
+                raise RunError(f"{item}: no design files (*.yaml, *.yml, *.json) in this folder")
+        else:
+            hits = [str(p)]
+        for h in hits:
+            problem = design_problem(h)
+            if problem:
+                raise RunError(problem)
+            if str(Path(h).resolve()) not in found:
+                found.append(str(Path(h).resolve()))
+    return found
+
+
 def run_all(notebooks: list[str], scenario_names: list[str], out_dir: str | os.PathLike,
-            params: dict[str, str] | None = None, *, progress: bool = True, engine: str = "serial",
-            scheduler: str | None = None, workers: int | None = None) -> list[RunResult]:
-    """Run every (scenario, notebook) pair; write DIR/summary.csv and DIR/summary.html.
+            params: dict[str, str] | None = None, *, progress: bool = True,
+            designs: list[str] | None = None, engine: str = "serial", scheduler: str | None = None,
+            workers: int | None = None) -> list[RunResult]:
+    """Run every (scenario or design, notebook) pair; write DIR/summary.csv and DIR/summary.html.
 
     Every request is validated before the first notebook runs. Notebooks without a
-    ``scenario`` parameter run once. A failed run is a row, not the end of the batch.
+    ``scenario`` (or ``design``) parameter run once. A failed run is a row, not the end of the batch.
     """
     from tqdm import tqdm
     out_dir = Path(out_dir)
     plan = []
     for nb in notebooks:
-        takes_scenario = "scenario" in parameters_of(nb)
-        for sc in (scenario_names if takes_scenario else [None]):
-            typed = prepare(nb, sc, params)
-            plan.append((nb, sc, typed))
+        spec = parameters_of(nb)
+        subjects = [("scenario", s) for s in scenario_names] if "scenario" in spec else []
+        subjects += [("design", d) for d in designs or []] if "design" in spec else []
+        for kind, value in subjects or [(None, None)]:
+            typed = prepare(nb, value if kind == "scenario" else None, params, value if kind == "design" else None)
+            label = Path(value).stem if kind == "design" else value
+            plan.append((nb, label, typed))
     from .dispatch import TaskFailed, run_tasks
     bar = tqdm(total=len(plan), desc="runs", unit="run", disable=not progress)
-    tasks = [(nb, out_dir / (sc or "default") / Path(nb).name, typed) for nb, sc, typed in plan]
+    tasks = [(nb, out_dir / (label or "default") / Path(nb).name, typed) for nb, label, typed in plan]
     results = run_tasks(_execute_task, tasks, engine=engine, scheduler=scheduler, workers=workers,
                         on_result=lambda i, r: bar.update(1))
     bar.close()
-    results = [RunResult(str(nb), sc, "failed", 0.0, str(out), {}, r.error) if isinstance(r, TaskFailed) else r
-               for (nb, sc, _), (_, out, _), r in zip(plan, tasks, results)]
+    results = [RunResult(str(nb), label, "failed", 0.0, str(out), {}, r.error) if isinstance(r, TaskFailed) else r
+               for (nb, label, _), (_, out, _), r in zip(plan, tasks, results)]
     write_summary(results, out_dir)
     return results
 
@@ -336,7 +399,7 @@ def _execute_task(task: tuple) -> RunResult:
     return execute(*task)
 
 
-SUMMARY_COLUMNS = ["scenario", "notebook", "status", "duration_s", "key_results", "error", "output"]
+SUMMARY_COLUMNS = ["design", "scenario", "notebook", "status", "duration_s", "key_results", "error", "output"]
 
 
 def write_summary(results: list[RunResult], out_dir: str | os.PathLike) -> tuple[Path, Path]:

@@ -14,14 +14,13 @@ parameter naming one of these.
 
 from __future__ import annotations
 
+import functools
+import os
 from dataclasses import dataclass
 from importlib import resources
+from typing import Any
 
-from pydantic import ValidationError
-
-from .context import SLO
 from .design import Design, default_design_path
-from .problems import DesignError, from_validation_error
 
 
 class UnknownScenarioError(ValueError):
@@ -78,17 +77,92 @@ def load(name: str, *, slo_threshold_ms: float | None = None, slo_percentile: fl
     An override replaces the context's SLO only; the matrix is unchanged, so
     ``load("support-chat", slo_threshold_ms=120).budget()`` shows what no longer fits.
     """
-    design = Design.load(path(name))
-    if slo_threshold_ms is None and slo_percentile is None:
-        return design
-    data = design.context.slo.model_dump()
-    data.update({k: v for k, v in (("threshold_ms", slo_threshold_ms), ("percentile", slo_percentile)) if v is not None})
-    try:
-        slo = SLO.model_validate(data)
-    except ValidationError as exc:
-        raise DesignError(from_validation_error(exc, prefix="context.slo", data=data)) from None
-    context = design.context.model_copy(update={"slo": slo})
-    return design.model_copy(update={"context": context})
+    return Design.load(path(name)).with_slo(threshold_ms=slo_threshold_ms, percentile=slo_percentile)
+
+
+def open_design(design: str | None = None, scenario: str = "support-chat", *,
+                slo_threshold_ms: float | None = None, slo_percentile: float | None = None,
+                partial: bool = True) -> Design:
+    """The one design a notebook works on: the learner's file when ``design`` names one,
+    else the bundled ``scenario``. Every later cell derives from what this returns.
+
+    A design in progress loads too (``partial``): its missing parts say *not yet written*.
+    """
+    if design and partial and not os.path.exists(design):
+        # Named before it exists: the guided start in notebook 00 writes it. Every part of
+        # this empty design reports itself as not yet written.
+        d = Design()
+        d._source = str(design)
+        return d
+    if design:
+        d = Design.load(design, partial=partial)
+        d = d.with_slo(threshold_ms=slo_threshold_ms, percentile=slo_percentile) if d.context else d
+        d._source = str(design)
+        return d
+    d = load(scenario, slo_threshold_ms=slo_threshold_ms, slo_percentile=slo_percentile)
+    d._source = f"scenario:{scenario}"
+    return d
+
+
+# -- text still copied from a template ---------------------------------------------------------
+@dataclass(frozen=True)
+class TemplateText:
+    """A free-text field whose value is still the bundled template's, word for word."""
+    path: str          # field path in the design, e.g. "context.description"
+    scenario: str      # the bundled scenario the text comes from
+    text: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: still the text of the {self.scenario!r} template"
+
+
+#: Fields that name things rather than describe the product: shared vocabulary, not copying.
+_NOT_PROSE = {"references", "owner", "model", "provider", "region", "measurement_point", "name"}
+
+
+def _text_fields(data: Any, prefix: str = "") -> list[tuple[str, str]]:
+    """(field path, text) for every prose string: ids, enum values and metric names are not prose."""
+    out: list[tuple[str, str]] = []
+    if isinstance(data, dict):
+        for k, v in data.items():
+            if k not in _NOT_PROSE:
+                out += _text_fields(v, f"{prefix}.{k}" if prefix else str(k))
+    elif isinstance(data, list):
+        for i, v in enumerate(data):
+            out += _text_fields(v, f"{prefix}[{i}]")
+    elif isinstance(data, str) and len(data.split()) >= 4 and len(data.strip()) >= 24:
+        out.append((prefix, " ".join(data.split())))
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def _template_texts() -> dict[str, str]:
+    """Every prose string of every bundled scenario → the first scenario that has it."""
+    seen: dict[str, str] = {}
+    for name in SCENARIOS:
+        data, _ = _read(path(name))
+        for _, text in _text_fields(data):
+            seen.setdefault(text, name)
+    return seen
+
+
+def _read(p: str):
+    from . import files
+    return files.read_document(p)
+
+
+def template_text_fields(design: Design | dict) -> list[TemplateText]:
+    """The free-text fields of ``design`` still equal to a bundled template's text.
+
+    ``fallbackkit new NAME`` copies the worked example; until the learner rewrites a
+    description, a trigger or a runbook step for their product, that text describes someone
+    else's product. The critique and ``validate`` report these; an id, a number or an enum
+    value is never counted (only prose: four words or more), nor a name, owner or reference. The context's
+    ``name`` is the learner's own by construction and is skipped.
+    """
+    data = design if isinstance(design, dict) else design.to_dict()
+    known = _template_texts()
+    return [TemplateText(p, known[t], t) for p, t in _text_fields(data) if t in known]
 
 
 def catalog() -> list[dict]:
@@ -108,8 +182,17 @@ def catalog() -> list[dict]:
     return rows
 
 
+CATALOG_COLUMNS = ["scenario", "product", ("SLO threshold ms", "ms", "threshold ms"), ("worst-case ms", "ms", None),
+                   ("blended cost per 1M requests $", "usd", "blended $/1M"), ("cost ceiling per 1M requests $", "usd", "ceiling $/1M"),
+                   "constraint"]
+
+
+def catalog_table():
+    """The scenario library as a display table (text, HTML, Markdown; never truncated)."""
+    from .display import Column, Table
+    cols = [c if isinstance(c, str) else Column(c[0], c[1], c[2]) for c in CATALOG_COLUMNS]
+    return Table(catalog(), cols, title="Bundled scenarios")
+
+
 def catalog_text() -> str:
-    from . import display
-    cols = ["scenario", "product", "threshold ms", "worst-case ms", "blended $/1M", "ceiling $/1M", "constraint"]
-    rows = [{k: (f"{r[k]:,.0f}" if isinstance(r[k], float) else r[k]) for k in cols} for r in catalog()]
-    return display.text_table(rows, cols)
+    return catalog_table().to_text()

@@ -15,6 +15,7 @@ from typing import Annotated
 from pydantic import Field
 
 from .artifact import Artifact, Id, Model, duplicate_ids, Number, Count
+from .display import Column, Heading, Rendered, Table, num
 from .problems import Problem
 
 MIN_MODES = 5
@@ -58,7 +59,7 @@ class DetectionSignal(Model):
 
     def __str__(self) -> str:
         unit = f" {self.unit}" if self.unit else ""
-        return f"{self.metric} {self.comparator} {self.threshold:g}{unit} over {self.window}"
+        return f"{self.metric} {self.comparator} {num(self.threshold, _digits(self.threshold))}{unit} over {self.window}"
 
 
 class Mitigation(Model):
@@ -89,7 +90,7 @@ class FailureMode(Model):
     references: list[str] = []
 
 
-class FailureTaxonomy(Artifact):
+class FailureTaxonomy(Rendered, Artifact):
     """At least five failure modes with metric-defined severities. Stands alone."""
 
     title = "failure taxonomy"
@@ -150,17 +151,18 @@ class FailureTaxonomy(Artifact):
         import pandas as pd
         return pd.DataFrame(self.rows()).set_index("id")
 
-    def to_text(self) -> str:
-        from . import display
-        cols = ["id", "severity", "category", "occurrence", "mitigation", "owner"]
-        return "Failure taxonomy\n" + display.text_table(
-            [{k: r[k] for k in cols} for r in self.rows()], cols)
+    def describe(self) -> list:
+        cols = [Column("id"), Column("name"), Column("category"), Column("severity"),
+                Column("share of requests hit", "share", "occurrence"), Column("detection"),
+                Column("mitigating path", key="mitigation"), Column("runbook"), Column("owner")]
+        levels = [{"severity": k, "criterion": v.criterion, "response": v.response}
+                  for k, v in sorted(self.severity_levels.items())]
+        return [Heading("Failure taxonomy"), Table(self.rows(), cols),
+                Table(levels, ["severity", "criterion", "response"], title="Severity levels")]
 
-    def to_html(self) -> str:
-        from . import display
-        levels = display.html_table(
-            [{"severity": k, "criterion": v.criterion, "response": v.response} for k, v in sorted(self.severity_levels.items())],
-            ["severity", "criterion", "response"])
-        return display.section("Failure taxonomy", display.html_table(
-            self.rows(), ["id", "name", "category", "severity", "occurrence", "detection", "mitigation", "runbook", "owner"])
-            + "<h4>Severity levels</h4>" + levels)
+
+def _digits(x: float) -> int:
+    """Decimals worth showing for a threshold: 0.2 keeps one, 20000 none."""
+    if x == int(x):
+        return 0
+    return max(1, min(4, len(f"{x:.4f}".rstrip("0").split(".")[1])))

@@ -307,8 +307,8 @@ class RecoveryWorkflow(Artifact):
         return f"```mermaid\n{self.to_mermaid()}\n```\n"
 
     def to_html(self) -> str:
-        import html
-        return f"<pre class='mermaid'>{html.escape(self.to_mermaid())}</pre>"
+        from .display import esc_html
+        return f"<pre class='mermaid'>{esc_html(self.to_mermaid())}</pre>"
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         # JupyterLab ≥ 4.1 renders text/vnd.mermaid natively and offline; no HTML here,

@@ -27,8 +27,10 @@ Rules encoded (quoted from the engine's docstring unless noted):
   timeout or open breaker goes to the next path — an outage window or open breaker follows the
   path's ``provider_outage`` mode's mitigation when it has one;
 * retries when the category is in ``retry.on``, after min(base·2^(k−1), cap) ms, full jitter
-  U(0, that), while the arrival bucket has spent < ⌊budget_pct/100 × arrivals in it⌋ retries,
-  first come first served;
+  U(0, that), while the arrival bucket has spent fewer retries than its share of the budget's
+  token bucket: ⌊β·A(b+1)⌋ − ⌊β·A(b)⌋ (β = budget_pct/100, A(b) = requests arrived before
+  bucket b; every request deposits β of a retry, the fraction carried to later buckets, whole
+  retries left unspent expire with their bucket), first come first served;
 * hedge j at j·after_ms (< timeout) when no good answer has arrived and some attempt is still
   outstanding *at that instant*; first good answer wins; else the round ends with the last
   failure (or at the timeout when an attempt is still outstanding); a hedge draws its own
@@ -407,10 +409,11 @@ class _State:
     n: int
 
     def budget_cap(self, b: int) -> int:
-        """Retries bucket b may spend: ⌊β × requests arriving in it⌋ (the last bucket may be short)."""
-        lo = math.ceil(b * self.per_bucket - 1e-9)
-        hi = min(self.n, math.ceil((b + 1) * self.per_bucket - 1e-9))
-        return math.floor(self.beta * (hi - lo) + 1e-9)
+        """Retries bucket b may spend: ⌊β·A(b+1)⌋ − ⌊β·A(b)⌋, A(b) = requests arrived before bucket b
+        (β deposited per request, the fraction carried over; the last bucket may be short)."""
+        def arrived(x):
+            return min(self.n, math.ceil(x * self.per_bucket - 1e-9))
+        return math.floor(self.beta * arrived(b + 1) + 1e-9) - math.floor(self.beta * arrived(b) + 1e-9)
 
 
 def reference(design, n, seed, **kw) -> RefResult:

@@ -129,3 +129,55 @@ def test_guided_notebook_runs_for_another_scenario(tmp_path):
     assert abs(res.results["cost_per_year_usd"] - 315.63 * 5_000_000 * 365 / 1e6) < 10
     assert res.results["simulated_attainment_pct"] == 100.0
     assert json.loads(json.dumps(res.results))["within_budget"] is True
+
+
+# -- one design, everywhere -------------------------------------------------------------------
+BOT = ROOT / "tests" / "data" / "code_review_bot.yaml"
+GUIDED = [p for p in sorted((ROOT / "notebooks").glob("*.ipynb")) if not p.name.startswith("05")]
+
+
+@pytest.mark.parametrize("path", GUIDED, ids=[p.name for p in GUIDED])
+def test_every_guided_notebook_takes_a_design_path(path):
+    # main: notebooks 01-04 took only `scenario`; 00 and 90 took `design_path`, typed as None
+    spec = runner.parameters_of(path)
+    assert spec["design"].types == (str, type(None)) and spec["design"].default is None
+    assert runner.prepare(path, design=str(BOT))["design"] == str(BOT.resolve())
+
+
+def test_run_with_a_design_records_it_and_names_the_output(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code = main(["run", str(ROOT / "notebooks" / "02_day1_latency_budget_matrix.ipynb"), "--design", str(BOT),
+                 "-p", "n_requests=2000"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert f"(design {BOT.resolve()})" in out
+    assert "worst_case_ms: 19700" in out       # the bot's own chain, not support-chat's 142 ms
+    assert (tmp_path / "runs" / "02_day1_latency_budget_matrix__code_review_bot.ipynb").exists()
+
+
+def test_bad_design_fails_before_executing(tmp_path, capsys):
+    nb = str(ROOT / "notebooks" / "01_day1_failure_taxonomy.ipynb")
+    assert main(["run", nb, "--design", str(tmp_path / "nope.yaml")]) == 2
+    assert "no such file" in capsys.readouterr().err
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("context: {name: x, traffic: {requests_per_day: -1, peak_rps: 1}}\n")
+    assert main(["run", nb, "--design", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "context.traffic.requests_per_day" in err and not list(tmp_path.glob("runs"))
+    assert main(["run", nb, "--scenario", str(BOT)]) == 2
+    assert "use --design FILE" in capsys.readouterr().err
+
+
+def test_run_all_over_designs_in_a_folder(tmp_path, capsys):
+    designs = tmp_path / "designs"
+    designs.mkdir()
+    (designs / "bot.yaml").write_text(BOT.read_text())
+    a = tiny_notebook(tmp_path / "a.ipynb")           # takes no design: runs once, on its scenario
+    nb = str(ROOT / "notebooks" / "03_day2_recovery_workflow.ipynb")
+    out = tmp_path / "runs"
+    code = main(["run-all", "--designs", str(designs), "--notebooks", nb, str(a), "--out", str(out), "--no-progress"])
+    assert code == 0, capsys.readouterr().err
+    rows = list(csv.DictReader((out / "summary.csv").open()))
+    assert [(Path(r["notebook"]).name, Path(r["design"]).name if r["design"] else "") for r in rows] == [
+        ("03_day2_recovery_workflow.ipynb", "bot.yaml"), ("a.ipynb", "")]
+    assert (out / "bot" / "03_day2_recovery_workflow.ipynb").exists()

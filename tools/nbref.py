@@ -19,8 +19,12 @@ from nbclient import NotebookClient
 CHECK = "# NBVAL_CHECK_OUTPUT"
 
 
+CHECK_TAG = "nbval-check-output"   # nbval 0.11 reads this cell tag as well as the comment
+
+
 def is_check_cell(cell) -> bool:
-    return cell.cell_type == "code" and cell.source.lstrip().startswith(CHECK)
+    return cell.cell_type == "code" and (cell.source.lstrip().startswith(CHECK)
+                                         or CHECK_TAG in cell.get("metadata", {}).get("tags", []))
 
 
 def refresh(path: str) -> int:

@@ -16,7 +16,10 @@ How a request flows (the rules, stated once)
   bucket from the counts of the buckets before it, so the rest stays vectorised (numpy).
 * Paths are tried in the matrix's **chain order**. On each path a request may be
   *skipped* (its circuit breaker is open), *missed* (outside ``coverage_pct``, e.g. a cache
-  miss: the lookup costs its latency and a call), *fail*, or be *served*.
+  miss: the lookup costs its latency and a call), *fail*, or be *served*. Coverage is a
+  property of the request, drawn once per path independently of the failure modes: an
+  uncovered request misses on every hedge and retry too (a mode seen on its first attempt
+  shows instead of the miss and routes as that mode, but does not make the request covered).
 * Failure modes are injected on their ``occurs_on`` path (default: the first) at their
   ``occurrence`` rate; on one path the modes are mutually exclusive, so their rates must
   sum to ≤ 1. Effects by category: ``latency_breach`` never answers before the timeout
@@ -38,9 +41,15 @@ How a request flows (the rules, stated once)
   mode's mitigation when it has one. A request that falls off the end is *unserved*.
 * **Retries** happen on the same path when the failure's category is in ``retry.on``, up
   to ``max_retries``, after ``min(base·2^(k-1), cap)`` ms — with full jitter (uniform
-  0…that) when ``jitter`` is on — and only while the matrix's ``retry_budget_pct`` allows:
-  each bucket may spend retries up to that share of the requests arriving in it, first
-  come first served (Finagle/gRPC-style retry budget, per bucket).
+  0…that) when ``jitter`` is on — and only while the matrix's ``retry_budget_pct`` (β)
+  allows. The budget is a token bucket in the manner of Finagle's ``RetryBudget``: every
+  arriving request deposits β of a retry, fractions carried over from bucket to bucket, and
+  a bucket may spend the whole retries deposited by then and not yet granted to an earlier
+  bucket — ``⌊β·A(b+1)⌋ − ⌊β·A(b)⌋`` for ``A(b)`` requests arrived before bucket b — first
+  come first served; whole retries a bucket leaves unspent expire with it (Finagle's deposits
+  expire after a ``ttl``; here the ttl is one bucket, and there is no minimum reserve). So
+  10 % at 5 requests a bucket allows 0, 1, 0, 1, … retries (0.1 a request when demand is
+  high), and in the long run retries never exceed β of the requests, whatever the chunking.
 * **Mode hits.** ``mode_hits[m]`` counts first attempts on which mode ``m`` was observed:
   calls actually made (a request its path's open breaker skipped never calls it, so no mode
   can hit it) whose failure was not cut first by the timeout (above). A mode occurring
@@ -72,8 +81,9 @@ How a request flows (the rules, stated once)
   at a point uniform over its duration. The user is left with a *partial* answer — unless
   ``continuation`` re-requests the rest on the same path: one more call (paid), a new first
   token from the path's latency, then the remaining share of the duration; it fails like a
-  first attempt (``error_rate``) or breaks again (the mid-stream rates), leaving the answer
-  partial. Whether or not it is on, the result reports what it would cost.
+  first attempt (``error_rate``) or, once started, breaks again (the mid-stream rates, shares
+  of started streams: it completes with (1 − error_rate)(1 − midstream − stall)), leaving the
+  answer partial. Whether or not it is on, the result reports what it would cost.
 * **The SLO's metric** (``context.slo.metric``): ``time_to_first_token`` counts a request good
   when it is served and its first token comes before ``threshold_ms`` (a partial answer can
   be good); ``end_to_end`` when its *complete* answer does (a partial answer never is).
@@ -98,7 +108,7 @@ import numpy as np
 from ..problems import DesignError, Problem
 from .breaker import Breaker
 from .histogram import H_BINS, H_LOG, H_MIN
-from .plan import (DEFAULT_CHUNK, ERROR, MODE0, OK, OUTAGE, SKIP, TIMEOUT, Degradation, Outage, Plan, PathPlan,
+from .plan import (DEFAULT_CHUNK, ERROR, MISS, MODE0, OK, OUTAGE, SKIP, TIMEOUT, Degradation, Outage, Plan, PathPlan,
                    compile_plan, plan_problems)
 from .result import SimulationResult
 
@@ -147,10 +157,12 @@ def _hist_bins(ms: np.ndarray) -> np.ndarray:
     return hb
 
 
-def _attempt_round(cp: PathPlan, rng, L, pre, deg=None):
+def _attempt_round(cp: PathPlan, rng, L, pre, hold, deg=None):
     """One round on a path (a first attempt or a retry, plus its hedges).
 
-    ``pre``: cause decided before the call (0, MISS, ERROR, OUTAGE or a mode code).
+    ``pre``: cause decided before the call (0, MISS, ERROR, OUTAGE or a mode code); ``hold``: the
+    request's persistent cause on this path (a coverage miss, an outage, a persistent mode; OK if
+    none), which its hedges inherit — a transient mode on the first attempt does not.
     Returns (time spent ms, cause code after the round, calls made).
 
     Hedge ``j`` is sent at ``j·after_ms`` (before the timeout) when, at that instant, no good
@@ -163,7 +175,6 @@ def _attempt_round(cp: PathPlan, rng, L, pre, deg=None):
     if cp.max_hedges and cp.hedge_after < cp.timeout:
         best_ok = np.where(ok, finish, np.inf)        # earliest good answer so far
         latest = finish.copy()                        # when the last attempt sent ends (good or bad)
-        persistent = cp.persistent[pre]
         for j in range(1, cp.max_hedges + 1):
             s = j * cp.hedge_after
             if s >= cp.timeout:
@@ -177,7 +188,7 @@ def _attempt_round(cp: PathPlan, rng, L, pre, deg=None):
             if deg is not None:
                 Lh *= deg[0][k]
             Lh += s
-            pre_h = np.where(persistent[k], pre[k], OK)
+            pre_h = hold[k].copy()
             if cp.error_rate > 0:
                 pre_h = np.where((pre_h == OK) & (rng.random(k.size) < cp.error_rate), ERROR, pre_h)
             if deg is not None:
@@ -186,7 +197,9 @@ def _attempt_round(cp: PathPlan, rng, L, pre, deg=None):
             okh = (pre_h == OK) & (fh <= cp.timeout)
             best_ok[k] = np.minimum(best_ok[k], np.where(okh, fh, np.inf))
             latest[k] = np.maximum(latest[k], fh)
-        ok = best_ok <= cp.timeout
+        # best_ok holds only good answers (each ≤ the timeout); ∞ means none came — also when the
+        # path has no timeout, so ∞ ≤ ∞ must not count as one
+        ok = np.isfinite(best_ok)
         # a good answer ends the round; otherwise it ends when the last attempt fails (or at the timeout)
         spent = np.where(ok, best_ok, np.minimum(latest, cp.timeout))
     else:
@@ -211,12 +224,21 @@ def _degradation(cp: PathPlan, t):
 
 
 def _pre_causes(cp: PathPlan, rng, n, first: bool, keep=None, t=None, deg=None):
-    """Cause decided before the call: an injected mode, a coverage miss, an error, an outage."""
+    """Cause decided before the call: an injected mode, a coverage miss, an error, an outage.
+
+    Returns (cause, uncovered): on a first attempt ``uncovered`` marks the requests outside the
+    path's coverage (drawn independently of the modes; a mode observed on the first attempt shows
+    instead of the miss, but the miss stays the request's for its hedges and retries), else None.
+    """
     cum, codes = (cp.first_cum, cp.first_codes) if first else (cp.retry_cum, cp.retry_codes)
     if cum[-1] > 0:
         pre = codes[np.searchsorted(cum, rng.random(n), side="right")]
     else:
         pre = np.zeros(n, dtype=np.int16)
+    uncovered = None
+    if first and cp.coverage < 1:
+        uncovered = rng.random(n) >= cp.coverage
+        pre[uncovered & (pre < MODE0)] = MISS   # an uncovered request errs no other way
     if keep is not None:   # persistent causes of earlier rounds stay
         pre = np.where(keep != OK, keep, pre)
     if deg is not None:   # a degraded provider: an extra error chance while the window lasts
@@ -228,7 +250,7 @@ def _pre_causes(cp: PathPlan, rng, n, first: bool, keep=None, t=None, deg=None):
         for a, b in cp.outages:
             down |= (t >= a) & (t < b)
         pre = np.where(down, OUTAGE, pre)
-    return pre
+    return pre, uncovered
 
 
 def _occupied(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -244,11 +266,16 @@ def _run_path(plan: Plan, acc: Accumulator, breakers: dict, k: int, idx, t_arr, 
     cp = plan.paths[k]
     t = t_arr[idx]
     deg = _degradation(cp, t)
-    pre = _pre_causes(cp, rng, idx.size, True, t=t, deg=deg)
+    pre, uncovered = _pre_causes(cp, rng, idx.size, True, t=t, deg=deg)
+    # the request's persistent cause on this path, for its hedges and retries: an outage or a
+    # persistent mode as drawn, else a coverage miss (coverage belongs to the request, not the call)
+    persistent = np.where(cp.persistent[pre], pre, OK).astype(np.int16)
+    if uncovered is not None:
+        persistent[uncovered & (persistent == OK)] = MISS
     L = cp.sampler.sample(rng, idx.size)
     if deg is not None:
         L *= deg[0]
-    spent, cause, calls = _attempt_round(cp, rng, L, pre, deg)
+    spent, cause, calls = _attempt_round(cp, rng, L, pre, persistent, deg)
     if cp.breaker is not None:
         # circuit breaker: decided per bucket from first attempts of earlier buckets; counts of
         # open buckets are discarded by the breaker, so one pass over the occupied buckets is exact
@@ -264,8 +291,8 @@ def _run_path(plan: Plan, acc: Accumulator, breakers: dict, k: int, idx, t_arr, 
             keep = ~skip
             acc.skipped[k] += int(skip.sum())
             idx_skip = idx[skip]
-            idx, t, pre, spent, cause, calls, L = (idx[keep], t[keep], pre[keep], spent[keep], cause[keep],
-                                                   calls[keep], L[keep])
+            idx, t, pre, spent, cause, calls, L, persistent = (idx[keep], t[keep], pre[keep], spent[keep],
+                                                               cause[keep], calls[keep], L[keep], persistent[keep])
         else:
             idx_skip = idx[:0]
     else:
@@ -277,7 +304,6 @@ def _run_path(plan: Plan, acc: Accumulator, breakers: dict, k: int, idx, t_arr, 
             acc.mode_hits += np.bincount(pre[seen] - MODE0, minlength=len(plan.modes))
     total_calls = int(calls.sum())
     first_calls, n_retries = idx.size, 0
-    persistent = np.where(cp.persistent[pre], pre, OK)
     cur = np.arange(idx.size)
     for r in range(1, cp.max_retries + 1):
         # retries inside the retry budget, first come first served within a bucket
@@ -297,11 +323,11 @@ def _run_path(plan: Plan, acc: Accumulator, breakers: dict, k: int, idx, t_arr, 
         d = min(cp.backoff_base * 2 ** (r - 1), cp.backoff_cap)
         wait = rng.random(cur.size) * d if cp.jitter else np.full(cur.size, d)
         deg_r = None if deg is None else (deg[0][cur], deg[1][cur])
-        pre_r = _pre_causes(cp, rng, cur.size, False, keep=persistent[cur], t=t[cur], deg=deg_r)
+        pre_r, _ = _pre_causes(cp, rng, cur.size, False, keep=persistent[cur], t=t[cur], deg=deg_r)
         L2 = cp.sampler.sample(rng, cur.size)
         if deg_r is not None:
             L2 *= deg_r[0]
-        s2, c2, k2 = _attempt_round(cp, rng, L2, pre_r, deg_r)
+        s2, c2, k2 = _attempt_round(cp, rng, L2, pre_r, persistent[cur], deg_r)
         spent[cur] += wait + s2
         cause[cur] = c2
         total_calls += int(k2.sum())
@@ -342,8 +368,11 @@ def _run_streams(plan: Plan, acc: Accumulator, rng, elapsed, served_by):
         end = elapsed[b] + f * G[broken] + np.where(stalled, st.stall_timeout, 0.0)
         # a continuation: re-request the rest on the same path (one more call, a new first token)
         cont = end + cp.sampler.sample(rng, b.size) + (1 - f) * G[broken]
+        # it fails like a first attempt (error_rate); a continuation that started then breaks at the
+        # mid-stream rates, which are shares of *started* streams: P(complete) = (1 − e)(1 − m)
         v = rng.random(b.size)
-        cont_ok = (v >= cp.error_rate + st.error_rate + st.stall_rate) & np.isfinite(end)
+        fail_share = cp.error_rate + (1 - cp.error_rate) * (st.error_rate + st.stall_rate)
+        cont_ok = (v >= fail_share) & np.isfinite(end)
         acc.cont_hist += np.bincount(_hist_bins(cont[cont_ok]), minlength=H_BINS)
         seen = int(np.isfinite(end).sum())     # a stall nobody cuts never ends: nothing to continue
         acc.continuable[k] += seen
@@ -367,9 +396,10 @@ def _run_chunk(plan: Plan, acc: Accumulator, breakers: dict, lo: int, hi: int, r
     t_arr = ids / plan.rate                                       # arrival time, s
     # only buckets holding requests exist: memory grows with requests, never with simulated time
     ub, bl = _occupied(np.floor(ids / per_bucket).astype(np.int64))
-    # retries each bucket may spend: floor(β·A(b+1)) − floor(β·A(b)), A = requests before bucket b;
-    # integer per bucket, exactly β of all requests in the long run, independent of chunking
-    arrived = np.ceil(np.stack([ub, ub + 1]).astype(float) * per_bucket)
+    # retries each bucket may spend (the token bucket of the docstring): floor(β·A(b+1)) − floor(β·A(b)),
+    # A = requests arrived before bucket b (a short last bucket deposits only for the requests in it);
+    # integer per bucket, the fraction carried, exactly β of all requests in the long run, independent of chunking
+    arrived = np.minimum(np.ceil(np.stack([ub, ub + 1]).astype(float) * per_bucket), hi)
     retry_left = np.diff(np.floor(plan.retry_budget * arrived + 1e-9), axis=0)[0].astype(np.int64)
     elapsed = np.zeros(n)
     nxt = np.zeros(n, dtype=np.int16)

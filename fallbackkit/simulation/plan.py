@@ -99,8 +99,9 @@ class PathPlan:
     mode_cum: np.ndarray = None            # cumulative occurrence (first attempt)
     transient_cum: np.ndarray = None       # cumulative occurrence of transient modes only
     transient_codes: np.ndarray = None
-    # one uniform decides a call's cause before it is made: the modes, then a coverage miss, then an
-    # error (each conditional on the ones before), as cumulative thresholds; past the last one: OK
+    # one uniform decides a call's cause before it is made: the modes, then an error (conditional on
+    # no mode), as cumulative thresholds; past the last one: OK. Coverage is drawn apart, once per
+    # request (engine._pre_causes): it is a property of the request, so it holds for hedges and retries
     first_cum: np.ndarray = None
     first_codes: np.ndarray = None         # len(first_cum) + 1, the last OK
     retry_cum: np.ndarray = None           # a retry: transient modes, then an error (the coverage verdict stands)
@@ -283,8 +284,8 @@ def compile_plan(design, outages, rps, bucket_s) -> Plan:
         cp.transient_cum = np.cumsum([md.occurrence for _, md in tr]) if tr else np.zeros(0)
         occ = [md.occurrence for _, md in here]
         rest = 1.0 - sum(occ)
-        cp.first_cum = np.cumsum(occ + [rest * (1 - cp.coverage), rest * cp.coverage * cp.error_rate])
-        cp.first_codes = np.array([MODE0 + k for k, _ in here] + [MISS, ERROR, OK], dtype=np.int16)
+        cp.first_cum = np.cumsum(occ + [rest * cp.error_rate])
+        cp.first_codes = np.array([MODE0 + k for k, _ in here] + [ERROR, OK], dtype=np.int16)
         occ_t = [md.occurrence for _, md in tr]
         cp.retry_cum = np.cumsum(occ_t + [(1.0 - sum(occ_t)) * cp.error_rate])
         cp.retry_codes = np.array([MODE0 + k for k, _ in tr] + [ERROR, OK], dtype=np.int16)

@@ -26,6 +26,7 @@ WIDGETS: dict[str, str] = {
     "PostmortemDashboard": "postmortem_dashboard",
     "CadenceTracker": "cadence_tracker",
     "InterviewWidget": "interview",
+    "GuidedStart": "guided_start",
 }
 
 __all__ = sorted(WIDGETS)

@@ -75,7 +75,7 @@ class Evaluation:
                        f"({r.n_requests:,} requests, seed {r.seed})")
         cost = b.blended_cost_per_1m_usd
         out += [f"declared: served {100 * b.served:.3f}% · unserved {100 * b.unserved:.3f}%",
-                f"declared: blended cost ${cost:,.2f} per 1M calls"
+                f"declared: blended cost ${cost:,.2f} per 1M requests"
                 + (f" (ceiling ${ceiling:,.0f}: {'over' if cost > ceiling else 'within'})" if ceiling else ""),
                 f"declared: retry share {100 * b.retry_share:.2f}% (budget {100 * b.retry_budget:g}%)"]
         out += [f"{x.id}: timeout {x.timeout_ms:g} ms exceeds the {x.deadline_left_ms:,.0f} ms left of the deadline"
@@ -221,7 +221,9 @@ class MatrixExplorer(FkWidget):
     # -- controls ---------------------------------------------------------------------------
     def _grid(self) -> W.GridBox:
         slo = self.design.context.slo.threshold_ms
-        head = [W.HTML(f"<b>{h}</b>") for h in ("path", "p99 latency ms", "timeout ms", "coverage %", "cost $/1M calls")]
+        # spelled out and never cut: a header wraps inside its column instead of overflowing it
+        head = [W.HTML(f"<b style='white-space:normal'>{h}</b>", layout=W.Layout(overflow="visible"))
+                for h in ("path", "p99 latency ms", "timeout ms", "coverage %", "price per 1M calls (USD)")]
         cells: list[W.Widget] = list(head)
         for p in self.design.matrix.paths:
             cells.append(W.HTML(f"{html.escape(p.id)}<br><small>{html.escape(p.kind)}</small>"))
@@ -244,7 +246,7 @@ class MatrixExplorer(FkWidget):
                 self.controls[(p.id, field)] = w
                 w.observe(self._on_change(p.id, field), "value")
                 cells.append(w)
-        return W.GridBox(cells, layout=W.Layout(grid_template_columns="140px 240px 240px 240px 130px",
+        return W.GridBox(cells, layout=W.Layout(grid_template_columns="140px 240px 240px 240px 150px", overflow="auto",
                                                  grid_gap="2px 6px", align_items="center"))
 
     def _on_change(self, path_id: str, field: str):

@@ -107,14 +107,24 @@ class PostmortemDashboard(FkWidget):
                        self.add_button, self.paste, self.import_button, self.message],
                       layout=W.Layout(min_width="380px", flex="0 0 380px"))
         self.children = [W.HTML(CSS + f"<b>Post-mortem dashboard</b> — owner {html.escape(self.design.postmortem.owner)}; {where}"),
-                         W.HBox([form, W.VBox([self.metrics, self.chart])]), self.incident_log]
+                         W.HBox([form, W.VBox([self.metrics, self.chart],
+                                              layout=W.Layout(overflow="auto", min_width="0", flex="1 1 auto"))]),
+                         self.incident_log]
+        # tables scroll inside their box rather than lose columns at the edge
+        for view in (self.metrics, self.incident_log):
+            view.layout.overflow = "auto"
         self._refresh()
 
     def _refresh(self) -> None:
         loop = self.design.postmortem
         self.inputs["failure_mode"].options = [NONE] + self.design.taxonomy.ids
         from ..display import bullets
-        self.metrics.value = loop.measure().to_html() + "<b>Trend</b>" + bullets(trend_lines(self.design))
+        measured = loop.measure()
+        baseline = ""
+        if not measured.has_incidents:   # normal before launch: the public history is the baseline
+            from ..teaching import baseline_lines
+            baseline = "<b>Baseline</b>" + bullets(baseline_lines())
+        self.metrics.value = measured.to_html() + baseline + "<b>Trend</b>" + bullets(trend_lines(self.design))
         rows = [{"id": i.id, "severity": i.severity, "failure mode": i.failure_mode or "",
                  "started": i.started.isoformat(), **{m: i.minutes(m) for m in METRICS}, "title": i.title}
                 for i in sorted(loop.incidents, key=lambda i: i.started)]
