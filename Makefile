@@ -8,12 +8,12 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: lab test install browser gateway promtool bench nbref notebooks exercises runs clean help
+.PHONY: lab test install browser gateway promtool bench nbref notebooks exercises nbgrader runs clean help
 help:
 	@echo "make lab    install and open JupyterLab on notebooks/00_start_here.ipynb"
 	@echo "make test   install and run every test"
 	@echo "make bench  run the benchmark scripts"
-	@echo "make exercises  regenerate exercises/ from solutions/"
+	@echo "make exercises  regenerate exercises/ from the packaged solutions (fallbackkit/data/solutions/)"
 	@echo "make runs   run every guided notebook on every scenario; runs/summary.csv and .html"
 	@echo "make notebooks  rebuild notebooks/*.ipynb from their text sources in notebooks/src/"
 
@@ -65,8 +65,8 @@ promtool:
 lab: install
 	$(BIN)/jupyter lab --LabApp.extension_manager=readonly $$([ "$$(id -u)" = 0 ] && echo --allow-root) notebooks/00_start_here.ipynb
 
-test: install browser gateway promtool
-	$(BIN)/python -m pytest -p no:cacheprovider --nbval-lax tests notebooks solutions
+test: install browser gateway promtool nbgrader
+	$(BIN)/python -m pytest -p no:cacheprovider --nbval-lax tests notebooks fallbackkit/data/solutions
 
 bench: install
 	@for f in benchmarks/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
@@ -80,10 +80,14 @@ notebooks: install
 
 # Refresh the reference outputs that nbval checks (after changing a teaching result on purpose).
 nbref: install
-	$(BIN)/python tools/nbref.py notebooks/*.ipynb $(wildcard solutions/*.ipynb)
+	$(BIN)/python tools/nbref.py notebooks/*.ipynb $(wildcard fallbackkit/data/solutions/*.ipynb)
 
 exercises: install
 	$(BIN)/fallbackkit exercises build
+
+# The real nbgrader in its own venv (its JupyterLab extensions stay out of the learners' lab).
+nbgrader: install
+	$(BIN)/python tools/nbgrader_venv.py
 
 runs: install
 	$(BIN)/fallbackkit run-all --scenarios all --out runs

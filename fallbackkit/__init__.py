@@ -24,7 +24,8 @@ _LAZY = {"simulate": ("simulation", "simulate"), "compare": ("simulation", "comp
          "replay": ("simulation.replay", "replay"), "ReplayResult": ("simulation", "ReplayResult"),
          "latency": ("latency", None),
          "critique": ("review", "critique"), "Critique": ("review", "Critique"),
-         "MockInterview": ("interview", "MockInterview")}
+         "MockInterview": ("interview", "MockInterview"),
+         "sweep": ("grid", "sweep")}
 
 
 def __getattr__(name: str):

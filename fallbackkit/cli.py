@@ -213,11 +213,12 @@ def cmd_run_all(args) -> int:
     from . import runner
     try:
         notebooks = runner.discover(args.notebooks)
+        from .classroom import engine_of
         designs = runner.resolve_designs(args.designs)
         scen = args.scenarios if args.scenarios is not None else ("" if designs else "all")
         names = runner.resolve_scenarios(scen) if scen else []
         results = runner.run_all(notebooks, names, args.out, runner.parse_assignments(args.param),
-                                 progress=not args.no_progress, designs=designs)
+                                 progress=not args.no_progress, designs=designs, **engine_of(args))
     except runner.RunError as exc:
         raise UsageError(str(exc)) from None
     failed = [r for r in results if r.status != "ok"]
@@ -226,33 +227,6 @@ def cmd_run_all(args) -> int:
     for r in failed:
         print(f"  failed: {r.notebook} ({r.design or r.scenario or '-'}): {r.error}", file=sys.stderr)
     return EXIT_FINDINGS if failed else EXIT_OK
-
-
-def cmd_exercises(args) -> int:
-    from . import exercises
-    try:
-        if args.action == "build":
-            changed = exercises.build(args.solutions, args.exercises, check_only=args.check)
-            if args.check:
-                if changed:
-                    print(f"{args.exercises} is stale: " + ", ".join(str(p) for p in changed)
-                          + "; run `fallbackkit exercises build`", file=sys.stderr)
-                    return EXIT_FINDINGS
-                print(f"{args.exercises} is up to date with {args.solutions}")
-                return EXIT_OK
-            print(f"wrote {len(changed)} exercise notebook{'s' if len(changed) != 1 else ''}"
-                  + (": " + ", ".join(str(p) for p in changed) if changed else " (all up to date)"))
-            return EXIT_OK
-        if not args.notebook:
-            raise UsageError("exercises check: expected a NOTEBOOK to grade")
-        grades = [exercises.check(nb, solutions_dir=args.solutions) for nb in args.notebook]
-    except exercises.ExerciseError as exc:
-        raise UsageError(str(exc)) from None
-    for grade in grades:
-        print(grade.to_text())
-    if len(grades) > 1:
-        print(f"{sum(g.score == g.total for g in grades)} of {len(grades)} notebooks at full marks")
-    return EXIT_OK if all(g.score == g.total for g in grades) else EXIT_FINDINGS
 
 
 def cmd_scenarios(args) -> int:
@@ -628,30 +602,21 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run every notebook for every scenario with a progress bar. A failing run is a row in the\n"
                     "summary (exit 1), never the end of the batch. Writes DIR/summary.csv and DIR/summary.html.\n\n"
                     "  fallbackkit run-all --scenarios all --out runs/\n"
-                    "  fallbackkit run-all --scenarios rag-search,voice-assistant --notebooks 'solutions/*.ipynb' --out runs/")
+                    "  fallbackkit run-all --scenarios rag-search,voice-assistant --notebooks 'fallbackkit/data/solutions/*.ipynb' --out runs/")
     s.add_argument("--scenarios", default=None, help="'all' or a comma-separated list (default: all, or none with --designs)")
     s.add_argument("--designs", nargs="+", metavar="FILE|DIR", help="your own design files, or folders of them")
     s.add_argument("--notebooks", nargs="+", help="notebook paths or globs (default: notebooks/*.ipynb)")
     s.add_argument("-p", "--param", action="append", metavar="NAME=VALUE", help="set a parameter for every run")
     s.add_argument("--out", required=True, help="directory for executed notebooks and the summary")
     s.add_argument("--no-progress", action="store_true", help="no progress bar")
+    from .classroom import add_engine_options
+    add_engine_options(s)
     s.set_defaults(func=cmd_run_all)
 
-    s = sub.add_parser(
-        "exercises", help="build exercises from solutions, or grade a learner's notebook",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        description="Solutions are the single source of the exercises (nbgrader markers).\n\n"
-                    "  fallbackkit exercises build            write exercises/ from solutions/\n"
-                    "  fallbackkit exercises build --check    exit 1 when exercises/ is stale\n"
-                    "  fallbackkit exercises check exercises/ex1_failure_taxonomy.ipynb\n"
-                    "                                         run visible and hidden tests; score and feedback per question\n"
-                    "  fallbackkit exercises check submissions/*.ipynb   grade a batch (exit 1 unless all at full marks)")
-    s.add_argument("action", choices=["build", "check"])
-    s.add_argument("notebook", nargs="*", help="with check: the learner notebook(s) to grade")
-    s.add_argument("--check", action="store_true", help="with build: only report whether exercises/ is stale")
-    s.add_argument("--solutions", default="solutions", help="solutions directory (default: solutions)")
-    s.add_argument("--exercises", default="exercises", help="exercises directory (default: exercises)")
-    s.set_defaults(func=cmd_exercises)
+    from . import classroom
+    classroom.add_exercises_parser(sub)
+    classroom.add_grade_parser(sub)
+    classroom.add_sweep_parser(sub)
     s = sub.add_parser(
         "critique", help="score a design the way a hiring committee would",
         formatter_class=argparse.RawDescriptionHelpFormatter,

@@ -364,7 +364,8 @@ def resolve_designs(items: list[str] | None) -> list[str]:
 
 def run_all(notebooks: list[str], scenario_names: list[str], out_dir: str | os.PathLike,
             params: dict[str, str] | None = None, *, progress: bool = True,
-            designs: list[str] | None = None) -> list[RunResult]:
+            designs: list[str] | None = None, engine: str = "serial", scheduler: str | None = None,
+            workers: int | None = None) -> list[RunResult]:
     """Run every (scenario or design, notebook) pair; write DIR/summary.csv and DIR/summary.html.
 
     Every request is validated before the first notebook runs. Notebooks without a
@@ -381,14 +382,21 @@ def run_all(notebooks: list[str], scenario_names: list[str], out_dir: str | os.P
             typed = prepare(nb, value if kind == "scenario" else None, params, value if kind == "design" else None)
             label = Path(value).stem if kind == "design" else value
             plan.append((nb, label, typed))
-    results = []
-    bar = tqdm(plan, desc="runs", unit="run", disable=not progress)
-    for nb, label, typed in bar:
-        bar.set_postfix_str(f"{Path(nb).stem} · {label or '-'}")
-        output = out_dir / (label or "default") / Path(nb).name
-        results.append(execute(nb, output, typed))
+    from .dispatch import TaskFailed, run_tasks
+    bar = tqdm(total=len(plan), desc="runs", unit="run", disable=not progress)
+    tasks = [(nb, out_dir / (label or "default") / Path(nb).name, typed) for nb, label, typed in plan]
+    results = run_tasks(_execute_task, tasks, engine=engine, scheduler=scheduler, workers=workers,
+                        on_result=lambda i, r: bar.update(1))
+    bar.close()
+    results = [RunResult(str(nb), label, "failed", 0.0, str(out), {}, r.error) if isinstance(r, TaskFailed) else r
+               for (nb, label, _), (_, out, _), r in zip(plan, tasks, results)]
     write_summary(results, out_dir)
     return results
+
+
+def _execute_task(task: tuple) -> RunResult:
+    """One planned run, on whichever engine :func:`run_all` dispatches to."""
+    return execute(*task)
 
 
 SUMMARY_COLUMNS = ["design", "scenario", "notebook", "status", "duration_s", "key_results", "error", "output"]

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = sorted(p for d in ("notebooks", "solutions", "exercises") for p in (ROOT / d).glob("**/*.ipynb")
+NOTEBOOKS = sorted(p for d in ("notebooks", "fallbackkit/data/solutions", "exercises") for p in (ROOT / d).glob("**/*.ipynb")
                    if ".ipynb_checkpoints" not in p.parts)
 CHECK = "# NBVAL_CHECK_OUTPUT"
 CHECK_TAG = "nbval-check-output"

@@ -14,7 +14,7 @@ from fallbackkit.cli import main
 ROOT = Path(__file__).resolve().parent.parent
 COMMON = {"scenario": ("str",), "seed": ("int",), "n_requests": ("int",),
           "slo_threshold_ms": ("float", "None"), "slo_percentile": ("float", "None")}
-TEACHING = sorted(p for d in ("notebooks", "solutions", "exercises") for p in (ROOT / d).glob("*.ipynb"))
+TEACHING = sorted(p for d in ("notebooks", "fallbackkit/data/solutions", "exercises") for p in (ROOT / d).glob("*.ipynb"))
 
 
 def tiny_notebook(path: Path) -> Path:

@@ -3,6 +3,11 @@
     .venv/bin/python tools/make_solution_notebooks.py
     .venv/bin/python -m fallbackkit exercises build
 
+The solutions are package data (fallbackkit/data/solutions/): `fallbackkit exercises check`
+finds them wherever a learner's copy lives, and they are out of the learner's file browser.
+Every cell also carries nbgrader metadata (grade_id, points, solution/grade/locked), derived
+from the markers by `fallbackkit.exercises.annotate`.
+
 Conventions (nbgrader's): answers between `### BEGIN SOLUTION` / `### END SOLUTION`; a test
 cell starts with `# TEST <id> (<n> points)`; hidden tests sit between
 `### BEGIN HIDDEN TESTS` / `### END HIDDEN TESTS`.
@@ -15,11 +20,12 @@ from nb import notebook, write  # noqa: E402
 from teaching import SETUP, params  # noqa: E402
 
 HOWTO = """
-**How this works.** Write your answer in each cell marked `# YOUR CODE HERE` (delete the
+**How this works.** Get your own copy with `fallbackkit exercises start {ex} DIR` and work
+there. Write your answer in each cell marked `# YOUR CODE HERE` (delete the
 `raise NotImplementedError` line), then run the test cell below it. Visible tests give quick
-feedback; hidden tests run when you grade the notebook:
+feedback; hidden tests run when you grade your copy, wherever it lives:
 
-    fallbackkit exercises check {path}
+    fallbackkit exercises check DIR/{path}
 """
 
 # ---------------------------------------------------------------------------------------------
@@ -28,7 +34,7 @@ ex1 = [
 # Exercise 1 · Failure taxonomy (Day 1)
 The scenario's taxonomy below has lost its **dependency failure** modes and its severity levels
 are to be rewritten. Restore them, then size the modes by traffic.
-""" + HOWTO.format(path="exercises/ex1_failure_taxonomy.ipynb")),
+""" + HOWTO.format(ex="ex1", path="ex1_failure_taxonomy.ipynb")),
 ("code", params("rag-search")),
 ("code", SETUP + '''
 given = design.taxonomy.model_copy(update={"modes": [m for m in design.taxonomy.modes if m.category != "dependency_failure"]})
@@ -141,7 +147,7 @@ ex2 = [
 # Exercise 2 · Latency-budget matrix (Day 1)
 A colleague raised the primary's timeout to 95% of the SLO threshold "so fewer requests fall
 back". Work out what that does to the chain, fix it, and price the chain.
-""" + HOWTO.format(path="exercises/ex2_latency_budget_matrix.ipynb")),
+""" + HOWTO.format(ex="ex2", path="ex2_latency_budget_matrix.ipynb")),
 ("code", params("code-assistant")),
 ("code", SETUP + '''
 slo = design.context.slo
@@ -239,7 +245,7 @@ ex3 = [
 # Exercise 3 · Recovery workflow (Day 2)
 Someone edited the workflow and one failure mode is no longer routed; someone else reordered
 the matrix. Put both right.
-""" + HOWTO.format(path="exercises/ex3_recovery_workflow.ipynb")),
+""" + HOWTO.format(ex="ex3", path="ex3_recovery_workflow.ipynb")),
 ("code", params("regulated-claims")),
 ("code", SETUP + '''
 policy = [m for m in design.taxonomy.modes if m.category == "policy_violation"]
@@ -308,7 +314,7 @@ ex4 = [
 ("md", """
 # Exercise 4 · Post-mortem loop (Day 3)
 Measure the loop by hand, then add the action item the slowest detection calls for.
-""" + HOWTO.format(path="exercises/ex4_postmortem_loop.ipynb")),
+""" + HOWTO.format(ex="ex4", path="ex4_postmortem_loop.ipynb")),
 ("code", params("batch-summarisation")),
 ("code", SETUP + '''
 loop = design.postmortem
@@ -402,7 +408,7 @@ SLO, cost ceiling). Adapt the worked example into a complete, valid design for i
 primary model from token prices, fit the chain into the SLO and the cost ceiling, and add at
 least one failure mode the worked example does not have, routed by the workflow. (Do not
 open the scenario's reference design: that is the answer key.)
-""" + HOWTO.format(path="exercises/ex5_capstone.ipynb")),
+""" + HOWTO.format(ex="ex5", path="ex5_capstone.ipynb")),
 ("code", params("voice-assistant")),
 ("code", '''
 import json
@@ -457,19 +463,30 @@ assert not better, f"{better[0]} also fits the budget and is more capable"
 ### END HIDDEN TESTS
 '''),
 ("md", """
-## Q2 · The design (8 points)
-Write `design`: a `fk.Design` with **this product's context**, the primary priced as in Q1
-(`model`, `cost_per_1m_usd` and a `price_per_call_usd` that agrees with it), every rule met,
-the worst-case chain within the SLO, the blended cost under the ceiling — and at least one
-failure mode that the worked example does not have, routed by the workflow. A committee reads
-it last: the kit's critique (`fk.critique(design)`) must find nothing blocking and score every
-criterion at least Strong.
+## Q2 · The design, artifact by artifact (8 points)
+Build the design the way you would on the job: one artifact at a time, each checked before the
+next. You end with a `fk.Design` with **this product's context**, the primary priced as in Q1,
+every rule met, the worst-case chain within the SLO, the blended cost under the ceiling — and at
+least one failure mode that the worked example does not have, routed by the workflow. A
+committee reads it last: the kit's critique (`fk.critique(design)`) must find nothing blocking
+and score every criterion at least Strong.
+
+**Step 1 · The matrix.** Write `matrix`: the worked example's matrix with the primary priced as
+in Q1 (`model`, `cost_per_1m_usd`, and a `price_per_call_usd` that agrees with it). Where the kit
+has measured real API latencies for that model's size (`fallbackkit.review.kitdata`), declare
+those and a timeout that fits this product's SLO, and let every note and label say the same
+timeout (the critique reads them).
 """),
 ("code", '''
 ### BEGIN SOLUTION
-data = worked.to_dict()
-data["context"] = target.model_dump(mode="json")
-primary = data["matrix"]["paths"][0]
+timeout = worked.matrix.paths[0].timeout_ms
+
+def retimed(artifact):
+    """The artifact with every "85 ms" the worked example writes replaced by this design's timeout."""
+    text = json.dumps(artifact.model_dump(mode="json")).replace("85 ms", f"{timeout:g} ms")
+    return type(artifact).model_validate(json.loads(text))
+
+primary = worked.matrix.paths[0].model_dump(mode="json")
 primary.update(model=primary_model, cost_per_1m_usd=primary_cost_per_1m_usd,
                price_per_call_usd=primary_cost_per_1m_usd / 1e6)
 size = size_class(primary_model)
@@ -477,27 +494,58 @@ if size:  # real API latencies were measured for this model size: declare those,
     p50, p95, p99 = (KitData.bundled().fastest(size, q).value_ms for q in (0.5, 0.95, 0.99))
     timeout = min(p95, target.slo.threshold_ms - 100)   # leaves the cache, rules and static answer 100 ms
     primary.update(latency={"p50_ms": p50, "p95_ms": p95, "p99_ms": p99}, timeout_ms=timeout)
-    data = json.loads(json.dumps(data).replace("85 ms", f"{timeout:g} ms"))   # the notes and labels say it too
-    primary = data["matrix"]["paths"][0]
+matrix = retimed(worked.matrix.model_copy(update={"paths": [fk.FallbackPath.model_validate(primary)] + worked.matrix.paths[1:]}))
+### END SOLUTION
+matrix.budget(target.slo)
+'''),
+("md", """
+**Step 2 · The taxonomy.** Write `taxonomy`: the worked example's failure taxonomy plus at least
+one failure mode this product has and the worked example does not (`fk.FailureMode`), with a
+detection window and a mitigation naming one of the paths of your matrix.
+"""),
+("code", '''
 ceiling = target.cost_ceiling_per_1m_usd
-data["taxonomy"]["modes"].append({
+print("paths you can mitigate with:", matrix.ids)
+### BEGIN SOLUTION
+rules_cost = matrix.path("rule_engine").cost_per_1m_usd
+own_mode = fk.FailureMode.model_validate({
     "id": "spend-over-ceiling", "name": "Spend above the cost ceiling", "category": "other",
     "trigger": "a price change or a retry storm pushes the blended cost past the ceiling",
     "detection": {"metric": "blended_cost_per_1m_usd", "comparator": ">", "threshold": ceiling, "unit": "USD", "window": "1d"},
     "severity": "P2", "occurrence": 0.0001,
-    "mitigation": {"path": "rule_engine", "note": f"answer from rules (${data['matrix']['paths'][2]['cost_per_1m_usd']:g} per 1M) until the cost is back under ${ceiling:,.0f} per 1M"},
+    "mitigation": {"path": "rule_engine", "note": f"answer from rules (${rules_cost:g} per 1M) until the cost is back under ${ceiling:,.0f} per 1M"},
     "runbook": {"id": "RB-COST", "title": "Spend above ceiling", "steps": ["Compare the price table and the retry share with last week's."]},
     "owner": "SRE lead",
 })
-else_edge = next(e for e in data["workflow"]["edges"] if e["source"] == "check" and e.get("guard") == "else")
-else_edge["handles"].append("spend-over-ceiling")
-design = fk.Design.from_dict(data, filename="capstone.yaml")
+taxonomy = retimed(worked.taxonomy.model_copy(update={"modes": worked.taxonomy.modes + [own_mode]}))
 ### END SOLUTION
+taxonomy
+'''),
+("md", """
+**Step 3 · The workflow.** Write `workflow`: the worked example's workflow with your new mode
+routed by an edge from which its mitigation path can be reached (`workflow.paths_after(node_id)`).
+"""),
+("code", '''
+### BEGIN SOLUTION
+workflow = retimed(worked.workflow)
+else_edge = next(e for e in workflow.edges if e.source == "check" and e.guard == "else")
+else_edge.handles = else_edge.handles + [m.id for m in taxonomy.modes if m.id not in worked.taxonomy.ids]
+### END SOLUTION
+workflow
+'''),
+("md", """
+**Step 4 · The design.** The cell below puts your three artifacts together with the product's
+context and the worked example's post-mortem loop; the tests after it grade the whole.
+"""),
+("code", '''
+design = fk.Design(context=target, taxonomy=taxonomy, matrix=matrix, workflow=workflow, postmortem=worked.postmortem)
+for problem in design.problems():
+    print(problem)
 design.budget()
 '''),
 ("code", '''
 # TEST q2-design-valid (2 points)
-assert isinstance(design, fk.Design), "design should be a fk.Design (fk.Design.from_dict(data) reports every problem)"
+assert isinstance(design, fk.Design), "design should be a fk.Design: run the cell that builds it from your artifacts"
 assert design.context == target, "use this product's context, unchanged: traffic, SLO and ceiling are the brief"
 assert not design.problems(), "; ".join(map(str, design.problems()))
 ### BEGIN HIDDEN TESTS
@@ -519,7 +567,7 @@ assert p.price_per_call_usd is not None and abs(p.price_per_call_usd * 1e6 - p.c
 assert all(r.timeout_fits for r in b.rows), "every timeout should fit the deadline left when its path starts"
 sim = fk.simulate(design, n_requests=n_requests, seed=seed)   # failure modes injected, routed to their mitigations
 assert sim.slo_attainment >= target.slo.percentile / 100, \
-    f"simulated, the design misses its SLO: " + sim.summary_lines()[2]
+    "simulated, the design misses its SLO: " + sim.summary_lines()[2]
 assert sim.cost_per_1m_usd <= target.cost_ceiling_per_1m_usd, \
     f"simulated, the design costs ${sim.cost_per_1m_usd:,.2f} per 1M requests, over the ceiling"
 ### END HIDDEN TESTS
@@ -562,6 +610,10 @@ SOLUTIONS = {
 }
 
 if __name__ == "__main__":
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+    from fallbackkit.exercises import annotate  # noqa: E402
     for path, cells in SOLUTIONS.items():
-        write(notebook(cells, tags={1: ["parameters"]}), path)
-        print("wrote", path)
+        nb = notebook(cells, tags={1: ["parameters"]})
+        annotate(nb)
+        write(nb, os.path.join("fallbackkit", "data", path))
+        print("wrote", os.path.join("fallbackkit", "data", path))

@@ -4,7 +4,7 @@ Notebooks are committed clean, except the cells whose output nbval must match: t
 the output they produced here, so a changed number fails the suite. Run after changing a
 teaching result on purpose:
 
-    .venv/bin/python tools/nbref.py notebooks/*.ipynb solutions/*.ipynb
+    .venv/bin/python tools/nbref.py notebooks/*.ipynb fallbackkit/data/solutions/*.ipynb
 """
 
 from __future__ import annotations
