@@ -141,7 +141,7 @@ def _cls(value: Any) -> str:
 
 
 def section(title: str, body_html: str) -> str:
-    return f"<div class='fbk'>{_CSS}<h3>{esc_html(title)}</h3>{body_html}</div>"
+    return f"<div class='fbk mathjax_ignore tex2jax_ignore'>{_CSS}<h3>{esc_html(title)}</h3>{body_html}</div>"
 
 
 def bullets(items: Iterable[str]) -> str:
@@ -231,7 +231,7 @@ class Table:
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         return {"text/plain": self.to_text(), "text/html": section(self.title, self.to_html()) if self.title
-                else f"<div class='fbk'>{_CSS}{self.to_html()}</div>", "text/markdown": self.to_markdown()}
+                else f"<div class='fbk mathjax_ignore tex2jax_ignore'>{_CSS}{self.to_html()}</div>", "text/markdown": self.to_markdown()}
 
 
 class Heading(str):
@@ -304,7 +304,7 @@ def render_html(blocks: Iterable[Any]) -> str:
             body.append(f"<pre>{esc_html(b.text)}</pre>")
         elif isinstance(b, Raw):
             body.append(b.html)
-    return section(title, "".join(body)) if title else f"<div class='fbk'>{_CSS}{''.join(body)}</div>"
+    return section(title, "".join(body)) if title else f"<div class='fbk mathjax_ignore tex2jax_ignore'>{_CSS}{''.join(body)}</div>"
 
 
 def render_markdown(blocks: Iterable[Any]) -> str:
@@ -366,9 +366,16 @@ class Rendered:
 _SCRIPT_OR_STYLE = re.compile(r"(<(script|style)\b.*?</\2>)", re.S | re.I)
 
 
+#: MathJax (JupyterLab's typesetter) skips everything inside an element with this class. An
+#: entity alone is not enough: ``&#36;`` is a ``$`` again in the page, and MathJax reads the page.
+NO_MATHS_CLASS = "mathjax_ignore tex2jax_ignore"
+
+
 def no_maths_html(html_text: str) -> str:
-    """HTML with every ``$`` outside ``<script>``/``<style>`` as ``&#36;``: JupyterLab typesets
-    text between two dollar signs as maths, and an entity is never markup, so this is always safe."""
+    """HTML that JupyterLab never typesets: wrapped in MathJax's ignore class, and every ``$``
+    outside ``<script>``/``<style>`` written ``&#36;`` (for viewers that typeset the source)."""
+    if "mathjax_ignore" not in html_text[:200]:
+        html_text = f"<div class='{NO_MATHS_CLASS}'>{html_text}</div>"
     parts = _SCRIPT_OR_STYLE.split(html_text)
     out, i = [], 0
     while i < len(parts):
@@ -385,7 +392,11 @@ _CODE = re.compile(r"(```.*?```|~~~.*?~~~|`[^`\n]*`)", re.S)
 def no_maths_markdown(md_text: str) -> str:
     """Markdown with every unescaped ``$`` outside code as ``\\$`` (never typeset as maths)."""
     parts = _CODE.split(md_text)
-    return "".join(p if i % 2 else re.sub(r"(?<!\\)\$", r"\\$", p) for i, p in enumerate(parts))
+    escaped = "".join(p if i % 2 else re.sub(r"(?<!\\)\$", r"\\$", p) for i, p in enumerate(parts))
+    # The Markdown renderer turns \$ back into $ before MathJax reads the page: the ignore
+    # class on an enclosing block is what keeps it from typesetting (blank lines keep the
+    # Markdown inside parsed as Markdown).
+    return f"<div class='{NO_MATHS_CLASS}'>\n\n{escaped}\n\n</div>"
 
 
 class Shown:

@@ -76,12 +76,15 @@ def _run(page, lab, folder: Path, name: str, i: int) -> str:
         _open_and_run(page, lab, nb, f"fbk-journey-{i}-again")
     _wait_rendered(page)
     problems = _dom_problems(page)
-    maths = page.locator(f".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output :is({MATHS})").count()
+    found = page.locator(f".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output :is({MATHS})")
+    maths = found.count()
+    where = found.evaluate_all(
+        "els => els.slice(0, 3).map(e => (e.closest('.jp-OutputArea-output') || e).innerText.slice(0, 300))")
     text = _output_text(page)
     leaks = [f for f in bundled_fingerprints() if f in text]
     page.screenshot(path=str(SHOTS / f"journey_{name}.png"))
     assert not problems, f"{name}: {problems}"
-    assert maths == 0, f"{name}: {maths} maths elements in the outputs"
+    assert maths == 0, f"{name}: {maths} maths elements in the outputs, e.g. in {where}"
     assert not leaks, f"{name} mentions a bundled scenario: {leaks}"
     return text
 

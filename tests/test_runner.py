@@ -104,7 +104,7 @@ def test_run_all_reports_failures_and_writes_summary(tmp_path, capsys):
     nbformat.write(nb, str(b))
     out = tmp_path / "runs"
     code = main(["run-all", "--scenarios", "support-chat,rag-search", "--notebooks", str(a), str(b),
-                 "--out", str(out), "--no-progress"])
+                 "--out", str(out), "--no-progress", "--serial"])
     assert code == 1
     printed = capsys.readouterr()
     assert "2 of 4 runs ok" in printed.out

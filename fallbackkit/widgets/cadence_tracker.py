@@ -97,7 +97,7 @@ class CadenceTracker(FkWidget):
             first = html.escape(i.reasons[0]) if i.reasons else ""
             rows.append(f"<tr><td>Day {i.day}</td><td>{html.escape(TITLES.get(i.artifact, i.artifact))}</td>"
                         f"<td>{mark}</td><td><small>{first}</small></td></tr>")
-        return (f"<div class='fbk'><table><thead><tr><th>day</th><th>artifact</th><th>status</th><th>first gap</th></tr></thead>"
+        return (f"<div class='fbk mathjax_ignore tex2jax_ignore'><table><thead><tr><th>day</th><th>artifact</th><th>status</th><th>first gap</th></tr></thead>"
                 f"<tbody>{''.join(rows)}</tbody></table><p>{html.escape(self.summary())}</p></div>")
 
     def to_text(self) -> str:
