@@ -217,24 +217,32 @@ def _degradation(cp: PathPlan, t):
         return None
     lf, ok = np.ones(t.size), np.ones(t.size)
     for a, b, err, f in cp.degradations:
-        inside = (t >= a) & (t < b)
-        lf[inside] *= f
-        ok[inside] *= 1 - err
+        i, j = _inside(t, a, b)
+        lf[i:j] *= f
+        ok[i:j] *= 1 - err
     return lf, 1 - ok
+
+
+def _inside(t, a, b) -> tuple[int, int]:
+    """The index range of the sorted arrival times ``t`` with a ≤ t < b."""
+    i, j = np.searchsorted(t, (a, b), side="left").tolist()
+    return i, j
 
 
 def _pre_causes(cp: PathPlan, rng, n, first: bool, keep=None, t=None, deg=None):
     """Cause decided before the call: an injected mode, a coverage miss, an error, an outage.
 
-    Returns (cause, uncovered): on a first attempt ``uncovered`` marks the requests outside the
+    ``t``: the requests' arrival times, non-decreasing. Returns (cause, uncovered): on a first attempt ``uncovered`` marks the requests outside the
     path's coverage (drawn independently of the modes; a mode observed on the first attempt shows
     instead of the miss, but the miss stays the request's for its hedges and retries), else None.
     """
     cum, codes = (cp.first_cum, cp.first_codes) if first else (cp.retry_cum, cp.retry_codes)
+    pre = np.zeros(n, dtype=np.int16)
     if cum[-1] > 0:
-        pre = codes[np.searchsorted(cum, rng.random(n), side="right")]
-    else:
-        pre = np.zeros(n, dtype=np.int16)
+        # past the last threshold the call is OK (most are): look up only the draws below it
+        u = rng.random(n)
+        hit = np.flatnonzero(u < cum[-1])
+        pre[hit] = codes[np.searchsorted(cum, u[hit], side="right")]
     uncovered = None
     if first and cp.coverage < 1:
         uncovered = rng.random(n) >= cp.coverage
@@ -245,11 +253,10 @@ def _pre_causes(cp: PathPlan, rng, n, first: bool, keep=None, t=None, deg=None):
         hit = np.flatnonzero((pre == OK) & (deg[1] > 0))
         if hit.size:
             pre[hit[rng.random(hit.size) < deg[1][hit]]] = ERROR
-    if cp.outages and t is not None:
-        down = np.zeros(n, dtype=bool)
+    if cp.outages and t is not None:   # t is sorted (arrival order): a window is an index range
         for a, b in cp.outages:
-            down |= (t >= a) & (t < b)
-        pre = np.where(down, OUTAGE, pre)
+            i, j = _inside(t, a, b)
+            pre[i:j] = OUTAGE
     return pre, uncovered
 
 
@@ -261,15 +268,43 @@ def _occupied(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return keys[change], np.cumsum(change) - 1
 
 
+def _runs(key_at: Callable[[np.ndarray], np.ndarray], n: int, guess: Callable[[np.ndarray], np.ndarray]):
+    """:func:`_occupied` of the non-decreasing keys ``key_at(0..n-1)``, without computing every key.
+
+    ``guess(K)`` estimates where key K starts (e.g. from the arrival rate); each start is
+    checked exactly (the key before it is smaller, the key at it is not), one step either
+    way is allowed, and when that does not hold — or keys are sparser than the elements —
+    every key is computed. The same arrays :func:`_occupied` returns, from O(keys) work.
+    """
+    k0, k1 = key_at(np.array([0, n - 1])).tolist()
+    if k1 - k0 + 1 > n // 4 + 1:
+        return _occupied(key_at(np.arange(n)))
+    K = np.arange(k0 + 1, k1 + 1, dtype=np.int64)
+    s = np.clip(guess(K), 1, n - 1).astype(np.int64)
+    for _ in range(3):   # check, and move a wrong start one step, twice at most
+        up, down = key_at(s) < K, key_at(s - 1) >= K
+        if not (up.any() or down.any()):
+            break
+        s = np.clip(s + up - down, 1, n - 1)
+    else:
+        return _occupied(key_at(np.arange(n)))
+    starts = np.concatenate(([0], s))
+    counts = np.diff(np.append(starts, n))
+    keep = counts > 0
+    keys = np.concatenate(([k0], K))[keep]
+    return keys, np.repeat(np.arange(keys.size), counts[keep])
+
+
 def _run_path(plan: Plan, acc: Accumulator, breakers: dict, k: int, idx, t_arr, ub, bl, retry_left, rng):
     """Every request routed to path k: first round, breaker, retries. Returns (idx, spent, cause)."""
     cp = plan.paths[k]
-    t = t_arr[idx]
+    full = idx.size == t_arr.size      # every request of the chunk (the first path): no gathers
+    t = t_arr if full else t_arr[idx]
     deg = _degradation(cp, t)
     pre, uncovered = _pre_causes(cp, rng, idx.size, True, t=t, deg=deg)
     # the request's persistent cause on this path, for its hedges and retries: an outage or a
     # persistent mode as drawn, else a coverage miss (coverage belongs to the request, not the call)
-    persistent = np.where(cp.persistent[pre], pre, OK).astype(np.int16)
+    persistent = pre * cp.persistent[pre]
     if uncovered is not None:
         persistent[uncovered & (persistent == OK)] = MISS
     L = cp.sampler.sample(rng, idx.size)
@@ -280,12 +315,12 @@ def _run_path(plan: Plan, acc: Accumulator, breakers: dict, k: int, idx, t_arr, 
         # circuit breaker: decided per bucket from first attempts of earlier buckets; counts of
         # open buckets are discarded by the breaker, so one pass over the occupied buckets is exact
         br = breakers.setdefault(k, Breaker(cp.breaker, plan.bucket_s))
-        bk = bl[idx]
+        bk = bl if full else bl[idx]
         c_counts = np.bincount(bk, minlength=ub.size)
-        f_counts = np.bincount(bk, weights=cp.counts_for_breaker[cause], minlength=ub.size).astype(np.int64)
-        keep_b = c_counts > 0
+        f_counts = np.bincount(bk[np.flatnonzero(cp.counts_for_breaker[cause])], minlength=ub.size)
+        keep_b = np.flatnonzero(c_counts)
         is_open = np.zeros(ub.size, dtype=bool)
-        is_open[keep_b] = br.run(ub[keep_b].tolist(), c_counts[keep_b].tolist(), f_counts[keep_b].tolist())
+        is_open[keep_b] = br.run(ub[keep_b], c_counts[keep_b], f_counts[keep_b])
         skip = is_open[bk]
         if skip.any():
             keep = ~skip
@@ -299,15 +334,17 @@ def _run_path(plan: Plan, acc: Accumulator, breakers: dict, k: int, idx, t_arr, 
         idx_skip = idx[:0]
     if cp.mode_codes.size:
         # a mode hits a first attempt that was made (not skipped) and not cut first by the timeout
-        seen = (pre >= MODE0) & (cp.never_answers[pre] | (L <= cp.timeout))
+        m = np.flatnonzero(pre >= MODE0)
+        pm = pre[m]
+        seen = cp.never_answers[pm] | (L[m] <= cp.timeout)
         if seen.any():
-            acc.mode_hits += np.bincount(pre[seen] - MODE0, minlength=len(plan.modes))
+            acc.mode_hits += np.bincount(pm[seen] - MODE0, minlength=len(plan.modes))
     total_calls = int(calls.sum())
     first_calls, n_retries = idx.size, 0
     cur = np.arange(idx.size)
     for r in range(1, cp.max_retries + 1):
         # retries inside the retry budget, first come first served within a bucket
-        want = cur[cp.retryable[cause[cur]]]
+        want = np.flatnonzero(cp.retryable[cause]) if r == 1 else cur[cp.retryable[cause[cur]]]
         if not want.size:
             break
         wb = bl[idx[want]]
@@ -395,7 +432,8 @@ def _run_chunk(plan: Plan, acc: Accumulator, breakers: dict, lo: int, hi: int, r
     ids = np.arange(lo, hi, dtype=np.int64)
     t_arr = ids / plan.rate                                       # arrival time, s
     # only buckets holding requests exist: memory grows with requests, never with simulated time
-    ub, bl = _occupied(np.floor(ids / per_bucket).astype(np.int64))
+    ub, bl = _runs(lambda i: np.floor((i + lo) / per_bucket).astype(np.int64), n,
+                   lambda K: np.ceil(K * per_bucket) - lo)
     # retries each bucket may spend (the token bucket of the docstring): floor(β·A(b+1)) − floor(β·A(b)),
     # A = requests arrived before bucket b (a short last bucket deposits only for the requests in it);
     # integer per bucket, the fraction carried, exactly β of all requests in the long run, independent of chunking
@@ -405,17 +443,24 @@ def _run_chunk(plan: Plan, acc: Accumulator, breakers: dict, lo: int, hi: int, r
     nxt = np.zeros(n, dtype=np.int16)
     served_by = np.full(n, -1, dtype=np.int16)
     for k, cp in enumerate(plan.paths):
-        idx = np.flatnonzero(nxt == k)
+        idx = ids - lo if k == 0 else np.flatnonzero(nxt == k)      # every request starts on the first path
         acc.reach[k] += idx.size
         if not idx.size:
             continue
         idx, idx_skip, spent, cause = _run_path(plan, acc, breakers, k, idx, t_arr, ub, bl, retry_left, rng)
         nxt[idx_skip] = cp.route[SKIP]
-        elapsed[idx] += spent
         ok = cause == OK
-        served_by[idx[ok]] = k
-        nxt[idx] = np.where(ok, P + 1, cp.route[cause])
-        acc.served[k] += int(ok.sum())
+        to = cp.route[cause]
+        to[ok] = P + 1
+        if idx.size == n:   # every request of the chunk: no scatters
+            elapsed += spent
+            served_by[ok] = k
+            nxt[:] = to
+        else:
+            elapsed[idx] += spent
+            served_by[idx[ok]] = k
+            nxt[idx] = to
+        acc.served[k] += int(np.count_nonzero(ok))
     ttlt, complete = _run_streams(plan, acc, rng, elapsed, served_by) if plan.streams else (elapsed, None)
     _record(plan, acc, t_arr, elapsed, served_by, ttlt, complete)
 
@@ -423,12 +468,23 @@ def _run_chunk(plan: Plan, acc: Accumulator, breakers: dict, lo: int, hi: int, r
 def _add_hist(hist: np.ndarray, bins: np.ndarray, rows: np.ndarray, n_rows: int) -> None:
     """Add counts to the flat (n_rows × H_BINS) histogram, touching only the bins in use."""
     h = hist.reshape(n_rows, H_BINS)
-    for r in range(n_rows):
-        b = bins[rows == r] if n_rows > 1 else bins
+    if not bins.size:
+        return
+    lo, hi = int(bins.min()), int(bins.max())
+    span = hi - lo + 1
+    if n_rows == 1 or n_rows * span <= 4 * bins.size:
+        # one count over (row, bin) pairs of the bins in use: one pass, no per-row masks
+        key = rows * span if n_rows > 1 else np.zeros(bins.size, dtype=np.int64)
+        key += bins
+        key -= lo
+        h[:, lo:hi + 1] += np.bincount(key, minlength=n_rows * span).reshape(n_rows, span)
+        return
+    for r in range(n_rows):   # latencies spread wide (e.g. ∞ beside ms): per row, its own span
+        b = bins[rows == r]
         if b.size:
-            lo = int(b.min())
-            c = np.bincount(b - lo)
-            h[r, lo:lo + c.size] += c
+            r_lo = int(b.min())
+            c = np.bincount(b - r_lo)
+            h[r, r_lo:r_lo + c.size] += c
 
 
 def _record(plan: Plan, acc: Accumulator, t_arr, elapsed, served_by, ttlt, complete) -> None:
@@ -448,17 +504,24 @@ def _record(plan: Plan, acc: Accumulator, t_arr, elapsed, served_by, ttlt, compl
     acc.good += int(good.sum())
     acc.n += t_arr.size
     # timeline: per occupied timeline bin, counts of requests, good, unserved and served by each path
-    ut, tbl = _occupied((t_arr // acc.timeline_s).astype(np.int64))
+    lo, ts = int(acc.n - t_arr.size), acc.timeline_s
+    ut, tbl = _runs(lambda i: ((i + lo) / plan.rate // ts).astype(np.int64), t_arr.size,
+                    lambda K: np.ceil(K * ts * plan.rate) - lo)
     m = ut.size
-    by = np.bincount(tbl * (P + 1) + served_by + 1, minlength=m * (P + 1)).reshape(m, P + 1)
-    g = np.bincount(tbl[good], minlength=m)
-    for j, key in enumerate(ut.tolist()):
-        r = acc.timeline.get(key)
-        if r is None:
-            r = acc.timeline[key] = np.zeros(3 + P)
-        r[0] += by[j].sum()
-        r[1] += g[j]
-        r[2:] += by[j]
+    key = tbl * (P + 1)
+    key += served_by
+    key += 1
+    by = np.bincount(key, minlength=m * (P + 1)).reshape(m, P + 1)
+    rows = np.empty((m, 3 + P))
+    rows[:, 0] = by.sum(axis=1)
+    rows[:, 1] = np.bincount(tbl[good], minlength=m)
+    rows[:, 2:] = by
+    for key, r in zip(ut.tolist(), rows):   # only a chunk's first bin can be in the timeline already
+        old = acc.timeline.get(key)
+        if old is None:
+            acc.timeline[key] = r
+        else:
+            old += r
 
 
 def simulate(design, n_requests: int = 100_000, seed: int = 0, *, outages: Sequence[Outage | Degradation | str] = (),

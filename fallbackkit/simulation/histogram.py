@@ -21,18 +21,24 @@ QUANTILES = (("p50", 0.50), ("p95", 0.95), ("p99", 0.99), ("p99.9", 0.999))
 
 def hist_quantile(row: np.ndarray, q: float) -> float:
     """The ``q`` quantile of a histogram row, ms (NaN when empty, ∞ in the overflow bin)."""
+    return hist_quantiles(row, (q,))[0]
+
+
+def hist_quantiles(row: np.ndarray, qs) -> list[float]:
+    """The quantiles ``qs`` of a histogram row (as :func:`hist_quantile`), one cumulative sum for all."""
     total = float(row.sum())          # counts, or weighted (float) counts of merged strata
     if not total > 0:
-        return math.nan
-    target = q * total
-    cum = np.cumsum(row)
-    b = int(np.searchsorted(cum, target, side="left"))
-    if b == 0:
-        return 0.0
-    if b >= H_BINS - 1:
-        return math.inf
-    # geometric centre of the bin [H_MIN·r^(b-1), H_MIN·r^b)
-    return H_MIN * H_RATIO ** (b - 0.5)
+        return [math.nan for _ in qs]
+    # compared as floats (as numpy would, casting the whole array once per search otherwise)
+    cum = np.cumsum(row).astype(np.float64, copy=False)
+    bins = np.searchsorted(cum, np.array([q * total for q in qs], dtype=np.float64), side="left").tolist()
+    # bin 0: below H_MIN; the last bin: overflow; else the geometric centre of [H_MIN·r^(b-1), H_MIN·r^b)
+    return [0.0 if b == 0 else math.inf if b >= H_BINS - 1 else H_MIN * H_RATIO ** (b - 0.5) for b in bins]
+
+
+def percentiles(row: np.ndarray) -> dict[str, float]:
+    """The headline percentiles (``QUANTILES``) of a histogram row, by name."""
+    return dict(zip((name for name, _ in QUANTILES), hist_quantiles(row, [q for _, q in QUANTILES])))
 
 
 def hist_cdf(row: np.ndarray, x_ms: float) -> float:
