@@ -58,7 +58,11 @@ How a request flows (the rules, stated once)
   ``max_hedges``, only before the timeout) when, at that instant, no good answer has arrived
   and at least one attempt is still outstanding — it never depends on how an outstanding
   attempt will end. The first good answer wins; when every attempt has failed the round ends
-  with the last failure. Every call sent is paid. A hedge draws its own latency and
+  with its last failure — at the time it arrives and with its cause, which retries and the
+  breaker act on (on a tie the earlier attempt's) — or, an attempt still out at the timeout,
+  at the timeout as a timeout (an outage or latency breach on the first attempt keeps its
+  cause). A mode the first attempt showed before the timeout still routes the request to its
+  mitigation: the gateway saw it. Every call sent is paid. A hedge draws its own latency and
   ``error_rate``; injected modes hit the first attempt of a round only (persistent causes —
   a miss, an outage, a persistent mode — hold for its hedges too).
 * **Circuit breaker**: per path, decided at the start of each bucket b over the
@@ -163,52 +167,84 @@ def _attempt_round(cp: PathPlan, rng, L, pre, hold, deg=None):
     ``pre``: cause decided before the call (0, MISS, ERROR, OUTAGE or a mode code); ``hold``: the
     request's persistent cause on this path (a coverage miss, an outage, a persistent mode; OK if
     none), which its hedges inherit — a transient mode on the first attempt does not.
-    Returns (time spent ms, cause code after the round, calls made).
+    Returns (time spent ms, cause, route, hedged): ``cause`` the round's outcome (OK, or the
+    failure it ended with), ``route`` the code that routes the request on (``cause``, or the
+    mode its first attempt showed), ``hedged`` the position of every hedge sent (one per call).
+    """
+    T = cp.timeout
+    nv = np.flatnonzero(cp.never_answers[pre])
+    finish = L.copy()
+    finish[nv] = np.inf
+    # the first attempt alone: its answer or failure — a timeout when either would come after it
+    spent = np.minimum(finish, T)
+    cause = pre.copy()
+    np.putmask(cause, finish > T, TIMEOUT)
+    cause[nv] = pre[nv]                 # what never answers keeps its cause
+    if not (cp.max_hedges and cp.hedge_after < T):
+        return spent, cause, cause, nv[:0]
+    k = np.flatnonzero(finish > cp.hedge_after)   # hedge 1 is sent iff the first attempt is still out
+    if not k.size:
+        return spent, cause, cause, k
+    s_k, c_k, r_k, hedged = _hedges(cp, rng, k, finish[k], pre[k], cause[k] == OK, hold[k], deg)
+    spent[k] = s_k
+    cause[k] = c_k
+    route = cause.copy()
+    route[k] = r_k
+    return spent, cause, route, k[hedged]
+
+
+def _hedges(cp: PathPlan, rng, k, f0, p0, good0, hold, deg):
+    """The rounds whose first attempt (ending at ``f0``, cause ``p0``) was still out at the first hedge.
 
     Hedge ``j`` is sent at ``j·after_ms`` (before the timeout) when, at that instant, no good
     answer has arrived and some attempt is still outstanding; it depends only on what has
-    happened by then, never on how an outstanding attempt will end.
+    happened by then, never on how an outstanding attempt will end. The first good answer
+    wins; else the round ends with its last failure (cause and time), or — an attempt still
+    out — at the timeout, as a timeout (an attempt that never answers keeps its cause). A mode
+    the first attempt showed before the timeout still routes the request to its mitigation.
+    Returns (spent, cause, route, position of each hedge sent) over these rounds.
     """
-    finish = np.where(cp.never_answers[pre], np.inf, L)
-    ok = (pre == OK) & (finish <= cp.timeout)
-    calls = np.ones(L.size, dtype=np.int8)
-    if cp.max_hedges and cp.hedge_after < cp.timeout:
-        best_ok = np.where(ok, finish, np.inf)        # earliest good answer so far
-        latest = finish.copy()                        # when the last attempt sent ends (good or bad)
-        for j in range(1, cp.max_hedges + 1):
-            s = j * cp.hedge_after
-            if s >= cp.timeout:
+    T = cp.timeout
+    best = np.where(good0, f0, np.inf)            # earliest good answer so far
+    latest = f0.copy()                            # when the last attempt sent ends (good or bad)
+    seen = ~good0 & (f0 <= T)
+    last_t = np.where(seen, f0, -np.inf)          # the last failure seen before the timeout: when …
+    last_c = p0.copy()                            # … and its cause
+    sub, sent = np.arange(k.size), []
+    for j in range(1, cp.max_hedges + 1):
+        s = j * cp.hedge_after
+        if s >= T:
+            break
+        if j > 1:   # whoever gets hedge j got hedge j−1: nothing else changed since
+            sub = sub[(best[sub] > s) & (latest[sub] > s)]
+            if not sub.size:
                 break
-            fire = (best_ok > s) & (latest > s)
-            k = np.flatnonzero(fire)
-            if not k.size:
-                break
-            calls[k] += 1
-            Lh = cp.sampler.sample(rng, k.size)
-            if deg is not None:
-                Lh *= deg[0][k]
-            Lh += s
-            pre_h = hold[k].copy()
-            if cp.error_rate > 0:
-                pre_h = np.where((pre_h == OK) & (rng.random(k.size) < cp.error_rate), ERROR, pre_h)
-            if deg is not None:
-                pre_h = np.where((pre_h == OK) & (rng.random(k.size) < deg[1][k]), ERROR, pre_h)
-            fh = np.where(cp.never_answers[pre_h], np.inf, Lh)
-            okh = (pre_h == OK) & (fh <= cp.timeout)
-            best_ok[k] = np.minimum(best_ok[k], np.where(okh, fh, np.inf))
-            latest[k] = np.maximum(latest[k], fh)
-        # best_ok holds only good answers (each ≤ the timeout); ∞ means none came — also when the
-        # path has no timeout, so ∞ ≤ ∞ must not count as one
-        ok = np.isfinite(best_ok)
-        # a good answer ends the round; otherwise it ends when the last attempt fails (or at the timeout)
-        spent = np.where(ok, best_ok, np.minimum(latest, cp.timeout))
-    else:
-        spent = np.minimum(finish, cp.timeout)
-    # anything that would arrive after the timeout (an answer, an error, a miss, a rejection) is
-    # never seen: the call is cut at the timeout and handled as one; what never answers keeps its cause
-    late = ~ok & (finish > cp.timeout) & ~cp.never_answers[pre]
-    cause = np.where(ok, OK, np.where(late, TIMEOUT, pre)).astype(np.int16)
-    return spent, cause, calls
+        sent.append(sub)
+        Lh = cp.sampler.sample(rng, sub.size)
+        if deg is not None:
+            Lh *= deg[0][k[sub]]
+        Lh += s
+        ph = hold[sub].copy()
+        if cp.error_rate > 0:
+            ph = np.where((ph == OK) & (rng.random(sub.size) < cp.error_rate), ERROR, ph)
+        if deg is not None:
+            ph = np.where((ph == OK) & (rng.random(sub.size) < deg[1][k[sub]]), ERROR, ph)
+        fh = np.where(cp.never_answers[ph], np.inf, Lh)
+        okh = (ph == OK) & (fh <= T)
+        best[sub] = np.minimum(best[sub], np.where(okh, fh, np.inf))
+        latest[sub] = np.maximum(latest[sub], fh)
+        later = ~okh & (fh <= T) & (fh > last_t[sub])      # ties: the earlier attempt stays the last
+        last_t[sub[later]] = fh[later]
+        last_c[sub[later]] = ph[later]
+    # best holds only good answers (each ≤ the timeout); ∞ means none came — also when the
+    # path has no timeout, so ∞ ≤ ∞ must not count as one
+    good = np.isfinite(best)
+    cut = ~good & (latest > T)
+    spent = np.where(good, best, np.where(cut, T, latest))
+    cause = np.where(good, OK, np.where(cut, np.where(cp.never_answers[p0], p0, TIMEOUT), last_c)).astype(np.int16)
+    shown = (p0 >= MODE0) & (cp.never_answers[p0] | (f0 <= T))
+    route = np.where(~good & shown, p0, cause).astype(np.int16)
+    return spent, cause, route, np.concatenate(sent) if sent else sub[:0]
 
 
 def _degradation(cp: PathPlan, t):
@@ -296,7 +332,10 @@ def _runs(key_at: Callable[[np.ndarray], np.ndarray], n: int, guess: Callable[[n
 
 
 def _run_path(plan: Plan, acc: Accumulator, breakers: dict, k: int, idx, t_arr, ub, bl, retry_left, rng):
-    """Every request routed to path k: first round, breaker, retries. Returns (idx, spent, cause)."""
+    """Every request routed to path k: first round, breaker, retries.
+
+    Returns (idx, idx skipped, spent, route): ``route`` OK for the served, else the code that routes on.
+    """
     cp = plan.paths[k]
     full = idx.size == t_arr.size      # every request of the chunk (the first path): no gathers
     t = t_arr if full else t_arr[idx]
@@ -310,7 +349,8 @@ def _run_path(plan: Plan, acc: Accumulator, breakers: dict, k: int, idx, t_arr, 
     L = cp.sampler.sample(rng, idx.size)
     if deg is not None:
         L *= deg[0]
-    spent, cause, calls = _attempt_round(cp, rng, L, pre, persistent, deg)
+    spent, cause, route, hedged = _attempt_round(cp, rng, L, pre, persistent, deg)
+    n_hedges = hedged.size
     if cp.breaker is not None:
         # circuit breaker: decided per bucket from first attempts of earlier buckets; counts of
         # open buckets are discarded by the breaker, so one pass over the occupied buckets is exact
@@ -326,8 +366,11 @@ def _run_path(plan: Plan, acc: Accumulator, breakers: dict, k: int, idx, t_arr, 
             keep = ~skip
             acc.skipped[k] += int(skip.sum())
             idx_skip = idx[skip]
-            idx, t, pre, spent, cause, calls, L, persistent = (idx[keep], t[keep], pre[keep], spent[keep],
-                                                               cause[keep], calls[keep], L[keep], persistent[keep])
+            n_hedges -= int(np.count_nonzero(skip[hedged]))     # a skipped request made no call
+            idx, t, pre, spent, cause, route, L, persistent = (idx[keep], t[keep], pre[keep], spent[keep],
+                                                               cause[keep], route[keep], L[keep], persistent[keep])
+            if deg is not None:
+                deg = (deg[0][keep], deg[1][keep])
         else:
             idx_skip = idx[:0]
     else:
@@ -339,7 +382,8 @@ def _run_path(plan: Plan, acc: Accumulator, breakers: dict, k: int, idx, t_arr, 
         seen = cp.never_answers[pm] | (L[m] <= cp.timeout)
         if seen.any():
             acc.mode_hits += np.bincount(pm[seen] - MODE0, minlength=len(plan.modes))
-    total_calls = int(calls.sum())
+    route = route.copy() if route is cause else route        # retries write both
+    total_calls = idx.size + n_hedges
     first_calls, n_retries = idx.size, 0
     cur = np.arange(idx.size)
     for r in range(1, cp.max_retries + 1):
@@ -364,14 +408,15 @@ def _run_path(plan: Plan, acc: Accumulator, breakers: dict, k: int, idx, t_arr, 
         L2 = cp.sampler.sample(rng, cur.size)
         if deg_r is not None:
             L2 *= deg_r[0]
-        s2, c2, k2 = _attempt_round(cp, rng, L2, pre_r, persistent[cur], deg_r)
+        s2, c2, r2, h2 = _attempt_round(cp, rng, L2, pre_r, persistent[cur], deg_r)
         spent[cur] += wait + s2
         cause[cur] = c2
-        total_calls += int(k2.sum())
+        route[cur] = r2
+        total_calls += cur.size + h2.size
     acc.calls[k] += total_calls
     acc.retries[k] += n_retries
     acc.hedges[k] += total_calls - first_calls - n_retries
-    return idx, idx_skip, spent, cause
+    return idx, idx_skip, spent, route
 
 
 def _run_streams(plan: Plan, acc: Accumulator, rng, elapsed, served_by):
