@@ -294,3 +294,21 @@ def test_sparse_breaker_equals_the_dense_rule(seed):
         got += br.run(part.tolist(), [counts[b][0] for b in part.tolist()], [counts[b][1] for b in part.tolist()]).tolist()
     assert got == [want_open[b] for b in occupied.tolist()]
     assert br.trips == want_trips and len(want_trips) > 0
+
+
+@pytest.mark.parametrize("pcts", [(45, 75, 250), (45, 75, 80), (40, None, 200), (None, 60, 90)])
+def test_engine_draws_are_the_latency_samplers_draws(pcts):
+    """The engine's faster piecewise lognormal (lines, not interpolation) draws what
+    fallbackkit.latency draws from the same generator: convex, concave and two-knot profiles."""
+    from types import SimpleNamespace
+
+    from fallbackkit import latency
+    from fallbackkit.simulation.draws import FastPiecewiseLogNormal, fast
+    lat = SimpleNamespace(distribution=None, p50_ms=pcts[0], p95_ms=pcts[1], p99_ms=pcts[2])
+    slow = latency.for_latency(lat)
+    quick = fast(slow)
+    assert isinstance(quick, FastPiecewiseLogNormal)
+    a, b = slow.sample(np.random.default_rng(5), 200_000), quick.sample(np.random.default_rng(5), 200_000)
+    assert np.allclose(a, b, rtol=1e-12, atol=0) and a.min() < min(v for v in pcts if v) < a.max()
+    for q in (0.5, 0.95, 0.99):
+        assert quick.quantile(q) == slow.quantile(q)

@@ -15,6 +15,7 @@ import numpy as np
 from .. import latency as _lat
 from ..problems import DesignError, Problem
 from ..taxonomy import Category
+from .draws import fast
 
 # cause codes of one attempt on one path
 OK, MISS, SKIP, ERROR, TIMEOUT, OUTAGE = 0, 1, 2, 3, 4, 5
@@ -262,7 +263,7 @@ def compile_plan(design, outages, rps, bucket_s) -> Plan:
     P = len(m.paths)
     paths = []
     for i, p in enumerate(m.paths):
-        cp = PathPlan(index=i, id=p.id, name=p.name, kind=p.kind, sampler=_lat.for_latency(p.latency),
+        cp = PathPlan(index=i, id=p.id, name=p.name, kind=p.kind, sampler=fast(_lat.for_latency(p.latency)),
                    timeout=p.timeout_ms if p.timeout_ms is not None else math.inf,
                    coverage=p.coverage_pct / 100.0, error_rate=p.error_rate, cost=p.cost_per_1m_usd)
         if p.retry:
@@ -273,7 +274,7 @@ def compile_plan(design, outages, rps, bucket_s) -> Plan:
         cp.breaker = p.circuit_breaker
         if p.stream is not None:
             st = p.stream
-            cp.stream = StreamPlan(sampler=_lat.for_latency(st.duration), error_rate=st.midstream_error_rate,
+            cp.stream = StreamPlan(sampler=fast(_lat.for_latency(st.duration)), error_rate=st.midstream_error_rate,
                                    stall_rate=st.stall_rate, continuation=st.continuation,
                                    stall_timeout=st.stall_timeout_ms if st.stall_timeout_ms is not None else math.inf)
         here = [(k, md) for k, md in enumerate(modes) if (md.occurs_on or m.paths[0].id) == p.id]
