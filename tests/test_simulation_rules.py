@@ -312,3 +312,30 @@ def test_engine_draws_are_the_latency_samplers_draws(pcts):
     assert np.allclose(a, b, rtol=1e-12, atol=0) and a.min() < min(v for v in pcts if v) < a.max()
     for q in (0.5, 0.95, 0.99):
         assert quick.quantile(q) == slow.quantile(q)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_breaker_with_traffic_in_every_bucket_equals_the_dense_rule(seed):
+    """The breaker's unbroken-run shortcut (every instant an event, no sort) against the rule:
+    traffic in every bucket, then a gap, then every bucket again, cut into uneven chunks."""
+    from types import SimpleNamespace
+
+    from fallbackkit.simulation.breaker import Breaker
+    rng = np.random.default_rng(100 + seed)
+    w, cool, min_req, thr = int(rng.integers(1, 12)), int(rng.integers(1, 20)), int(rng.integers(1, 30)), 0.5
+    horizon = 4000
+    occupied = np.concatenate([np.arange(0, 1700), np.arange(1700 + int(rng.integers(1, 3 * w + 2)), horizon)])
+    counts = {}
+    for b in occupied.tolist():
+        c = int(rng.integers(1, 15))
+        bad = rng.random() < 0.3 + 0.6 * ((b // 250) % 2)
+        counts[b] = (c, int(rng.binomial(c, 0.9 if bad else 0.05)))
+    want_open, want_trips = dense_breaker(w, cool, min_req, thr, counts, horizon)
+    br = Breaker(SimpleNamespace(window_s=w, cooldown_s=cool, min_requests=min_req, failure_rate_threshold=thr), 1.0)
+    got = []
+    cuts = np.sort(rng.choice(np.arange(1, occupied.size), size=5, replace=False))
+    for part in np.split(occupied, cuts):
+        got += br.run(part, np.array([counts[b][0] for b in part.tolist()]),
+                      np.array([counts[b][1] for b in part.tolist()])).tolist()
+    assert got == [want_open[b] for b in occupied.tolist()]
+    assert br.trips == want_trips and len(want_trips) > 3

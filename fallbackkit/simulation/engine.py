@@ -105,16 +105,19 @@ from __future__ import annotations
 import math
 import os
 import time
+from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 import numpy as np
 
 from ..problems import DesignError, Problem
+from .attempts import attempt_round, degradation, pre_causes
 from .breaker import Breaker
-from .histogram import H_BINS, H_LOG, H_MIN
-from .plan import (DEFAULT_CHUNK, ERROR, MISS, MODE0, OK, OUTAGE, SKIP, TIMEOUT, Degradation, Outage, Plan, PathPlan,
-                   compile_plan, plan_problems)
+from .buckets import runs
+from .histogram import H_BINS, add_hist, hist_bins
+from .plan import DEFAULT_CHUNK, MISS, MODE0, OK, SKIP, Degradation, Outage, Plan, compile_plan, plan_problems
 from .result import SimulationResult
+from .streams import run_streams
 
 
 class Accumulator:
@@ -146,201 +149,28 @@ class Accumulator:
         self.timeline: dict[int, np.ndarray] = {}  # occupied bin → [n, good, unserved, served by each path]
 
 
-def _hist_bins(ms: np.ndarray) -> np.ndarray:
-    """Histogram bin of each latency (bin 0 below H_MIN, the last bin holds ≥ 10^7 ms and ∞)."""
-    # float32 is safe here: its log is off by < 1e-6, half a percent of one 0.02%-wide bin
-    x = np.maximum(ms, H_MIN * 0.5).astype(np.float32)
-    x *= np.float32(1 / H_MIN)
-    np.log(x, out=x)
-    x *= np.float32(1 / H_LOG)
-    np.minimum(x, np.float32(H_BINS), out=x)   # ∞ (a stream nobody cuts) lands in the overflow bin
-    np.floor(x, out=x)
-    hb = x.astype(np.int64)
-    hb += 1
-    np.clip(hb, 0, H_BINS - 1, out=hb)
-    return hb
+@dataclass
+class Chunk:
+    """One chunk's requests: arrival times, occupied buckets, and the retries each bucket may still spend."""
+
+    t_arr: np.ndarray        # arrival time of each request, s
+    ub: np.ndarray           # the occupied buckets, increasing
+    bl: np.ndarray           # each request's bucket, as an index into ub
+    bc: np.ndarray           # requests in each occupied bucket
+    retry_left: np.ndarray   # retries each bucket may still spend (the retry budget's token bucket)
 
 
-def _attempt_round(cp: PathPlan, rng, L, pre, hold, deg=None):
-    """One round on a path (a first attempt or a retry, plus its hedges).
-
-    ``pre``: cause decided before the call (0, MISS, ERROR, OUTAGE or a mode code); ``hold``: the
-    request's persistent cause on this path (a coverage miss, an outage, a persistent mode; OK if
-    none), which its hedges inherit — a transient mode on the first attempt does not.
-    Returns (time spent ms, cause, route, hedged): ``cause`` the round's outcome (OK, or the
-    failure it ended with), ``route`` the code that routes the request on (``cause``, or the
-    mode its first attempt showed), ``hedged`` the position of every hedge sent (one per call).
-    """
-    T = cp.timeout
-    nv = np.flatnonzero(cp.never_answers[pre])
-    finish = L.copy()
-    finish[nv] = np.inf
-    # the first attempt alone: its answer or failure — a timeout when either would come after it
-    spent = np.minimum(finish, T)
-    cause = pre.copy()
-    np.putmask(cause, finish > T, TIMEOUT)
-    cause[nv] = pre[nv]                 # what never answers keeps its cause
-    if not (cp.max_hedges and cp.hedge_after < T):
-        return spent, cause, cause, nv[:0]
-    k = np.flatnonzero(finish > cp.hedge_after)   # hedge 1 is sent iff the first attempt is still out
-    if not k.size:
-        return spent, cause, cause, k
-    s_k, c_k, r_k, hedged = _hedges(cp, rng, k, finish[k], pre[k], cause[k] == OK, hold[k], deg)
-    spent[k] = s_k
-    cause[k] = c_k
-    route = cause.copy()
-    route[k] = r_k
-    return spent, cause, route, k[hedged]
-
-
-def _hedges(cp: PathPlan, rng, k, f0, p0, good0, hold, deg):
-    """The rounds whose first attempt (ending at ``f0``, cause ``p0``) was still out at the first hedge.
-
-    Hedge ``j`` is sent at ``j·after_ms`` (before the timeout) when, at that instant, no good
-    answer has arrived and some attempt is still outstanding; it depends only on what has
-    happened by then, never on how an outstanding attempt will end. The first good answer
-    wins; else the round ends with its last failure (cause and time), or — an attempt still
-    out — at the timeout, as a timeout (an attempt that never answers keeps its cause). A mode
-    the first attempt showed before the timeout still routes the request to its mitigation.
-    Returns (spent, cause, route, position of each hedge sent) over these rounds.
-    """
-    T = cp.timeout
-    best = np.where(good0, f0, np.inf)            # earliest good answer so far
-    latest = f0.copy()                            # when the last attempt sent ends (good or bad)
-    seen = ~good0 & (f0 <= T)
-    last_t = np.where(seen, f0, -np.inf)          # the last failure seen before the timeout: when …
-    last_c = p0.copy()                            # … and its cause
-    sub, sent = np.arange(k.size), []
-    for j in range(1, cp.max_hedges + 1):
-        s = j * cp.hedge_after
-        if s >= T:
-            break
-        if j > 1:   # whoever gets hedge j got hedge j−1: nothing else changed since
-            sub = sub[(best[sub] > s) & (latest[sub] > s)]
-            if not sub.size:
-                break
-        sent.append(sub)
-        Lh = cp.sampler.sample(rng, sub.size)
-        if deg is not None:
-            Lh *= deg[0][k[sub]]
-        Lh += s
-        ph = hold[sub].copy()
-        if cp.error_rate > 0:
-            ph = np.where((ph == OK) & (rng.random(sub.size) < cp.error_rate), ERROR, ph)
-        if deg is not None:
-            ph = np.where((ph == OK) & (rng.random(sub.size) < deg[1][k[sub]]), ERROR, ph)
-        fh = np.where(cp.never_answers[ph], np.inf, Lh)
-        okh = (ph == OK) & (fh <= T)
-        best[sub] = np.minimum(best[sub], np.where(okh, fh, np.inf))
-        latest[sub] = np.maximum(latest[sub], fh)
-        later = ~okh & (fh <= T) & (fh > last_t[sub])      # ties: the earlier attempt stays the last
-        last_t[sub[later]] = fh[later]
-        last_c[sub[later]] = ph[later]
-    # best holds only good answers (each ≤ the timeout); ∞ means none came — also when the
-    # path has no timeout, so ∞ ≤ ∞ must not count as one
-    good = np.isfinite(best)
-    cut = ~good & (latest > T)
-    spent = np.where(good, best, np.where(cut, T, latest))
-    cause = np.where(good, OK, np.where(cut, np.where(cp.never_answers[p0], p0, TIMEOUT), last_c)).astype(np.int16)
-    shown = (p0 >= MODE0) & (cp.never_answers[p0] | (f0 <= T))
-    route = np.where(~good & shown, p0, cause).astype(np.int16)
-    return spent, cause, route, np.concatenate(sent) if sent else sub[:0]
-
-
-def _degradation(cp: PathPlan, t):
-    """(latency multiplier, extra error probability) per request from degradation windows, or None."""
-    if not cp.degradations:
-        return None
-    lf, ok = np.ones(t.size), np.ones(t.size)
-    for a, b, err, f in cp.degradations:
-        i, j = _inside(t, a, b)
-        lf[i:j] *= f
-        ok[i:j] *= 1 - err
-    return lf, 1 - ok
-
-
-def _inside(t, a, b) -> tuple[int, int]:
-    """The index range of the sorted arrival times ``t`` with a ≤ t < b."""
-    i, j = np.searchsorted(t, (a, b), side="left").tolist()
-    return i, j
-
-
-def _pre_causes(cp: PathPlan, rng, n, first: bool, keep=None, t=None, deg=None):
-    """Cause decided before the call: an injected mode, a coverage miss, an error, an outage.
-
-    ``t``: the requests' arrival times, non-decreasing. Returns (cause, uncovered): on a first attempt ``uncovered`` marks the requests outside the
-    path's coverage (drawn independently of the modes; a mode observed on the first attempt shows
-    instead of the miss, but the miss stays the request's for its hedges and retries), else None.
-    """
-    cum, codes = (cp.first_cum, cp.first_codes) if first else (cp.retry_cum, cp.retry_codes)
-    pre = np.zeros(n, dtype=np.int16)
-    if cum[-1] > 0:
-        # past the last threshold the call is OK (most are): look up only the draws below it
-        u = rng.random(n)
-        hit = np.flatnonzero(u < cum[-1])
-        pre[hit] = codes[np.searchsorted(cum, u[hit], side="right")]
-    uncovered = None
-    if first and cp.coverage < 1:
-        uncovered = rng.random(n) >= cp.coverage
-        pre[uncovered & (pre < MODE0)] = MISS   # an uncovered request errs no other way
-    if keep is not None:   # persistent causes of earlier rounds stay
-        pre = np.where(keep != OK, keep, pre)
-    if deg is not None:   # a degraded provider: an extra error chance while the window lasts
-        hit = np.flatnonzero((pre == OK) & (deg[1] > 0))
-        if hit.size:
-            pre[hit[rng.random(hit.size) < deg[1][hit]]] = ERROR
-    if cp.outages and t is not None:   # t is sorted (arrival order): a window is an index range
-        for a, b in cp.outages:
-            i, j = _inside(t, a, b)
-            pre[i:j] = OUTAGE
-    return pre, uncovered
-
-
-def _occupied(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(distinct sorted keys, index of each element's key) for a non-decreasing array."""
-    change = np.empty(keys.size, dtype=bool)
-    change[0] = True
-    np.not_equal(keys[1:], keys[:-1], out=change[1:])
-    return keys[change], np.cumsum(change) - 1
-
-
-def _runs(key_at: Callable[[np.ndarray], np.ndarray], n: int, guess: Callable[[np.ndarray], np.ndarray]):
-    """:func:`_occupied` of the non-decreasing keys ``key_at(0..n-1)``, without computing every key.
-
-    ``guess(K)`` estimates where key K starts (e.g. from the arrival rate); each start is
-    checked exactly (the key before it is smaller, the key at it is not), one step either
-    way is allowed, and when that does not hold — or keys are sparser than the elements —
-    every key is computed. The same arrays :func:`_occupied` returns, from O(keys) work.
-    """
-    k0, k1 = key_at(np.array([0, n - 1])).tolist()
-    if k1 - k0 + 1 > n // 4 + 1:
-        return _occupied(key_at(np.arange(n)))
-    K = np.arange(k0 + 1, k1 + 1, dtype=np.int64)
-    s = np.clip(guess(K), 1, n - 1).astype(np.int64)
-    for _ in range(3):   # check, and move a wrong start one step, twice at most
-        up, down = key_at(s) < K, key_at(s - 1) >= K
-        if not (up.any() or down.any()):
-            break
-        s = np.clip(s + up - down, 1, n - 1)
-    else:
-        return _occupied(key_at(np.arange(n)))
-    starts = np.concatenate(([0], s))
-    counts = np.diff(np.append(starts, n))
-    keep = counts > 0
-    keys = np.concatenate(([k0], K))[keep]
-    return keys, np.repeat(np.arange(keys.size), counts[keep])
-
-
-def _run_path(plan: Plan, acc: Accumulator, breakers: dict, k: int, idx, t_arr, ub, bl, retry_left, rng):
+def _run_path(plan: Plan, acc: Accumulator, breakers: dict, k: int, idx, ch: Chunk, rng):
     """Every request routed to path k: first round, breaker, retries.
 
     Returns (idx, idx skipped, spent, route): ``route`` OK for the served, else the code that routes on.
     """
     cp = plan.paths[k]
-    full = idx.size == t_arr.size      # every request of the chunk (the first path): no gathers
-    t = t_arr if full else t_arr[idx]
-    deg = _degradation(cp, t)
-    pre, uncovered = _pre_causes(cp, rng, idx.size, True, t=t, deg=deg)
+    ub, bl, retry_left = ch.ub, ch.bl, ch.retry_left
+    full = idx.size == ch.t_arr.size      # every request of the chunk (the first path): no gathers
+    t = ch.t_arr if full else ch.t_arr[idx]
+    deg = degradation(cp, t)
+    pre, uncovered = pre_causes(cp, rng, idx.size, True, t=t, deg=deg)
     # the request's persistent cause on this path, for its hedges and retries: an outage or a
     # persistent mode as drawn, else a coverage miss (coverage belongs to the request, not the call)
     persistent = pre * cp.persistent[pre]
@@ -349,20 +179,20 @@ def _run_path(plan: Plan, acc: Accumulator, breakers: dict, k: int, idx, t_arr, 
     L = cp.sampler.sample(rng, idx.size)
     if deg is not None:
         L *= deg[0]
-    spent, cause, route, hedged = _attempt_round(cp, rng, L, pre, persistent, deg)
+    spent, cause, route, hedged = attempt_round(cp, rng, L, pre, persistent, deg)
     n_hedges = hedged.size
     if cp.breaker is not None:
         # circuit breaker: decided per bucket from first attempts of earlier buckets; counts of
         # open buckets are discarded by the breaker, so one pass over the occupied buckets is exact
         br = breakers.setdefault(k, Breaker(cp.breaker, plan.bucket_s))
         bk = bl if full else bl[idx]
-        c_counts = np.bincount(bk, minlength=ub.size)
+        c_counts = ch.bc if full else np.bincount(bk, minlength=ub.size)
         f_counts = np.bincount(bk[np.flatnonzero(cp.counts_for_breaker[cause])], minlength=ub.size)
         keep_b = np.flatnonzero(c_counts)
         is_open = np.zeros(ub.size, dtype=bool)
         is_open[keep_b] = br.run(ub[keep_b], c_counts[keep_b], f_counts[keep_b])
-        skip = is_open[bk]
-        if skip.any():
+        skip = is_open[bk] if is_open.any() else None
+        if skip is not None:
             keep = ~skip
             acc.skipped[k] += int(skip.sum())
             idx_skip = idx[skip]
@@ -404,11 +234,11 @@ def _run_path(plan: Plan, acc: Accumulator, breakers: dict, k: int, idx, t_arr, 
         d = min(cp.backoff_base * 2 ** (r - 1), cp.backoff_cap)
         wait = rng.random(cur.size) * d if cp.jitter else np.full(cur.size, d)
         deg_r = None if deg is None else (deg[0][cur], deg[1][cur])
-        pre_r, _ = _pre_causes(cp, rng, cur.size, False, keep=persistent[cur], t=t[cur], deg=deg_r)
+        pre_r, _ = pre_causes(cp, rng, cur.size, False, keep=persistent[cur], t=t[cur], deg=deg_r)
         L2 = cp.sampler.sample(rng, cur.size)
         if deg_r is not None:
             L2 *= deg_r[0]
-        s2, c2, r2, h2 = _attempt_round(cp, rng, L2, pre_r, persistent[cur], deg_r)
+        s2, c2, r2, h2 = attempt_round(cp, rng, L2, pre_r, persistent[cur], deg_r)
         spent[cur] += wait + s2
         cause[cur] = c2
         route[cur] = r2
@@ -419,57 +249,6 @@ def _run_path(plan: Plan, acc: Accumulator, breakers: dict, k: int, idx, t_arr, 
     return idx, idx_skip, spent, route
 
 
-def _run_streams(plan: Plan, acc: Accumulator, rng, elapsed, served_by):
-    """After the first token: mid-stream errors and stalls, partial answers, continuations.
-
-    Returns (time to last token or to the end of the user's stream, complete answer?).
-    """
-    ttlt = elapsed.copy()
-    complete = served_by >= 0
-    for k, cp in enumerate(plan.paths):
-        if cp.stream is None:
-            continue
-        st = cp.stream
-        idx = np.flatnonzero(served_by == k)
-        acc.streamed[k] += idx.size
-        if not idx.size:
-            continue
-        G = st.sampler.sample(rng, idx.size)
-        ttlt[idx] += G
-        if st.error_rate + st.stall_rate <= 0:
-            continue
-        u = rng.random(idx.size)
-        broken = np.flatnonzero(u < st.error_rate + st.stall_rate)
-        if not broken.size:
-            continue
-        acc.broken[k] += broken.size
-        b = idx[broken]
-        f = rng.random(broken.size)                          # share of the answer streamed before it broke
-        stalled = u[broken] >= st.error_rate
-        # the user's stream ends at the last token; an error is seen at once, a stall after the stall timeout
-        end = elapsed[b] + f * G[broken] + np.where(stalled, st.stall_timeout, 0.0)
-        # a continuation: re-request the rest on the same path (one more call, a new first token)
-        cont = end + cp.sampler.sample(rng, b.size) + (1 - f) * G[broken]
-        # it fails like a first attempt (error_rate); a continuation that started then breaks at the
-        # mid-stream rates, which are shares of *started* streams: P(complete) = (1 − e)(1 − m)
-        v = rng.random(b.size)
-        fail_share = cp.error_rate + (1 - cp.error_rate) * (st.error_rate + st.stall_rate)
-        cont_ok = (v >= fail_share) & np.isfinite(end)
-        acc.cont_hist += np.bincount(_hist_bins(cont[cont_ok]), minlength=H_BINS)
-        seen = int(np.isfinite(end).sum())     # a stall nobody cuts never ends: nothing to continue
-        acc.continuable[k] += seen
-        if st.continuation:
-            acc.continuations[k] += seen
-            acc.calls[k] += seen
-            ttlt[b] = np.where(cont_ok, cont, end)
-            complete[b] = cont_ok
-        else:
-            ttlt[b] = end
-            complete[b] = False
-        acc.partial[k] += int((~complete[b]).sum())
-    return ttlt, complete
-
-
 def _run_chunk(plan: Plan, acc: Accumulator, breakers: dict, lo: int, hi: int, rng) -> None:
     P = len(plan.paths)
     n = hi - lo
@@ -477,13 +256,14 @@ def _run_chunk(plan: Plan, acc: Accumulator, breakers: dict, lo: int, hi: int, r
     ids = np.arange(lo, hi, dtype=np.int64)
     t_arr = ids / plan.rate                                       # arrival time, s
     # only buckets holding requests exist: memory grows with requests, never with simulated time
-    ub, bl = _runs(lambda i: np.floor((i + lo) / per_bucket).astype(np.int64), n,
-                   lambda K: np.ceil(K * per_bucket) - lo)
+    ub, bl, bc = runs(lambda i: np.floor((i + lo) / per_bucket).astype(np.int64), n,
+                      lambda K: np.ceil(K * per_bucket) - lo)
     # retries each bucket may spend (the token bucket of the docstring): floor(β·A(b+1)) − floor(β·A(b)),
     # A = requests arrived before bucket b (a short last bucket deposits only for the requests in it);
     # integer per bucket, the fraction carried, exactly β of all requests in the long run, independent of chunking
     arrived = np.minimum(np.ceil(np.stack([ub, ub + 1]).astype(float) * per_bucket), hi)
     retry_left = np.diff(np.floor(plan.retry_budget * arrived + 1e-9), axis=0)[0].astype(np.int64)
+    ch = Chunk(t_arr, ub, bl, bc, retry_left)
     elapsed = np.zeros(n)
     nxt = np.zeros(n, dtype=np.int16)
     served_by = np.full(n, -1, dtype=np.int16)
@@ -492,7 +272,7 @@ def _run_chunk(plan: Plan, acc: Accumulator, breakers: dict, lo: int, hi: int, r
         acc.reach[k] += idx.size
         if not idx.size:
             continue
-        idx, idx_skip, spent, cause = _run_path(plan, acc, breakers, k, idx, t_arr, ub, bl, retry_left, rng)
+        idx, idx_skip, spent, cause = _run_path(plan, acc, breakers, k, idx, ch, rng)
         nxt[idx_skip] = cp.route[SKIP]
         ok = cause == OK
         to = cp.route[cause]
@@ -506,40 +286,18 @@ def _run_chunk(plan: Plan, acc: Accumulator, breakers: dict, lo: int, hi: int, r
             served_by[idx[ok]] = k
             nxt[idx] = to
         acc.served[k] += int(np.count_nonzero(ok))
-    ttlt, complete = _run_streams(plan, acc, rng, elapsed, served_by) if plan.streams else (elapsed, None)
+    ttlt, complete = run_streams(plan, acc, rng, elapsed, served_by) if plan.streams else (elapsed, None)
     _record(plan, acc, t_arr, elapsed, served_by, ttlt, complete)
-
-
-def _add_hist(hist: np.ndarray, bins: np.ndarray, rows: np.ndarray, n_rows: int) -> None:
-    """Add counts to the flat (n_rows × H_BINS) histogram, touching only the bins in use."""
-    h = hist.reshape(n_rows, H_BINS)
-    if not bins.size:
-        return
-    lo, hi = int(bins.min()), int(bins.max())
-    span = hi - lo + 1
-    if n_rows == 1 or n_rows * span <= 4 * bins.size:
-        # one count over (row, bin) pairs of the bins in use: one pass, no per-row masks
-        key = rows * span if n_rows > 1 else np.zeros(bins.size, dtype=np.int64)
-        key += bins
-        key -= lo
-        h[:, lo:hi + 1] += np.bincount(key, minlength=n_rows * span).reshape(n_rows, span)
-        return
-    for r in range(n_rows):   # latencies spread wide (e.g. ∞ beside ms): per row, its own span
-        b = bins[rows == r]
-        if b.size:
-            r_lo = int(b.min())
-            c = np.bincount(b - r_lo)
-            h[r, r_lo:r_lo + c.size] += c
 
 
 def _record(plan: Plan, acc: Accumulator, t_arr, elapsed, served_by, ttlt, complete) -> None:
     """Histograms, SLO counts and the timeline of one chunk."""
     P = len(plan.paths)
     row = served_by.astype(np.int64) + 1
-    _add_hist(acc.hist, _hist_bins(elapsed), row, P + 1)
+    add_hist(acc.hist, hist_bins(elapsed), row, P + 1)
     good_ttft = (served_by >= 0) & (elapsed < plan.threshold_ms)
     if plan.streams:
-        _add_hist(acc.ttlt_hist, _hist_bins(ttlt), np.where(complete, row, 0), P + 1)
+        add_hist(acc.ttlt_hist, hist_bins(ttlt), np.where(complete, row, 0), P + 1)
         good_ttlt = complete & (ttlt < plan.threshold_ms)
     else:   # nothing streams: the last token is the first, the same numbers (the result shares the histogram)
         good_ttlt = good_ttft
@@ -550,8 +308,8 @@ def _record(plan: Plan, acc: Accumulator, t_arr, elapsed, served_by, ttlt, compl
     acc.n += t_arr.size
     # timeline: per occupied timeline bin, counts of requests, good, unserved and served by each path
     lo, ts = int(acc.n - t_arr.size), acc.timeline_s
-    ut, tbl = _runs(lambda i: ((i + lo) / plan.rate // ts).astype(np.int64), t_arr.size,
-                    lambda K: np.ceil(K * ts * plan.rate) - lo)
+    ut, tbl, tc = runs(lambda i: ((i + lo) / plan.rate // ts).astype(np.int64), t_arr.size,
+                       lambda K: np.ceil(K * ts * plan.rate) - lo)
     m = ut.size
     key = tbl * (P + 1)
     key += served_by
@@ -559,7 +317,7 @@ def _record(plan: Plan, acc: Accumulator, t_arr, elapsed, served_by, ttlt, compl
     by = np.bincount(key, minlength=m * (P + 1)).reshape(m, P + 1)
     rows = np.empty((m, 3 + P))
     rows[:, 0] = by.sum(axis=1)
-    rows[:, 1] = np.bincount(tbl[good], minlength=m)
+    rows[:, 1] = np.add.reduceat(good, np.cumsum(tc) - tc, dtype=np.int64)
     rows[:, 2:] = by
     for key, r in zip(ut.tolist(), rows):   # only a chunk's first bin can be in the timeline already
         old = acc.timeline.get(key)

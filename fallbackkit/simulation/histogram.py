@@ -48,3 +48,40 @@ def hist_cdf(row: np.ndarray, x_ms: float) -> float:
         return math.nan
     b = 0 if x_ms < H_MIN else min(H_BINS - 1, int(math.floor(math.log(x_ms / H_MIN) / H_LOG)) + 1)
     return float(row[: b + 1].sum() / total)
+
+
+def hist_bins(ms: np.ndarray) -> np.ndarray:
+    """Histogram bin of each latency (bin 0 below H_MIN, the last bin holds ≥ 10^7 ms and ∞)."""
+    # float32 is safe here: its log is off by < 1e-6, half a percent of one 0.02%-wide bin
+    x = np.maximum(ms, H_MIN * 0.5).astype(np.float32)
+    x *= np.float32(1 / H_MIN)
+    np.log(x, out=x)
+    x *= np.float32(1 / H_LOG)
+    np.minimum(x, np.float32(H_BINS), out=x)   # ∞ (a stream nobody cuts) lands in the overflow bin
+    np.floor(x, out=x)
+    hb = x.astype(np.int64)
+    hb += 1
+    np.clip(hb, 0, H_BINS - 1, out=hb)
+    return hb
+
+
+def add_hist(hist: np.ndarray, bins: np.ndarray, rows: np.ndarray, n_rows: int) -> None:
+    """Add counts to the flat (n_rows × H_BINS) histogram, touching only the bins in use."""
+    h = hist.reshape(n_rows, H_BINS)
+    if not bins.size:
+        return
+    lo, hi = int(bins.min()), int(bins.max())
+    span = hi - lo + 1
+    if n_rows == 1 or n_rows * span <= 4 * bins.size:
+        # one count over (row, bin) pairs of the bins in use: one pass, no per-row masks
+        key = rows * span if n_rows > 1 else np.zeros(bins.size, dtype=np.int64)
+        key += bins
+        key -= lo
+        h[:, lo:hi + 1] += np.bincount(key, minlength=n_rows * span).reshape(n_rows, span)
+        return
+    for r in range(n_rows):   # latencies spread wide (e.g. ∞ beside ms): per row, its own span
+        b = bins[rows == r]
+        if b.size:
+            r_lo = int(b.min())
+            c = np.bincount(b - r_lo)
+            h[r, r_lo:r_lo + c.size] += c

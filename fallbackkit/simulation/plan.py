@@ -102,7 +102,7 @@ class PathPlan:
     transient_codes: np.ndarray = None
     # one uniform decides a call's cause before it is made: the modes, then an error (conditional on
     # no mode), as cumulative thresholds; past the last one: OK. Coverage is drawn apart, once per
-    # request (engine._pre_causes): it is a property of the request, so it holds for hedges and retries
+    # request (attempts.pre_causes): it is a property of the request, so it holds for hedges and retries
     first_cum: np.ndarray = None
     first_codes: np.ndarray = None         # len(first_cum) + 1, the last OK
     retry_cum: np.ndarray = None           # a retry: transient modes, then an error (the coverage verdict stands)

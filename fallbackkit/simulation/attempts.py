@@ -1,0 +1,147 @@
+"""Attempts on one path: the causes decided before a call, and a round with its hedges.
+
+A *round* is a first attempt or a retry, plus the hedges it sends; the rules it follows are
+stated once, in :mod:`fallbackkit.simulation.engine` ("Hedging", "The timeout comes first").
+Every function works on arrays of requests in arrival order.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .plan import ERROR, MISS, MODE0, OK, OUTAGE, TIMEOUT, PathPlan
+
+
+def attempt_round(cp: PathPlan, rng, L, pre, hold, deg=None):
+    """One round on a path (a first attempt or a retry, plus its hedges).
+
+    ``pre``: cause decided before the call (0, MISS, ERROR, OUTAGE or a mode code); ``hold``: the
+    request's persistent cause on this path (a coverage miss, an outage, a persistent mode; OK if
+    none), which its hedges inherit — a transient mode on the first attempt does not.
+    Returns (time spent ms, cause, route, hedged): ``cause`` the round's outcome (OK, or the
+    failure it ended with), ``route`` the code that routes the request on (``cause``, or the
+    mode its first attempt showed), ``hedged`` the position of every hedge sent (one per call).
+    """
+    T = cp.timeout
+    nv = np.flatnonzero(cp.never_answers[pre])
+    finish = L.copy()
+    finish[nv] = np.inf
+    # the first attempt alone: its answer or failure — a timeout when either would come after it
+    spent = np.minimum(finish, T)
+    cause = pre.copy()
+    np.putmask(cause, finish > T, TIMEOUT)
+    cause[nv] = pre[nv]                 # what never answers keeps its cause
+    if not (cp.max_hedges and cp.hedge_after < T):
+        return spent, cause, cause, nv[:0]
+    k = np.flatnonzero(finish > cp.hedge_after)   # hedge 1 is sent iff the first attempt is still out
+    if not k.size:
+        return spent, cause, cause, k
+    s_k, c_k, r_k, hedged = _hedges(cp, rng, k, finish[k], pre[k], cause[k] == OK, hold[k], deg)
+    spent[k] = s_k
+    cause[k] = c_k
+    route = cause.copy()
+    route[k] = r_k
+    return spent, cause, route, k[hedged]
+
+
+def _hedges(cp: PathPlan, rng, k, f0, p0, good0, hold, deg):
+    """The rounds whose first attempt (ending at ``f0``, cause ``p0``) was still out at the first hedge.
+
+    Hedge ``j`` is sent at ``j·after_ms`` (before the timeout) when, at that instant, no good
+    answer has arrived and some attempt is still outstanding; it depends only on what has
+    happened by then, never on how an outstanding attempt will end. The first good answer
+    wins; else the round ends with its last failure (cause and time), or — an attempt still
+    out — at the timeout, as a timeout (an attempt that never answers keeps its cause). A mode
+    the first attempt showed before the timeout still routes the request to its mitigation.
+    Returns (spent, cause, route, position of each hedge sent) over these rounds.
+    """
+    T = cp.timeout
+    best = np.where(good0, f0, np.inf)            # earliest good answer so far
+    latest = f0.copy()                            # when the last attempt sent ends (good or bad)
+    seen = ~good0 & (f0 <= T)
+    last_t = np.where(seen, f0, -np.inf)          # the last failure seen before the timeout: when …
+    last_c = p0.copy()                            # … and its cause
+    sub, sent = np.arange(k.size), []
+    for j in range(1, cp.max_hedges + 1):
+        s = j * cp.hedge_after
+        if s >= T:
+            break
+        if j > 1:   # whoever gets hedge j got hedge j−1: nothing else changed since
+            sub = sub[(best[sub] > s) & (latest[sub] > s)]
+            if not sub.size:
+                break
+        sent.append(sub)
+        Lh = cp.sampler.sample(rng, sub.size)
+        if deg is not None:
+            Lh *= deg[0][k[sub]]
+        Lh += s
+        ph = hold[sub].copy()
+        if cp.error_rate > 0:
+            ph = np.where((ph == OK) & (rng.random(sub.size) < cp.error_rate), ERROR, ph)
+        if deg is not None:
+            ph = np.where((ph == OK) & (rng.random(sub.size) < deg[1][k[sub]]), ERROR, ph)
+        fh = np.where(cp.never_answers[ph], np.inf, Lh)
+        okh = (ph == OK) & (fh <= T)
+        best[sub] = np.minimum(best[sub], np.where(okh, fh, np.inf))
+        latest[sub] = np.maximum(latest[sub], fh)
+        later = ~okh & (fh <= T) & (fh > last_t[sub])      # ties: the earlier attempt stays the last
+        last_t[sub[later]] = fh[later]
+        last_c[sub[later]] = ph[later]
+    # best holds only good answers (each ≤ the timeout); ∞ means none came — also when the
+    # path has no timeout, so ∞ ≤ ∞ must not count as one
+    good = np.isfinite(best)
+    cut = ~good & (latest > T)
+    spent = np.where(good, best, np.where(cut, T, latest))
+    cause = np.where(good, OK, np.where(cut, np.where(cp.never_answers[p0], p0, TIMEOUT), last_c)).astype(np.int16)
+    shown = (p0 >= MODE0) & (cp.never_answers[p0] | (f0 <= T))
+    route = np.where(~good & shown, p0, cause).astype(np.int16)
+    return spent, cause, route, np.concatenate(sent) if sent else sub[:0]
+
+
+def degradation(cp: PathPlan, t):
+    """(latency multiplier, extra error probability) per request from degradation windows, or None."""
+    if not cp.degradations:
+        return None
+    lf, ok = np.ones(t.size), np.ones(t.size)
+    for a, b, err, f in cp.degradations:
+        i, j = inside(t, a, b)
+        lf[i:j] *= f
+        ok[i:j] *= 1 - err
+    return lf, 1 - ok
+
+
+def inside(t, a, b) -> tuple[int, int]:
+    """The index range of the sorted arrival times ``t`` with a ≤ t < b."""
+    i, j = np.searchsorted(t, (a, b), side="left").tolist()
+    return i, j
+
+
+def pre_causes(cp: PathPlan, rng, n, first: bool, keep=None, t=None, deg=None):
+    """Cause decided before the call: an injected mode, a coverage miss, an error, an outage.
+
+    ``t``: the requests' arrival times, non-decreasing. Returns (cause, uncovered): on a first attempt ``uncovered`` marks the requests outside the
+    path's coverage (drawn independently of the modes; a mode observed on the first attempt shows
+    instead of the miss, but the miss stays the request's for its hedges and retries), else None.
+    """
+    cum, codes = (cp.first_cum, cp.first_codes) if first else (cp.retry_cum, cp.retry_codes)
+    pre = np.zeros(n, dtype=np.int16)
+    if cum[-1] > 0:
+        # past the last threshold the call is OK (most are): look up only the draws below it
+        u = rng.random(n)
+        hit = np.flatnonzero(u < cum[-1])
+        pre[hit] = codes[np.searchsorted(cum, u[hit], side="right")]
+    uncovered = None
+    if first and cp.coverage < 1:
+        uncovered = rng.random(n) >= cp.coverage
+        pre[uncovered & (pre < MODE0)] = MISS   # an uncovered request errs no other way
+    if keep is not None:   # persistent causes of earlier rounds stay
+        pre = np.where(keep != OK, keep, pre)
+    if deg is not None:   # a degraded provider: an extra error chance while the window lasts
+        hit = np.flatnonzero((pre == OK) & (deg[1] > 0))
+        if hit.size:
+            pre[hit[rng.random(hit.size) < deg[1][hit]]] = ERROR
+    if cp.outages and t is not None:   # t is sorted (arrival order): a window is an index range
+        for a, b in cp.outages:
+            i, j = inside(t, a, b)
+            pre[i:j] = OUTAGE
+    return pre, uncovered
