@@ -30,6 +30,7 @@ class Breaker:
         self.open_until = -1           # first bucket at which it is closed again
         self.next = 0                  # every bucket before this one has been decided
         self.trips: list[int] = []     # bucket numbers where it opened
+        self.block = 1 << 12           # buckets looked ahead at once: grows while it stays closed
 
     def run(self, buckets, calls, fails) -> np.ndarray:
         """Open flag for each of the increasing ``buckets`` (after the last run's) holding calls."""
@@ -37,7 +38,7 @@ class Breaker:
         C = np.asarray(calls, dtype=np.int64)
         F = np.asarray(fails, dtype=np.int64)
         out = np.zeros(B.size, dtype=bool)
-        i, w, block = 0, self.w, 256
+        i, w = 0, self.w
         while i < B.size:
             if self.open_until > B[i]:
                 j = int(np.searchsorted(B, self.open_until, side="left"))
@@ -45,8 +46,9 @@ class Breaker:
                 self.next = int(B[j - 1]) + 1
                 i = j
                 continue
-            # look ahead a block of buckets (doubling while nothing trips): a trip costs O(block), not O(chunk)
-            j = min(B.size, i + block)
+            # look ahead a block of buckets (doubling while nothing trips, small again after a trip): a
+            # trip costs O(block), not O(chunk), and a calm chunk is read in one go
+            j = min(B.size, i + self.block)
             last = int(B[j - 1])
             start = max(self.next, self.open_until)
             allb = np.concatenate([self.wb, B[i:j]])
@@ -60,14 +62,14 @@ class Breaker:
                 self.wb, self.wc = allb[keep], np.diff(cumc)[keep]
                 self.wf = np.diff(cumf)[keep]
                 self.next = last + 1
-                i, block = j, block * 2
+                i, self.block = j, min(2 * self.block, 1 << 16)
                 continue
             tau = int(ev[int(np.argmax(trip))])
             self.trips.append(tau)
             self.open_until = tau + self.cool
             self.wb, self.wc, self.wf = self.wb[:0], self.wc[:0], self.wf[:0]   # it closes with a fresh window
             i = int(np.searchsorted(B, tau, side="left"))
-            self.next, block = tau, 256
+            self.next, self.block = tau, 32
         return out
 
 

@@ -264,27 +264,33 @@ def _run_chunk(plan: Plan, acc: Accumulator, breakers: dict, lo: int, hi: int, r
     arrived = np.minimum(np.ceil(np.stack([ub, ub + 1]).astype(float) * per_bucket), hi)
     retry_left = np.diff(np.floor(plan.retry_budget * arrived + 1e-9), axis=0)[0].astype(np.int64)
     ch = Chunk(t_arr, ub, bl, bc, retry_left)
-    elapsed = np.zeros(n)
-    nxt = np.zeros(n, dtype=np.int16)
+    elapsed = np.zeros(n)                       # time spent so far
+    nxt = np.zeros(n, dtype=np.int16)           # the path each request goes to next (P: none left, P + 1: served)
     served_by = np.full(n, -1, dtype=np.int16)
+    rest = None
     for k, cp in enumerate(plan.paths):
-        idx = ids - lo if k == 0 else np.flatnonzero(nxt == k)      # every request starts on the first path
+        if k == 0:
+            idx = ids - lo                      # every request starts on the first path
+        else:   # requests only move down the chain: look among those the first path did not serve
+            rest = np.flatnonzero(nxt < P) if rest is None else rest
+            idx = rest[nxt[rest] == k]
         acc.reach[k] += idx.size
         if not idx.size:
             continue
-        idx, idx_skip, spent, cause = _run_path(plan, acc, breakers, k, idx, ch, rng)
+        idx, idx_skip, spent, route = _run_path(plan, acc, breakers, k, idx, ch, rng)
         nxt[idx_skip] = cp.route[SKIP]
-        ok = cause == OK
-        to = cp.route[cause]
-        to[ok] = P + 1
+        ok = route == OK
         if idx.size == n:   # every request of the chunk: no scatters
-            elapsed += spent
-            served_by[ok] = k
-            nxt[:] = to
+            if k == 0:
+                elapsed = spent
+            else:
+                elapsed += spent
+            np.putmask(served_by, ok, k)
+            nxt = cp.route[route]
         else:
             elapsed[idx] += spent
             served_by[idx[ok]] = k
-            nxt[idx] = to
+            nxt[idx] = cp.route[route]
         acc.served[k] += int(np.count_nonzero(ok))
     ttlt, complete = run_streams(plan, acc, rng, elapsed, served_by) if plan.streams else (elapsed, None)
     _record(plan, acc, t_arr, elapsed, served_by, ttlt, complete)

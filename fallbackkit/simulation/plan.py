@@ -297,6 +297,7 @@ def compile_plan(design, outages, rps, bucket_s) -> Plan:
         if outage_modes:
             route[OUTAGE] = route[SKIP] = order[outage_modes[0].mitigation.path]
         cp.route = np.minimum(route, P)
+        cp.route[OK] = P + 1                   # served: past every path (the engine never routes it)
         cats = [_category_of_code(c, modes) for c in range(n_codes)]
         cp.retryable = np.array([c is not None and c in cp.retry_on for c in cats])
         cp.counts_for_breaker = np.array([c in BREAKER_COUNTS for c in cats])
