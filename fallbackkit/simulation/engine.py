@@ -166,14 +166,15 @@ def _run_path(plan: Plan, acc: Accumulator, breakers: dict, k: int, idx, ch: Chu
     Returns (idx, idx skipped, spent, route): ``route`` OK for the served, else the code that routes on.
     """
     cp = plan.paths[k]
-    ub, bl, retry_left = ch.ub, ch.bl, ch.retry_left
     full = idx.size == ch.t_arr.size      # every request of the chunk (the first path): no gathers
     t = ch.t_arr if full else ch.t_arr[idx]
     deg = degradation(cp, t)
     pre, uncovered = pre_causes(cp, rng, idx.size, True, t=t, deg=deg)
     # the request's persistent cause on this path, for its hedges and retries: an outage or a
     # persistent mode as drawn, else a coverage miss (coverage belongs to the request, not the call)
-    persistent = pre * cp.persistent[pre]
+    nz = np.flatnonzero(pre)              # calls with a cause decided before them: few
+    persistent = np.zeros(idx.size, dtype=np.int16)
+    persistent[nz] = pre[nz] * cp.persistent[pre[nz]]
     if uncovered is not None:
         persistent[uncovered & (persistent == OK)] = MISS
     L = cp.sampler.sample(rng, idx.size)
@@ -181,48 +182,73 @@ def _run_path(plan: Plan, acc: Accumulator, breakers: dict, k: int, idx, ch: Chu
         L *= deg[0]
     spent, cause, route, hedged = attempt_round(cp, rng, L, pre, persistent, deg)
     n_hedges = hedged.size
-    if cp.breaker is not None:
-        # circuit breaker: decided per bucket from first attempts of earlier buckets; counts of
-        # open buckets are discarded by the breaker, so one pass over the occupied buckets is exact
-        br = breakers.setdefault(k, Breaker(cp.breaker, plan.bucket_s))
-        bk = bl if full else bl[idx]
-        c_counts = ch.bc if full else np.bincount(bk, minlength=ub.size)
-        f_counts = np.bincount(bk[np.flatnonzero(cp.counts_for_breaker[cause])], minlength=ub.size)
-        keep_b = np.flatnonzero(c_counts)
-        is_open = np.zeros(ub.size, dtype=bool)
-        is_open[keep_b] = br.run(ub[keep_b], c_counts[keep_b], f_counts[keep_b])
-        skip = is_open[bk] if is_open.any() else None
-        if skip is not None:
-            keep = ~skip
-            acc.skipped[k] += int(skip.sum())
-            idx_skip = idx[skip]
-            n_hedges -= int(np.count_nonzero(skip[hedged]))     # a skipped request made no call
-            idx, t, pre, spent, cause, route, L, persistent = (idx[keep], t[keep], pre[keep], spent[keep],
-                                                               cause[keep], route[keep], L[keep], persistent[keep])
-            if deg is not None:
-                deg = (deg[0][keep], deg[1][keep])
-        else:
-            idx_skip = idx[:0]
-    else:
-        idx_skip = idx[:0]
+    skip = _breaker_skips(plan, breakers, k, ch, idx if not full else None, cause) if cp.breaker is not None else None
+    idx_skip = idx[:0]
+    if skip is not None:
+        keep = ~skip
+        acc.skipped[k] += int(np.count_nonzero(skip))
+        idx_skip = idx[skip]
+        n_hedges -= int(np.count_nonzero(skip[hedged]))     # a skipped request made no call
+        idx, t, pre, spent, cause, route, L, persistent = (idx[keep], t[keep], pre[keep], spent[keep],
+                                                           cause[keep], route[keep], L[keep], persistent[keep])
+        if deg is not None:
+            deg = (deg[0][keep], deg[1][keep])
+        nz = np.flatnonzero(pre)
     if cp.mode_codes.size:
         # a mode hits a first attempt that was made (not skipped) and not cut first by the timeout
-        m = np.flatnonzero(pre >= MODE0)
+        m = nz[pre[nz] >= MODE0]
         pm = pre[m]
         seen = cp.never_answers[pm] | (L[m] <= cp.timeout)
         if seen.any():
             acc.mode_hits += np.bincount(pm[seen] - MODE0, minlength=len(plan.modes))
-    route = route.copy() if route is cause else route        # retries write both
-    total_calls = idx.size + n_hedges
-    first_calls, n_retries = idx.size, 0
-    cur = np.arange(idx.size)
+    n_retries = retry_calls = 0
+    if cp.max_retries:
+        route = route.copy() if route is cause else route        # retries write both
+        n_retries, retry_calls = _retries(cp, rng, idx, ch, t, deg, persistent, spent, cause, route)
+    acc.calls[k] += idx.size + n_hedges + retry_calls
+    acc.retries[k] += n_retries
+    acc.hedges[k] += n_hedges + retry_calls - n_retries
+    return idx, idx_skip, spent, route
+
+
+def _breaker_skips(plan: Plan, breakers: dict, k: int, ch: Chunk, idx, cause):
+    """Which requests path k's circuit breaker skips (None: none), from the first rounds' causes.
+
+    Decided per bucket from first attempts of earlier buckets; counts of open buckets are
+    discarded by the breaker, so one pass over the occupied buckets is exact. ``idx`` None:
+    every request of the chunk.
+    """
+    cp = plan.paths[k]
+    br = breakers.setdefault(k, Breaker(cp.breaker, plan.bucket_s))
+    bk = ch.bl if idx is None else ch.bl[idx]
+    fail = np.flatnonzero(cause)
+    f_counts = np.bincount(bk[fail[cp.counts_for_breaker[cause[fail]]]], minlength=ch.ub.size)
+    if idx is None:   # every bucket of the chunk holds calls
+        is_open = br.run(ch.ub, ch.bc, f_counts)
+    else:
+        c_counts = np.bincount(bk, minlength=ch.ub.size)
+        keep_b = np.flatnonzero(c_counts)
+        is_open = np.zeros(ch.ub.size, dtype=bool)
+        is_open[keep_b] = br.run(ch.ub[keep_b], c_counts[keep_b], f_counts[keep_b])
+    return is_open[bk] if is_open.any() else None
+
+
+def _retries(cp, rng, idx, ch: Chunk, t, deg, persistent, spent, cause, route) -> tuple[int, int]:
+    """Retries inside the retry budget, first come first served within a bucket; updates
+    ``spent``, ``cause`` and ``route`` in place. Returns (retries, calls they made)."""
+    bl, retry_left = ch.bl, ch.retry_left
+    n_retries = calls = 0
+    cur = None
     for r in range(1, cp.max_retries + 1):
-        # retries inside the retry budget, first come first served within a bucket
-        want = np.flatnonzero(cp.retryable[cause]) if r == 1 else cur[cp.retryable[cause[cur]]]
+        if cur is None:
+            fail = np.flatnonzero(cause)
+            want = fail[cp.retryable[cause[fail]]]
+        else:
+            want = cur[cp.retryable[cause[cur]]]
         if not want.size:
             break
         wb = bl[idx[want]]
-        cnt = np.bincount(wb, minlength=ub.size)
+        cnt = np.bincount(wb, minlength=ch.ub.size)
         start = np.concatenate(([0], np.cumsum(cnt)[:-1]))
         rank = np.arange(want.size) - start[wb]
         allowed = rank < retry_left[wb]
@@ -242,11 +268,8 @@ def _run_path(plan: Plan, acc: Accumulator, breakers: dict, k: int, idx, ch: Chu
         spent[cur] += wait + s2
         cause[cur] = c2
         route[cur] = r2
-        total_calls += cur.size + h2.size
-    acc.calls[k] += total_calls
-    acc.retries[k] += n_retries
-    acc.hedges[k] += total_calls - first_calls - n_retries
-    return idx, idx_skip, spent, route
+        calls += cur.size + h2.size
+    return n_retries, calls
 
 
 def _run_chunk(plan: Plan, acc: Accumulator, breakers: dict, lo: int, hi: int, rng) -> None:
