@@ -12,7 +12,7 @@ import numpy as np
 from .plan import ERROR, MISS, MODE0, OK, OUTAGE, TIMEOUT, PathPlan
 
 
-def attempt_round(cp: PathPlan, rng, L, pre, hold, deg=None):
+def attempt_round(cp: PathPlan, rng, L, pre, hold, deg=None, nz=None):
     """One round on a path (a first attempt or a retry, plus its hedges).
 
     ``pre``: cause decided before the call (0, MISS, ERROR, OUTAGE or a mode code); ``hold``: the
@@ -21,9 +21,10 @@ def attempt_round(cp: PathPlan, rng, L, pre, hold, deg=None):
     Returns (time spent ms, cause, route, hedged): ``cause`` the round's outcome (OK, or the
     failure it ended with), ``route`` the code that routes the request on (``cause``, or the
     mode its first attempt showed), ``hedged`` the position of every hedge sent (one per call).
+    ``nz``: where ``pre`` is not OK, when the caller knows.
     """
     T = cp.timeout
-    nv = np.flatnonzero(cp.never_answers[pre])
+    nv = np.flatnonzero(cp.never_answers[pre]) if nz is None else nz[cp.never_answers[pre[nz]]]
     finish = L.copy()
     finish[nv] = np.inf
     # the first attempt alone: its answer or failure — a timeout when either would come after it
@@ -61,32 +62,24 @@ def _hedges(cp: PathPlan, rng, k, f0, p0, good0, hold, deg):
     seen = ~good0 & (f0 <= T)
     last_t = np.where(seen, f0, -np.inf)          # the last failure seen before the timeout: when …
     last_c = p0.copy()                            # … and its cause
-    sub, sent = np.arange(k.size), []
+    every = np.arange(k.size)
+    sub, sent = slice(None), []         # hedge 1 goes to every round here: plain slices, no gathers
     for j in range(1, cp.max_hedges + 1):
         s = j * cp.hedge_after
         if s >= T:
             break
         if j > 1:   # whoever gets hedge j got hedge j−1: nothing else changed since
-            sub = sub[(best[sub] > s) & (latest[sub] > s)]
+            sub = every[sub][(best[sub] > s) & (latest[sub] > s)]
             if not sub.size:
                 break
-        sent.append(sub)
-        Lh = cp.sampler.sample(rng, sub.size)
-        if deg is not None:
-            Lh *= deg[0][k[sub]]
-        Lh += s
-        ph = hold[sub].copy()
-        if cp.error_rate > 0:
-            ph = np.where((ph == OK) & (rng.random(sub.size) < cp.error_rate), ERROR, ph)
-        if deg is not None:
-            ph = np.where((ph == OK) & (rng.random(sub.size) < deg[1][k[sub]]), ERROR, ph)
-        fh = np.where(cp.never_answers[ph], np.inf, Lh)
-        okh = (ph == OK) & (fh <= T)
+        sent.append(every[sub])
+        fh, ph, okh = _send(cp, rng, s, hold[sub], None if deg is None else (deg[0][k[sub]], deg[1][k[sub]]))
         best[sub] = np.minimum(best[sub], np.where(okh, fh, np.inf))
         latest[sub] = np.maximum(latest[sub], fh)
         later = ~okh & (fh <= T) & (fh > last_t[sub])      # ties: the earlier attempt stays the last
-        last_t[sub[later]] = fh[later]
-        last_c[sub[later]] = ph[later]
+        w = every[sub][later]
+        last_t[w] = fh[later]
+        last_c[w] = ph[later]
     # best holds only good answers (each ≤ the timeout); ∞ means none came — also when the
     # path has no timeout, so ∞ ≤ ∞ must not count as one
     good = np.isfinite(best)
@@ -95,7 +88,22 @@ def _hedges(cp: PathPlan, rng, k, f0, p0, good0, hold, deg):
     cause = np.where(good, OK, np.where(cut, np.where(cp.never_answers[p0], p0, TIMEOUT), last_c)).astype(np.int16)
     shown = (p0 >= MODE0) & (cp.never_answers[p0] | (f0 <= T))
     route = np.where(~good & shown, p0, cause).astype(np.int16)
-    return spent, cause, route, np.concatenate(sent) if sent else sub[:0]
+    return spent, cause, route, np.concatenate(sent) if sent else every[:0]
+
+
+def _send(cp: PathPlan, rng, s: float, hold, deg):
+    """Hedges sent at ``s`` ms: (when each ends — ∞ when it never answers, its cause, good?)."""
+    Lh = cp.sampler.sample(rng, hold.size)
+    if deg is not None:
+        Lh *= deg[0]
+    Lh += s
+    ph = hold
+    if cp.error_rate > 0:
+        ph = np.where((ph == OK) & (rng.random(ph.size) < cp.error_rate), ERROR, ph)
+    if deg is not None:
+        ph = np.where((ph == OK) & (rng.random(ph.size) < deg[1]), ERROR, ph)
+    fh = np.where(cp.never_answers[ph], np.inf, Lh)
+    return fh, ph, (ph == OK) & (fh <= cp.timeout)
 
 
 def degradation(cp: PathPlan, t):

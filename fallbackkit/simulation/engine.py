@@ -180,7 +180,7 @@ def _run_path(plan: Plan, acc: Accumulator, breakers: dict, k: int, idx, ch: Chu
     L = cp.sampler.sample(rng, idx.size)
     if deg is not None:
         L *= deg[0]
-    spent, cause, route, hedged = attempt_round(cp, rng, L, pre, persistent, deg)
+    spent, cause, route, hedged = attempt_round(cp, rng, L, pre, persistent, deg, nz)
     n_hedges = hedged.size
     skip = _breaker_skips(plan, breakers, k, ch, idx if not full else None, cause) if cp.breaker is not None else None
     idx_skip = idx[:0]
