@@ -37,6 +37,9 @@ class Breaker:
         B = np.asarray(buckets, dtype=np.int64)
         C = np.asarray(calls, dtype=np.int64)
         F = np.asarray(fails, dtype=np.int64)
+        if B.size and int(B[-1]) - int(B[0]) == B.size - 1 and (not self.wb.size or int(self.wb[-1]) == int(B[0]) - 1
+                                                                 and int(self.wb[-1]) - int(self.wb[0]) == self.wb.size - 1):
+            return self._run_unbroken(B, C, F)
         out = np.zeros(B.size, dtype=bool)
         i, w = 0, self.w
         while i < B.size:
@@ -70,6 +73,37 @@ class Breaker:
             self.wb, self.wc, self.wf = self.wb[:0], self.wc[:0], self.wf[:0]   # it closes with a fresh window
             i = int(np.searchsorted(B, tau, side="left"))
             self.next, self.block = tau, 32
+        return out
+
+    def _run_unbroken(self, B, C, F) -> np.ndarray:
+        """:meth:`run` when the buckets, after those kept for the window, form one unbroken run
+        (traffic in every bucket): every instant is an event, and a window's sums are read off
+        cumulative counts by index — per trip a few array operations, no sort or search."""
+        a0 = int(self.wb[0]) if self.wb.size else int(B[0])
+        cumc = np.concatenate(([0], np.cumsum(np.concatenate([self.wc, C]))))
+        cumf = np.concatenate(([0], np.cumsum(np.concatenate([self.wf, F]))))
+        first, last, w = int(B[0]), int(B[-1]), self.w
+        out = np.zeros(B.size, dtype=bool)
+        out[:max(0, min(self.open_until, last + 1) - first)] = True      # still open from before
+        floor = max(self.open_until, a0)     # buckets before it are in no window (open, or not kept)
+        e = max(self.next, self.open_until)
+        while e <= last:
+            ev = np.arange(e, min(last, e + self.block - 1) + 1, dtype=np.int64)
+            hi, lo = ev - a0, np.maximum(ev - w, floor) - a0
+            sc, sf = cumc[hi] - cumc[lo], cumf[hi] - cumf[lo]
+            trip = (sc >= self.min_req) & (sf >= self.thr * sc)
+            if not trip.any():
+                e, self.block = int(ev[-1]) + 1, min(2 * self.block, 1 << 16)
+                continue
+            tau = int(ev[int(np.argmax(trip))])
+            self.trips.append(tau)
+            self.open_until = floor = e = tau + self.cool     # it closes with a fresh window
+            out[tau - first:min(e, last + 1) - first] = True
+            self.block = 32
+        self.next = max(self.next, last + 1)
+        keep = max(last + 1 - w, floor) - a0
+        counts = np.diff(cumc)[keep:], np.diff(cumf)[keep:]
+        self.wb, self.wc, self.wf = np.arange(keep + a0, last + 1, dtype=np.int64), counts[0], counts[1]
         return out
 
 

@@ -330,10 +330,10 @@ def _record(plan: Plan, acc: Accumulator, t_arr, elapsed, served_by, ttlt, compl
         good_ttlt = complete & (ttlt < plan.threshold_ms)
     else:   # nothing streams: the last token is the first, the same numbers (the result shares the histogram)
         good_ttlt = good_ttft
-    acc.good_ttft += int(good_ttft.sum())
-    acc.good_ttlt += int(good_ttlt.sum())
+    acc.good_ttft += int(np.count_nonzero(good_ttft))
+    acc.good_ttlt += int(np.count_nonzero(good_ttlt))
     good = good_ttft if plan.slo_metric == "time_to_first_token" else good_ttlt
-    acc.good += int(good.sum())
+    acc.good += int(np.count_nonzero(good))
     acc.n += t_arr.size
     # timeline: per occupied timeline bin, counts of requests, good, unserved and served by each path
     lo, ts = int(acc.n - t_arr.size), acc.timeline_s
@@ -341,8 +341,7 @@ def _record(plan: Plan, acc: Accumulator, t_arr, elapsed, served_by, ttlt, compl
                        lambda K: np.ceil(K * ts * plan.rate) - lo)
     m = ut.size
     key = tbl * (P + 1)
-    key += served_by
-    key += 1
+    key += row
     by = np.bincount(key, minlength=m * (P + 1)).reshape(m, P + 1)
     rows = np.empty((m, 3 + P))
     rows[:, 0] = by.sum(axis=1)
