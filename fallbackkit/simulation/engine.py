@@ -182,7 +182,8 @@ def _run_path(plan: Plan, acc: Accumulator, breakers: dict, k: int, idx, ch: Chu
         L *= deg[0]
     spent, cause, route, hedged = attempt_round(cp, rng, L, pre, persistent, deg, nz)
     n_hedges = hedged.size
-    skip = _breaker_skips(plan, breakers, k, ch, idx if not full else None, cause) if cp.breaker is not None else None
+    fail = np.flatnonzero(cause)         # first rounds that did not go well: few
+    skip = None if cp.breaker is None else _breaker_skips(plan, breakers, k, ch, None if full else idx, cause, fail)
     idx_skip = idx[:0]
     if skip is not None:
         keep = ~skip
@@ -193,7 +194,7 @@ def _run_path(plan: Plan, acc: Accumulator, breakers: dict, k: int, idx, ch: Chu
                                                            cause[keep], route[keep], L[keep], persistent[keep])
         if deg is not None:
             deg = (deg[0][keep], deg[1][keep])
-        nz = np.flatnonzero(pre)
+        nz, fail = np.flatnonzero(pre), np.flatnonzero(cause)
     if cp.mode_codes.size:
         # a mode hits a first attempt that was made (not skipped) and not cut first by the timeout
         m = nz[pre[nz] >= MODE0]
@@ -204,24 +205,23 @@ def _run_path(plan: Plan, acc: Accumulator, breakers: dict, k: int, idx, ch: Chu
     n_retries = retry_calls = 0
     if cp.max_retries:
         route = route.copy() if route is cause else route        # retries write both
-        n_retries, retry_calls = _retries(cp, rng, idx, ch, t, deg, persistent, spent, cause, route)
+        n_retries, retry_calls = _retries(cp, rng, idx, ch, t, deg, persistent, spent, cause, route, fail)
     acc.calls[k] += idx.size + n_hedges + retry_calls
     acc.retries[k] += n_retries
     acc.hedges[k] += n_hedges + retry_calls - n_retries
     return idx, idx_skip, spent, route
 
 
-def _breaker_skips(plan: Plan, breakers: dict, k: int, ch: Chunk, idx, cause):
+def _breaker_skips(plan: Plan, breakers: dict, k: int, ch: Chunk, idx, cause, fail):
     """Which requests path k's circuit breaker skips (None: none), from the first rounds' causes.
 
     Decided per bucket from first attempts of earlier buckets; counts of open buckets are
     discarded by the breaker, so one pass over the occupied buckets is exact. ``idx`` None:
-    every request of the chunk.
+    every request of the chunk; ``fail``: where ``cause`` is not OK.
     """
     cp = plan.paths[k]
     br = breakers.setdefault(k, Breaker(cp.breaker, plan.bucket_s))
     bk = ch.bl if idx is None else ch.bl[idx]
-    fail = np.flatnonzero(cause)
     f_counts = np.bincount(bk[fail[cp.counts_for_breaker[cause[fail]]]], minlength=ch.ub.size)
     if idx is None:   # every bucket of the chunk holds calls
         is_open = br.run(ch.ub, ch.bc, f_counts)
@@ -233,15 +233,15 @@ def _breaker_skips(plan: Plan, breakers: dict, k: int, ch: Chunk, idx, cause):
     return is_open[bk] if is_open.any() else None
 
 
-def _retries(cp, rng, idx, ch: Chunk, t, deg, persistent, spent, cause, route) -> tuple[int, int]:
+def _retries(cp, rng, idx, ch: Chunk, t, deg, persistent, spent, cause, route, fail) -> tuple[int, int]:
     """Retries inside the retry budget, first come first served within a bucket; updates
-    ``spent``, ``cause`` and ``route`` in place. Returns (retries, calls they made)."""
+    ``spent``, ``cause`` and ``route`` in place (``fail``: where ``cause`` is not OK).
+    Returns (retries, calls they made)."""
     bl, retry_left = ch.bl, ch.retry_left
     n_retries = calls = 0
     cur = None
     for r in range(1, cp.max_retries + 1):
         if cur is None:
-            fail = np.flatnonzero(cause)
             want = fail[cp.retryable[cause[fail]]]
         else:
             want = cur[cp.retryable[cause[cur]]]
