@@ -214,6 +214,8 @@ def main() -> None:
     t_vec, c_vec = min(runs), min(CPU[-3:])
     r = simulate(d, n, seed=1, outages=[OUTAGE])
     peak = peak_traced(simulate, d, n, seed=1, outages=[OUTAGE])
+    print(f"load average {', '.join(f'{x:.2f}' for x in os.getloadavg())} ({os.cpu_count()} cores; "
+          "timings mean something on an idle core only)")
     print(f"vectorised: {n:,} requests, 4 paths, retries + hedge + breaker + 20 min outage: "
           f"{t_vec:.3f} s (best of 3; runs {', '.join(f'{x:.3f}' for x in runs)}), "
           f"{n / t_vec / 1e6:.2f} M requests/s on one core")

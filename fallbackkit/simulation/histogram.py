@@ -26,11 +26,14 @@ def hist_quantile(row: np.ndarray, q: float) -> float:
 
 def hist_quantiles(row: np.ndarray, qs) -> list[float]:
     """The quantiles ``qs`` of a histogram row (as :func:`hist_quantile`), one cumulative sum for all."""
-    total = float(row.sum())          # counts, or weighted (float) counts of merged strata
+    # counts (exact in float64: their running sums stay below 2⁵³), or weighted counts of merged
+    # strata; compared as floats, as numpy would, casting the whole array once per search otherwise
+    if not row.size:
+        return [math.nan for _ in qs]
+    cum = np.cumsum(row, dtype=np.float64)
+    total = float(cum[-1]) if np.issubdtype(row.dtype, np.integer) else float(row.sum())
     if not total > 0:
         return [math.nan for _ in qs]
-    # compared as floats (as numpy would, casting the whole array once per search otherwise)
-    cum = np.cumsum(row).astype(np.float64, copy=False)
     bins = np.searchsorted(cum, np.array([q * total for q in qs], dtype=np.float64), side="left").tolist()
     # bin 0: below H_MIN; the last bin: overflow; else the geometric centre of [H_MIN·r^(b-1), H_MIN·r^b)
     return [0.0 if b == 0 else math.inf if b >= H_BINS - 1 else H_MIN * H_RATIO ** (b - 0.5) for b in bins]
