@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from ..display import ms0, pct
 from .context import Review
 from .registry import checker
-from .vocabulary import (SHARE_GAP, ms0, pct)
+from .vocabulary import SHARE_GAP
 
 check = checker("budget")
 

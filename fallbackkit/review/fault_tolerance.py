@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from ..display import pct
 from ..matrix import PathKind
 from ..design import Design
 from .context import Review
 from .registry import checker
-from .vocabulary import (DETERMINISTIC_KINDS, NON_RETRYABLE, PROVIDER_KINDS, pct)
+from .vocabulary import DETERMINISTIC_KINDS, NON_RETRYABLE, PROVIDER_KINDS
 
 check = checker("fault_tolerance")
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import re
 
+from ..display import ms0, pct
 from ..distributions import Profile as ProfileSpec, Shifted
 from ..matrix import PathKind
 from .context import Review
 from .kitdata import size_class
 from .providers import provider_of
 from .registry import checker
-from .vocabulary import PROVIDER_KINDS, ms0, pct
+from .vocabulary import PROVIDER_KINDS
 
 check = checker("budget")
 #: a person reads and answers in minutes; a human path faster than this is a hand-off message
