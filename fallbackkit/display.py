@@ -49,6 +49,11 @@ def md_cell(value: Any) -> str:
     return str(value).replace("|", "\\|").replace("\n", " ")
 
 
+def md_code(text: Any) -> str:
+    """Text for a Markdown code span (a field path): no backtick can end it early, one line."""
+    return str(text).replace("`", "'").replace("\n", " ")
+
+
 def md_quote(text: Any) -> str:
     """Quoted user text (a status-page update) as a Markdown block quote: no raw HTML, no maths."""
     s = esc_md(str(text or "").strip(), inline=False)
@@ -102,6 +107,11 @@ def minutes(v: Any) -> str:
 def short_minutes(x: float) -> str:
     """A short window in minutes, in seconds below one: 0.5 → '30 s', 60 → '60 min'."""
     return f"{x * 60:,.0f} s" if x < 1 else f"{x:,.0f} min"
+
+
+def nbytes(n: int) -> str:
+    """A byte count as a limit reads: whole mebibytes as 'MB', anything else in bytes."""
+    return f"{n // 2**20} MB" if n % 2**20 == 0 else f"{n:,} bytes"
 
 
 def pct(x: float | None) -> str:
