@@ -98,14 +98,7 @@ def _doc_from_log(inc: dict, design, template: list[str]) -> PostMortemDocument:
         res.append("- Fallback design: " + "; ".join(f"mode `{m.id}` ({m.severity}) → path `{m.mitigation.path}`"
                                                      + (f" ({esc_md(m.mitigation.note)})" if m.mitigation.note else "") for m in modes))
     s["resolution"] = "\n".join(res) or "TODO"
-    det = [f"- time to identify: {minutes(inc.get('time_to_identify'))}",
-           f"- time to repair: {minutes(inc.get('time_to_repair'))}",
-           f"- time to verify: {minutes(inc.get('time_to_verify'))}"]
-    if _text(inc.get("investigating_description")):
-        det.append(f"- first update: {md_quote(inc['investigating_description'])[2:]}")
-    for m in modes:
-        det.append(f"- the design detects `{m.id}` with {esc_md(m.detection)} (runbook {m.runbook.id}: {esc_md(m.runbook.title)})")
-    s["detection"] = "\n".join(det)
+    s["detection"] = _log_detection(inc, modes)
     items = []
     if design is not None:
         ids = {m.id for m in modes}
@@ -123,14 +116,32 @@ def _doc_from_log(inc: dict, design, template: list[str]) -> PostMortemDocument:
         lessons.append(f"No failure mode of the taxonomy covers `{CATEGORY_TO_TAXONOMY.get(inc['category'], 'other')}`: consider adding one.")
     lessons.append("TODO: what went well, what went wrong, where we got lucky.")
     s["lessons_learned"] = "\n".join(f"- {x}" for x in lessons)
+    s["timeline"] = _log_timeline(inc, stamp)
+    return PostMortemDocument(f"{inc['title']} ({inc['id']})", header, {k: s[k] for k in template if k in s})
+
+
+def _log_detection(inc: dict, modes) -> str:
+    """How the incident was found: the stage durations, the first update, the design's alerts."""
+    det = [f"- time to identify: {minutes(inc.get('time_to_identify'))}",
+           f"- time to repair: {minutes(inc.get('time_to_repair'))}",
+           f"- time to verify: {minutes(inc.get('time_to_verify'))}"]
+    if _text(inc.get("investigating_description")):
+        det.append(f"- first update: {md_quote(inc['investigating_description'])[2:]}")
+    for m in modes:
+        det.append(f"- the design detects `{m.id}` with {esc_md(m.detection)} (runbook {m.runbook.id}: {esc_md(m.runbook.title)})")
+    return "\n".join(det)
+
+
+def _log_timeline(inc: dict, stamp) -> str:
+    """The status-page updates as a table, one row a stage (long updates cut at 200 characters)."""
+    import pandas as pd
     tl = ["| at (UTC) | stage | update |", "|---|---|---|"]
     for st in STAGES:
         if pd.notna(inc[st]):
             desc = _text(inc.get(f"{st}_description"))
             desc = desc if len(desc) <= 200 else desc[:197] + "…"
             tl.append(f"| {stamp(st)} | {st} | {esc_md(desc)} |")
-    s["timeline"] = "\n".join(tl)
-    return PostMortemDocument(f"{inc['title']} ({inc['id']})", header, {k: s[k] for k in template if k in s})
+    return "\n".join(tl)
 
 
 def _doc_from_record(inc, design, template: list[str]) -> PostMortemDocument:
