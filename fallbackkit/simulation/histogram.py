@@ -24,24 +24,24 @@ def hist_quantile(row: np.ndarray, q: float) -> float:
     return hist_quantiles(row, (q,))[0]
 
 
-def hist_quantiles(row: np.ndarray, qs) -> list[float]:
-    """The quantiles ``qs`` of a histogram row (as :func:`hist_quantile`), one cumulative sum for all."""
-    # counts (exact in float64: their running sums stay below 2⁵³), or weighted counts of merged
-    # strata; compared as floats, as numpy would, casting the whole array once per search otherwise
-    if not row.size:
-        return [math.nan for _ in qs]
-    cum = np.cumsum(row, dtype=np.float64)
-    total = float(cum[-1]) if np.issubdtype(row.dtype, np.integer) else float(row.sum())
+def hist_quantiles(row: np.ndarray, qs, offset: int = 0) -> list[float]:
+    """The quantiles ``qs`` of a histogram row (as :func:`hist_quantile`), one cumulative sum for all.
+
+    ``row`` may be a slice of a row starting at bin ``offset`` that holds all its counts.
+    """
+    total = float(row.sum())          # counts, or weighted (float) counts of merged strata
     if not total > 0:
         return [math.nan for _ in qs]
-    bins = np.searchsorted(cum, np.array([q * total for q in qs], dtype=np.float64), side="left").tolist()
+    # compared as floats (as numpy would, casting the whole array once per search otherwise)
+    cum = np.cumsum(row).astype(np.float64, copy=False)
+    bins = np.searchsorted(cum, np.array([q * total for q in qs], dtype=np.float64), side="left") + offset
     # bin 0: below H_MIN; the last bin: overflow; else the geometric centre of [H_MIN·r^(b-1), H_MIN·r^b)
-    return [0.0 if b == 0 else math.inf if b >= H_BINS - 1 else H_MIN * H_RATIO ** (b - 0.5) for b in bins]
+    return [0.0 if b == 0 else math.inf if b >= H_BINS - 1 else H_MIN * H_RATIO ** (b - 0.5) for b in bins.tolist()]
 
 
-def percentiles(row: np.ndarray) -> dict[str, float]:
-    """The headline percentiles (``QUANTILES``) of a histogram row, by name."""
-    return dict(zip((name for name, _ in QUANTILES), hist_quantiles(row, [q for _, q in QUANTILES])))
+def percentiles(row: np.ndarray, offset: int = 0) -> dict[str, float]:
+    """The headline percentiles (``QUANTILES``) of a histogram row (or its slice from bin ``offset``), by name."""
+    return dict(zip((name for name, _ in QUANTILES), hist_quantiles(row, [q for _, q in QUANTILES], offset)))
 
 
 def hist_cdf(row: np.ndarray, x_ms: float) -> float:
