@@ -172,7 +172,8 @@ def _run_path(plan: Plan, acc: Accumulator, breakers: dict, k: int, idx, ch: Chu
     pre, uncovered = pre_causes(cp, rng, idx.size, True, t=t, deg=deg)
     # the request's persistent cause on this path, for its hedges and retries: an outage or a
     # persistent mode as drawn, else a coverage miss (coverage belongs to the request, not the call)
-    nz = np.flatnonzero(pre)              # calls with a cause decided before them: few
+    nz = np.flatnonzero(pre != OK)        # calls with a cause decided before them: few (a bool mask is
+                                          # searched several times faster than int16 codes)
     persistent = np.zeros(idx.size, dtype=np.int16)
     persistent[nz] = pre[nz] * cp.persistent[pre[nz]]
     if uncovered is not None:
@@ -182,7 +183,7 @@ def _run_path(plan: Plan, acc: Accumulator, breakers: dict, k: int, idx, ch: Chu
         L *= deg[0]
     spent, cause, route, hedged = attempt_round(cp, rng, L, pre, persistent, deg, nz)
     n_hedges = hedged.size
-    fail = np.flatnonzero(cause)         # first rounds that did not go well: few
+    fail = np.flatnonzero(cause != OK)   # first rounds that did not go well: few
     skip = None if cp.breaker is None else _breaker_skips(plan, breakers, k, ch, None if full else idx, cause, fail)
     idx_skip = idx[:0]
     if skip is not None:
@@ -194,7 +195,7 @@ def _run_path(plan: Plan, acc: Accumulator, breakers: dict, k: int, idx, ch: Chu
                                                            cause[keep], route[keep], L[keep], persistent[keep])
         if deg is not None:
             deg = (deg[0][keep], deg[1][keep])
-        nz, fail = np.flatnonzero(pre), np.flatnonzero(cause)
+        nz, fail = np.flatnonzero(pre != OK), np.flatnonzero(cause != OK)
     if cp.mode_codes.size:
         # a mode hits a first attempt that was made (not skipped) and not cut first by the timeout
         m = nz[pre[nz] >= MODE0]
@@ -309,7 +310,9 @@ def _run_chunk(plan: Plan, acc: Accumulator, breakers: dict, lo: int, hi: int, r
             else:
                 elapsed += spent
             np.putmask(served_by, ok, k)
-            nxt = cp.route[route]
+            bad = np.flatnonzero(~ok)                    # few: route them, the rest are served
+            nxt = np.full(n, P + 1, dtype=np.int16)
+            nxt[bad] = cp.route[route[bad]]
         else:
             elapsed[idx] += spent
             served_by[idx[ok]] = k
