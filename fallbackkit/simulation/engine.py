@@ -294,7 +294,7 @@ def _run_chunk(plan: Plan, acc: Accumulator, breakers: dict, lo: int, hi: int, r
     rest = None
     for k, cp in enumerate(plan.paths):
         if k == 0:
-            idx = ids - lo                      # every request starts on the first path
+            idx = np.arange(n)                  # every request starts on the first path
         else:   # requests only move down the chain: look among those the first path did not serve
             rest = np.flatnonzero(nxt < P) if rest is None else rest
             idx = rest[nxt[rest] == k]
