@@ -339,3 +339,30 @@ def test_breaker_with_traffic_in_every_bucket_equals_the_dense_rule(seed):
                       np.array([counts[b][1] for b in part.tolist()])).tolist()
     assert got == [want_open[b] for b in occupied.tolist()]
     assert br.trips == want_trips and len(want_trips) > 3
+
+
+def test_a_degradation_window_holds_for_retries_after_breaker_skips(default_data):
+    """Primary constant 50 ms, timeout 100, error_rate 0.2, one retry on timeouts and 5xx (budget
+    100 %), a breaker; down from 60 s to 360 s (the breaker trips and skips), then degraded ×4
+    (200 ms: every call is cut at the timeout) from 600 s to 1,200 s, all in one chunk.
+
+    By the rules every call in the window — first attempts and retries — takes 200 ms and times
+    out, so the primary serves no request arriving inside it; outside it, 0.8 + 0.2·0.8 = 0.96.
+    (The skipped requests must not shift which request's window factor a retry uses.)"""
+    from fallbackkit.simulation import Degradation
+    d = quiet(default_data)
+    d["matrix"]["retry_budget_pct"] = 100
+    prim = d["matrix"]["paths"][0]
+    prim.update(latency=constant(50), timeout_ms=100, error_rate=0.2,
+                retry={"max_retries": 1, "on": ["latency_breach", "dependency_failure"], "jitter": False},
+                circuit_breaker={"failure_rate_threshold": 0.5, "window_s": 10, "min_requests": 20, "cooldown_s": 30})
+    prim.pop("hedge", None)
+    r = simulate(Design.from_dict(d), 20_000, seed=4, rps=10,
+                 outages=[Outage("primary", 60, 300), Degradation("primary", 600, 600, latency_factor=4)])
+    assert r.path("primary").breaker_trips > 3
+    inside = [b for b in r.timeline() if 10 <= b["minute"] < 20]
+    after = [b for b in r.timeline() if 21 <= b["minute"]]
+    assert len(inside) == 10 and all(b["share_primary"] == 0 for b in inside)
+    n_after = sum(b["requests"] for b in after)
+    share_after = sum(b["share_primary"] * b["requests"] for b in after) / n_after
+    assert share_after == pytest.approx(0.96, abs=binom_tol(0.96, n_after))
