@@ -57,6 +57,8 @@ def _hedges(cp: PathPlan, rng, k, f0, p0, good0, hold, deg):
     Returns (spent, cause, route, position of each hedge sent) over these rounds.
     """
     T = cp.timeout
+    if cp.max_hedges == 1 or 2 * cp.hedge_after >= T:
+        return _one_hedge(cp, rng, k, f0, p0, good0, hold, deg)
     best = np.where(good0, f0, np.inf)            # earliest good answer so far
     latest = f0.copy()                            # when the last attempt sent ends (good or bad)
     seen = ~good0 & (f0 <= T)
@@ -89,6 +91,22 @@ def _hedges(cp: PathPlan, rng, k, f0, p0, good0, hold, deg):
     shown = (p0 >= MODE0) & (cp.never_answers[p0] | (f0 <= T))
     route = np.where(~good & shown, p0, cause).astype(np.int16)
     return spent, cause, route, np.concatenate(sent) if sent else every[:0]
+
+
+def _one_hedge(cp: PathPlan, rng, k, f0, p0, good0, hold, deg):
+    """:func:`_hedges` when only one hedge can be sent: the same outcome in closed form."""
+    T = cp.timeout
+    fh, ph, okh = _send(cp, rng, cp.hedge_after, hold, None if deg is None else (deg[0][k], deg[1][k]))
+    good = good0 | okh
+    best = np.minimum(np.where(good0, f0, np.inf), np.where(okh, fh, np.inf))
+    latest = np.maximum(f0, fh)
+    cut = ~good & (latest > T)
+    spent = np.where(good, best, np.where(cut, T, latest))
+    last = np.where(fh > f0, ph, p0)              # both failed in time: the later one (the first on a tie)
+    cause = np.where(good, OK, np.where(cut, np.where(cp.never_answers[p0], p0, TIMEOUT), last)).astype(np.int16)
+    shown = (p0 >= MODE0) & (cp.never_answers[p0] | (f0 <= T))
+    route = np.where(~good & shown, p0, cause).astype(np.int16)
+    return spent, cause, route, np.arange(k.size)
 
 
 def _send(cp: PathPlan, rng, s: float, hold, deg):
