@@ -8,8 +8,9 @@ what was expected, so a person can fix a file without reading a traceback::
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Protocol, Sequence
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,32 @@ def join_path(parts: Iterable[Any]) -> str:
         else:
             out += ("." if out else "") + str(part)
     return out
+
+
+def split_path(path: str) -> list[Any]:
+    """The parts of a field path, the inverse of :func:`join_path`: ``a.b[2].c`` → ``['a', 'b', 2, 'c']``."""
+    parts: list[Any] = []
+    for name, index in re.findall(r"([^.\[\]]+)|\[(\d+)\]", path):
+        parts.append(int(index) if index else name)
+    return parts
+
+
+class Lines(Protocol):
+    """Where each field of a read file starts (:class:`fallbackkit.reader.LineIndex` is one)."""
+
+    def line_of(self, parts: Sequence[Any]) -> int | None: ...
+
+
+def locate(problem: Problem, filename: str | None, lines: Lines | None = None) -> Problem:
+    """``problem`` attributed to ``filename``, at the line of its field when ``lines`` knows it.
+
+    ``lines`` comes with the document: ``data, lines = fallbackkit.files.read_document(path)``::
+
+        for p in design.problems():
+            print(locate(p, path, lines))   # design.yaml:44: taxonomy.modes[0].occurrence: …
+    """
+    line = lines.line_of(split_path(problem.path)) if lines is not None else None
+    return problem.located(filename, line)
 
 
 def from_validation_error(exc: Any, prefix: str = "", data: Any = None) -> list[Problem]:

@@ -95,11 +95,11 @@ def test_help_teaches():
 
 
 def test_internal_errors_are_one_line(monkeypatch, capsys):
-    import fallbackkit.cli as cli
+    from fallbackkit.cli import design as design_commands
 
     def boom(args):
         raise RuntimeError("kaboom")
-    monkeypatch.setattr(cli, "cmd_validate", boom)
+    monkeypatch.setattr(design_commands, "cmd_validate", boom)
     monkeypatch.delenv("FALLBACKKIT_DEBUG", raising=False)
     assert main(["validate", "x.yaml"]) == 3
     err = capsys.readouterr().err
