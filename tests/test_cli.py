@@ -298,3 +298,15 @@ def test_problems_are_labelled_with_a_real_place(capsys, design_file):
     code, _, err = cli(capsys, "simulate", design_file, "-n", "1000", "--outage", "nope:1m:5m")
     assert code == 2 and "command line: outages[0].path: unknown fallback path 'nope'" in err
     assert "<design>" not in err
+
+
+def test_sweep_never_writes_over_its_design(capsys, design_file):
+    before = design_file.read_bytes()
+    code, _, err = cli(capsys, "sweep", design_file, "--grid", "primary.timeout_ms=60,85", "--requests", "200",
+                       "--serial", "--out", design_file)
+    assert code == 2 and f"{design_file}: is the input file" in err
+    assert design_file.read_bytes() == before
+    out = design_file.parent / "sweep.csv"
+    assert cli(capsys, "sweep", design_file, "--grid", "primary.timeout_ms=60,85", "--requests", "200",
+               "--serial", "--out", out)[0] == 0
+    assert out.read_text().count("\n") == 3   # header + one row per grid value

@@ -52,8 +52,11 @@ def engine_of(args) -> dict:
     return {"engine": "serial" if args.serial else "dask", "scheduler": args.scheduler, "workers": args.workers}
 
 
-# -- argument types: each refuses what it cannot take, saying what it expects --------------------------
+# -- argument types: each reads the text, refuses what it cannot read, and holds the number it read -----
+# against the library's rule for the parameter (fallbackkit.simulation.limits), in the library's words.
+# Imported on use: the simulator loads numpy, and `import fallbackkit.cli` stays light.
 def real(text: str, what: str) -> float:
+    """A finite number as a person types it (``1_000``, ``1e6``)."""
     try:
         value = float(text.replace("_", ""))
     except ValueError:
@@ -63,32 +66,47 @@ def real(text: str, what: str) -> float:
     return value
 
 
-#: The most requests one command simulates: ~4 minutes here, and a few GB of arrays.
-MAX_REQUESTS = 1_000_000_000
+def held(text: str, value, limit):
+    """``value`` when ``limit`` allows it; else the argument's error in the limit's words."""
+    if not limit.allows(value):
+        raise argparse.ArgumentTypeError(f"{text!r}: expected {limit.expected}")
+    return value
 
 
 def count(text: str) -> int:
-    """A request count: 1000000, 1_000_000 or 1e6 (whole, > 0, at most 1e9)."""
-    what = "a whole number of requests > 0 (at most 1e9), e.g. 100000 or 1e6"
-    value = real(text, what)
-    if value != int(value) or not 1 <= value <= MAX_REQUESTS:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected {what}")
-    return int(value)
+    """A request count: 1000000, 1_000_000 or 1e6 (the simulator's ``n_requests`` rule)."""
+    from ..simulation.limits import N_REQUESTS
+    return int(held(text, real(text, N_REQUESTS.expected), N_REQUESTS))
 
 
 def seed(text: str) -> int:
-    """A random seed: a whole number ≥ 0 (numpy takes any size; 2**63 keeps it printable)."""
+    """A random seed: a whole number (the simulator's ``seed`` rule)."""
+    from ..simulation.limits import SEED
     try:
         value = int(text.replace("_", ""))
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number; expected a seed ≥ 0, e.g. 7") from None
-    if not 0 <= value < 2**63:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected a seed between 0 and 2**63 - 1")
-    return value
+    return held(text, value, SEED)
+
+
+def share(text: str) -> float:
+    """A share of calls, from 0 to 1 (the replay's ``degraded_error_rate`` rule)."""
+    from ..simulation.limits import SHARE
+    return held(text, real(text, SHARE.expected), SHARE)
+
+
+def outage(text: str):
+    """``PATH:START:DURATION`` read by the simulator's own :meth:`~fallbackkit.simulation.Outage.parse`."""
+    from ..problems import DesignError
+    from ..simulation import Outage
+    try:
+        return Outage.parse(text)
+    except DesignError as exc:
+        raise argparse.ArgumentTypeError(exc.problems[0].message) from None
 
 
 def bounded(what: str, low: float, high: float) -> Callable[[str], float]:
-    """A finite number in ``(low, high]``: what the argument expects, in its error."""
+    """A finite number in ``(low, high]`` for a flag whose range is the command line's own."""
     def parse(text: str) -> float:
         value = real(text, what)
         if not low < value <= high:
@@ -98,27 +116,8 @@ def bounded(what: str, low: float, high: float) -> Callable[[str], float]:
     return parse
 
 
-def share(text: str) -> float:
-    """A share of calls: a finite number from 0 to 1."""
-    what = "a share between 0 and 1, e.g. 0.1"
-    value = real(text, what)
-    if not 0 <= value <= 1:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected {what}")
-    return value
-
-
+#: A time box a person sits through (MockInterview itself asks only for more than 0).
 minutes = bounded("a time box in minutes, more than 0 and at most 600", 0, 600)
+#: A rate a person types. The API refuses a rate only where the simulated span passes 100 years
+#: (``simulate(..., rps=1e-300)`` says so); the command line refuses it as a typing slip first.
 rps = bounded("an arrival rate in requests/s between 0.001 and 1e9", 0.001 - 1e-12, 1e9)
-
-
-def outage(text: str) -> str:
-    """``PATH:START:DURATION`` with finite times (s, m or h): checked here, built by the simulator."""
-    parts = text.split(":")
-    if len(parts) != 3 or not parts[0]:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected PATH:START:DURATION, e.g. primary:60m:20m")
-    for part, what in ((parts[1], "a start ≥ 0"), (parts[2], "a duration > 0")):
-        number = part[:-1] if part[-1:] in ("s", "m", "h") else part
-        value = real(number, f"{what} such as 90s, 20m or 1h") if number else math.nan
-        if not (value > 0 or (value == 0 and what.startswith("a start"))) or value > 1e9:
-            raise argparse.ArgumentTypeError(f"{text!r}: {part!r} is not {what} such as 90s, 20m or 1h")
-    return text

@@ -162,12 +162,14 @@ def cmd_sweep(args) -> int:
         grid = sweeping.parse_grid(args.grid or [])
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+    # an existing CSV is replaced as before; the design itself or a folder never is
+    target = output.out_path(args.out, [args.file], force=True) if args.out else None
     design = Design.load(args.file)
     frame = sweeping.sweep(design, grid, n_requests=args.requests, seed=args.seed, **eng)
     text = frame.to_csv(index=False, lineterminator="\n")
-    if args.out:
-        atomic_write_text(args.out, text)
-        print(f"wrote {args.out}: {len(frame)} designs x {len(frame.columns)} columns")
+    if target is not None:
+        output.write(target, lambda: atomic_write_text(target, text))
+        print(f"wrote {target}: {len(frame)} designs x {len(frame.columns)} columns")
     else:
         sys.stdout.write(text)
     return EXIT_OK
