@@ -310,3 +310,22 @@ def test_sweep_never_writes_over_its_design(capsys, design_file):
     assert cli(capsys, "sweep", design_file, "--grid", "primary.timeout_ms=60,85", "--requests", "200",
                "--serial", "--out", out)[0] == 0
     assert out.read_text().count("\n") == 3   # header + one row per grid value
+
+
+def test_each_command_is_built_beside_its_handler():
+    """CONTRIBUTING's recipe holds: every add_<cmd> in a group's COMMANDS sets func to the
+    cmd_<cmd> of the same module, and the parser is exactly the groups' commands."""
+    import argparse
+
+    from fallbackkit import cli
+    parser = cli.build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    seen = []
+    for group in cli.GROUPS:
+        for add in group.COMMANDS:
+            stem = add.__name__.removeprefix("add_")
+            assert add.__name__.startswith("add_") and add.__module__ == group.__name__
+            commands = [name for name, p in sub.choices.items() if p.get_default("func") is getattr(group, "cmd_" + stem)]
+            assert commands == [stem.replace("_", "-")], (group.__name__, stem, commands)
+            seen += commands
+    assert sorted(seen) == sorted(sub.choices)
