@@ -8,9 +8,11 @@ what was expected, so a person can fix a file without reading a traceback::
 
 from __future__ import annotations
 
+import dataclasses
+import numbers
 import re
 from dataclasses import dataclass
-from typing import Any, Iterable, Protocol, Sequence
+from typing import Any, Callable, Iterable, Protocol, Sequence
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,41 @@ class DesignError(ValueError):
     def __init__(self, problems: Sequence[Problem]):
         self.problems = list(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
+
+
+def is_number(v: Any) -> bool:
+    """A real number that is not a bool (``True`` is not a count)."""
+    return isinstance(v, numbers.Real) and not isinstance(v, bool)
+
+
+def shown(v: Any) -> str:
+    """A value as the user typed it, short (1e+300, not three hundred digits; a seed's 19 digits stay)."""
+    exact = isinstance(v, numbers.Integral) and abs(v) < 10**20
+    return f"{v:.6g}" if is_number(v) and abs(v) >= 1e15 and not exact else repr(v)
+
+
+@dataclass(frozen=True)
+class Limit:
+    """One argument's rule: the parameter it guards, what it expects (in words) and the test.
+
+    The function that takes the argument reports :meth:`problem`; a front end that reads the
+    value from text (the command line) holds it to the same rule and says ``expected`` too.
+    numpy's integers and floats are :mod:`numbers` types, so they pass like Python's.
+    """
+
+    name: str
+    expected: str
+    allows: Callable[[Any], bool]
+
+    def problem(self, value: Any, name: str | None = None) -> Problem | None:
+        """The problem of ``value`` (at ``name``, default this parameter), or None when it is allowed."""
+        if self.allows(value):
+            return None
+        return Problem(name or self.name, f"is {shown(value)}; expected {self.expected}")
+
+    def named(self, name: str) -> "Limit":
+        """The same rule guarding another parameter."""
+        return dataclasses.replace(self, name=name)
 
 
 def join_path(parts: Iterable[Any]) -> str:

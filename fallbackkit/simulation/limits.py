@@ -8,51 +8,22 @@ types hold the number they read against the same :class:`Limit`, so ``--requests
     >>> N_REQUESTS.problem(0).message
     'is 0; expected a whole number of requests > 0 (at most 1e9), e.g. 100000 or 1e6'
 
-No numpy here: numpy's integers and floats are :mod:`numbers` types, so they pass as well.
+(:class:`~fallbackkit.problems.Limit` itself is the model layer's, for any function's arguments.)
 """
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import numbers
-from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
-from ..problems import Problem
+from ..problems import Limit, is_number, shown
 
-#: The most requests one run simulates: ~4 minutes here, and a few GB of arrays.
+__all__ = ["Limit", "is_number", "shown", "MAX_REQUESTS", "N_REQUESTS", "QUIET_SAMPLE", "SEED", "SHARE",
+           "DEGRADED_ERROR_RATE", "START_S", "DURATION_S"]
+
+#: The most requests one run simulates: about 4 minutes here (1e6 requests took 0.22 s).
 MAX_REQUESTS = 1_000_000_000
-
-
-def is_number(v: Any) -> bool:
-    """A real number that is not a bool (``True`` is not a count)."""
-    return isinstance(v, numbers.Real) and not isinstance(v, bool)
-
-
-def shown(v: Any) -> str:
-    """A value as the user typed it, short (1e+300, not three hundred digits; a seed's 19 digits stay)."""
-    exact = isinstance(v, numbers.Integral) and abs(v) < 10**20
-    return f"{v:.6g}" if is_number(v) and abs(v) >= 1e15 and not exact else repr(v)
-
-
-@dataclass(frozen=True)
-class Limit:
-    """One argument's rule: the parameter it guards, what it expects (in words) and the test."""
-
-    name: str
-    expected: str
-    allows: Callable[[Any], bool]
-
-    def problem(self, value: Any, name: str | None = None) -> Problem | None:
-        """The problem of ``value`` (at ``name``, default this parameter), or None when it is allowed."""
-        if self.allows(value):
-            return None
-        return Problem(name or self.name, f"is {shown(value)}; expected {self.expected}")
-
-    def named(self, name: str) -> "Limit":
-        """The same rule guarding another parameter."""
-        return dataclasses.replace(self, name=name)
 
 
 def _whole_count(v: Any) -> bool:
