@@ -53,8 +53,9 @@ def engine_of(args) -> dict:
 
 
 # -- argument types: each reads the text, refuses what it cannot read, and holds the number it read -----
-# against the library's rule for the parameter (fallbackkit.simulation.limits), in the library's words.
-# Imported on use: the simulator loads numpy, and `import fallbackkit.cli` stays light.
+# to the library's rule for the parameter (a fallbackkit.problems.Limit: fallbackkit.simulation.limits,
+# the interview's MINUTES), in the library's words. The rules are imported on use: the simulator loads
+# numpy, and `import fallbackkit.cli` stays light.
 def real(text: str, what: str) -> float:
     """A finite number as a person types it (``1_000``, ``1e6``)."""
     try:
@@ -118,6 +119,7 @@ RPS = "an arrival rate in requests/s between 0.001 and 1e9"
 
 
 def rps(text: str) -> float:
+    """An arrival rate in requests/s, from 0.001 to 1e9."""
     value = real(text, RPS)
     if not 0.001 - 1e-12 < value <= 1e9:   # 0.001 as typed passes whatever the float rounding
         raise argparse.ArgumentTypeError(f"{text!r}: expected {RPS}")
