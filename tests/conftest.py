@@ -1,5 +1,6 @@
 import copy
 import os
+import socket
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,18 @@ def default_data(default_data_master) -> dict:
 
 
 @pytest.fixture
+def quiet_data(default_data) -> dict:
+    """The worked example with every failure mode off, perfect paths and no breaker: the base of
+    the simulator's closed-form tests, where only what a test sets can fail or slow a request."""
+    for m in default_data["taxonomy"]["modes"]:
+        m["occurrence"] = 0.0
+    for p in default_data["matrix"]["paths"]:
+        p["error_rate"] = 0.0
+        p.pop("circuit_breaker", None)
+    return default_data
+
+
+@pytest.fixture
 def write_design(tmp_path):
     def write(data: dict, name: str = "design.yaml") -> Path:
         p = tmp_path / name
@@ -37,10 +50,39 @@ CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-network
 
 
 def _missing(reason: str):
-    """Skip with the reason; under CI (env var CI set) a missing browser is a failure, never a skip."""
+    """Skip with the reason; under CI (env var CI set) a missing tool is a failure, never a skip."""
     if os.environ.get("CI"):
-        pytest.fail(f"CI is set, so the browser tests must run: {reason}", pytrace=False)
+        pytest.fail(f"CI is set, so this test must run: {reason}", pytrace=False)
     pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def unavailable():
+    """``unavailable(reason)``: skip when a real dependency (browser, node, a proxy) is missing,
+    fail instead under CI."""
+    return _missing
+
+
+# -- local servers: a free port on 127.0.0.1, and the mock upstreams of tests/gateway_mock.py ---
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def free_port():
+    """``free_port()``: a port on 127.0.0.1 nothing listens on (for a server a test starts)."""
+    return _free_port
+
+
+@pytest.fixture(scope="module")
+def upstream():
+    """The local OpenAI-compatible upstreams of tests/gateway_mock.py, one server per module."""
+    from gateway_mock import Upstream
+    up = Upstream()
+    yield up
+    up.close()
 
 
 @pytest.fixture(scope="module")

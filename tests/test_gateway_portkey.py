@@ -18,7 +18,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import time
 import urllib.error
@@ -29,33 +28,21 @@ import pytest
 
 from fallbackkit import routers
 
-from gateway_mock import DESIGNS, Upstream, base_urls, cases, load_design
+from gateway_mock import DESIGNS, base_urls, cases, load_design
 
 ROOT = Path(__file__).resolve().parents[1]
 GATEWAY_DIR = ROOT / "gateway"
 SERVER = GATEWAY_DIR / "node_modules" / "@portkey-ai" / "gateway" / "build" / "start-server.js"
 
 
-def _unavailable(reason: str):
-    if os.environ.get("CI"):
-        pytest.fail(f"CI: {reason}")
-    pytest.skip(reason)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def gateway(tmp_path_factory):
+def gateway(tmp_path_factory, free_port, unavailable):
     node = shutil.which("node")
     if node is None:
-        _unavailable("node is not installed: the Portkey gateway test needs Node.js (apt-get install nodejs npm)")
+        unavailable("node is not installed: the Portkey gateway test needs Node.js (apt-get install nodejs npm)")
     if not SERVER.exists():
-        _unavailable(f"{SERVER} is missing: run `npm ci` in {GATEWAY_DIR} (`make test` does)")
-    port = _free_port()
+        unavailable(f"{SERVER} is missing: run `npm ci` in {GATEWAY_DIR} (`make test` does)")
+    port = free_port()
     t0 = time.perf_counter()
     # Output to a file, never an unread pipe: the gateway logs failed calls, and a full pipe
     # buffer would block it mid-request.
@@ -87,13 +74,6 @@ def gateway(tmp_path_factory):
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
-
-
-@pytest.fixture(scope="module")
-def upstream():
-    up = Upstream()
-    yield up
-    up.close()
 
 
 def with_keys(config: dict) -> dict:
