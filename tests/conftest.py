@@ -1,5 +1,6 @@
 import copy
 import os
+import shutil
 import socket
 from pathlib import Path
 
@@ -32,6 +33,43 @@ def quiet_data(default_data) -> dict:
         p["error_rate"] = 0.0
         p.pop("circuit_breaker", None)
     return default_data
+
+
+@pytest.fixture(scope="session")
+def tiny(tmp_path_factory):
+    """The hand-made incident file of tests/incident_data.py, read once (its answers are in its comments)."""
+    from incident_data import read_tiny
+    return read_tiny(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def real():
+    """The bundled real incident history."""
+    from fallbackkit.incidents import IncidentLog
+    return IncidentLog.bundled()
+
+
+@pytest.fixture
+def design_file(tmp_path) -> Path:
+    """A copy of the worked example's file, for tests that edit or save a design on disk."""
+    p = tmp_path / "design.yaml"
+    shutil.copy(fk.default_design_path(), p)
+    return p
+
+
+class FakeClock:
+    """A clock a test moves by hand: ``clock.now += 90``."""
+
+    def __init__(self):
+        self.now = 100.0
+
+    def __call__(self):
+        return self.now
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
 
 
 @pytest.fixture

@@ -18,7 +18,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import time
 import urllib.error
 import urllib.request
@@ -28,7 +27,7 @@ import pytest
 
 from fallbackkit import routers
 
-from gateway_mock import DESIGNS, base_urls, cases, load_design
+from gateway_mock import DESIGNS, base_urls, cases, load_design, serving
 
 ROOT = Path(__file__).resolve().parents[1]
 GATEWAY_DIR = ROOT / "gateway"
@@ -43,37 +42,12 @@ def gateway(tmp_path_factory, free_port, unavailable):
     if not SERVER.exists():
         unavailable(f"{SERVER} is missing: run `npm ci` in {GATEWAY_DIR} (`make test` does)")
     port = free_port()
-    t0 = time.perf_counter()
-    # Output to a file, never an unread pipe: the gateway logs failed calls, and a full pipe
-    # buffer would block it mid-request.
-    log_path = tmp_path_factory.mktemp("portkey") / "gateway.log"
-    log = log_path.open("wb")
-    proc = subprocess.Popen([node, "--import", "./loopback.mjs", str(SERVER), f"--port={port}", "--headless"],
-                            cwd=GATEWAY_DIR, stdout=log, stderr=subprocess.STDOUT,
-                            env={**os.environ, "NODE_ENV": "test"})
     url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                with urllib.request.urlopen(url + "/", timeout=1) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                if proc.poll() is not None:
-                    raise RuntimeError(f"the gateway exited: {log_path.read_text()[-3000:]}")
-                time.sleep(0.05)
-        else:
-            raise RuntimeError("the Portkey gateway did not answer within 15 s")
-        startup = time.perf_counter() - t0
+    cmd = [node, "--import", "./loopback.mjs", str(SERVER), f"--port={port}", "--headless"]
+    with serving(cmd, url + "/", tmp_path_factory.mktemp("portkey") / "gateway.log", what="the Portkey gateway",
+                 wait_s=15, pause_s=0.05, stop_s=5, cwd=GATEWAY_DIR, env={**os.environ, "NODE_ENV": "test"}) as (proc, startup):
         print(f"\nPortkey gateway started in {startup:.2f} s")
         yield {"url": url, "startup_s": startup, "proc": proc}
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 def with_keys(config: dict) -> dict:

@@ -1,20 +1,9 @@
 """Taxonomy feedback from incidents."""
 
 import pytest
-from incident_data import read_tiny
 
 import fallbackkit as fk
-from fallbackkit.incidents import IncidentLog, categorize
-
-
-@pytest.fixture(scope="module")
-def tiny(tmp_path_factory):
-    return read_tiny(tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def real():
-    return IncidentLog.bundled()
+from fallbackkit.incidents import categorize
 
 
 def test_taxonomy_feedback(tiny):

@@ -34,14 +34,6 @@ def run(*args):
 from fallbackkit.interview import NO_ANSWER, MockInterview
 
 
-class FakeClock:
-    def __init__(self):
-        self.now = 100.0
-
-    def __call__(self):
-        return self.now
-
-
 def test_interview_asks_the_design_own_tradeoffs_with_computed_hints():
     iv = MockInterview(fk.default_design())
     qs = {q.id: q for q in iv.questions()}
@@ -177,8 +169,7 @@ def test_solo_shows_hints_interviewer_hides_them_from_the_candidate():
     assert "Hint: budget 28 × 1440 × 0.1% = 40.3 min" in iv.view("interviewer")
 
 
-def test_live_flow_on_a_clock():
-    clock = FakeClock()
+def test_live_flow_on_a_clock(clock):
     iv = MockInterview(fk.default_design(), mode="interviewer", minutes_per_artifact=2, clock=clock)
     iv.start()
     clock.now += 90
@@ -224,25 +215,6 @@ def test_interview_on_a_design_the_model_refuses(default_data):
     card = MockInterview(design_of(default_data)).run_scripted({"*": "3 modes"})
     sources = {q.source for q in card.sessions[0].questions}
     assert sources <= {"finding:too-few-modes", "finding:mitigation-on-failing-path"} and sources
-
-
-def test_widget_text_form_and_roles():
-    pytest.importorskip("ipywidgets")
-    from fallbackkit.widgets.interview import InterviewWidget
-    iv = MockInterview(fk.default_design(), mode="interviewer", clock=FakeClock())
-    wdg = InterviewWidget(iv)
-    bundle = wdg._repr_mimebundle_()
-    assert bundle["text/plain"].startswith("Failure taxonomy — question 1 of 4 (10.0 min left)")
-    assert "Hint" not in bundle["text/plain"] and wdg.hint.value == ""
-    wdg.set_role("interviewer")
-    assert "Hint: budget 28 × 1440" in wdg.hint.value
-    wdg.mark.value = 2
-    wdg.submit("paged in 5 min")
-    assert iv.sessions[0].answers[0].rating == 2 and wdg.answer_box.value == ""
-    for _ in range(4):
-        wdg.end_session()
-    assert iv.finished and wdg.submit_button.disabled
-    assert "Mock interview scorecard" in wdg.scorecard_html.value
 
 
 def test_notebook_runs_headless_with_papermill(tmp_path):

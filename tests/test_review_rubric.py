@@ -428,22 +428,6 @@ def test_frames():
     assert list(c.findings_frame()["check"]) == ["percentile-of-few"]
 
 
-def test_critique_and_interview_stay_light():
-    """Analysis layer: no pandas, altair, ipywidgets, numpy or IPython on import or use."""
-    code = ("import sys, json, fallbackkit as fk\n"
-            "from fallbackkit.review import critique\nfrom fallbackkit.interview import MockInterview\n"
-            "d = fk.default_design(); critique(d).to_markdown(); MockInterview(d).run_scripted({'*': '5 ms'}).to_markdown()\n"
-            "print(json.dumps(sorted(m for m in ('pandas', 'altair', 'ipywidgets', 'numpy', 'IPython') if m in sys.modules)))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert json.loads(out) == []
-
-
-def test_public_names():
-    import fallbackkit.review  # noqa: F401 - a package of its own: fk.critique stays the function
-    assert fk.critique(fk.default_design()).passed
-    assert fk.Critique is not None and fk.MockInterview(fk.default_design()).questions()
-
-
 def test_sibling_branches_have_no_order_and_calls_follow_one_route():
     """A decision routing policy violations, overflows and errors to different providers: a request
     meets one of them, so neither their matrix order nor the sum of their calls is held against it."""
