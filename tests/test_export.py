@@ -94,6 +94,7 @@ def test_html_is_standalone_and_printable(default_export, name):
     assert text.startswith("<!doctype html>") and '<meta charset="utf-8">' in text
     assert "@media print" in text and "@page" in text
     links = re.findall(r'href="([^"]+)"', text)
+    assert links, f"{name} links nowhere (every page links back to the index)"
     for link in links:
         assert (default_export / link).is_file(), f"{name} links to missing {link}"
 
