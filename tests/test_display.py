@@ -13,10 +13,16 @@ BOT = Path(__file__).parent / "data" / "code_review_bot.yaml"
 
 
 def test_display_escapes_dollars_and_never_prints_exponents():
-    """Money between two $ would be typeset as maths in JupyterLab; ms and $ read as people write them."""
+    """Money between two $ would be typeset as maths in JupyterLab (the exponents:
+    test_numbers_read_as_people_write_them)."""
     from fallbackkit import display
     assert "$" not in display.esc_html("$0.0004 per call is $400 per 1M")
     assert display.esc_md("<script>$5</script> *a*|b") == "&lt;script&gt;\\$5&lt;/script&gt; \\*a\\*\\|b"
+
+
+def test_numbers_read_as_people_write_them():
+    """ms and $ read as people write them, never with an exponent."""
+    from fallbackkit import display
     assert display.ms(16000) == "16,000 ms" and display.fmt(2e4) == "20,000" and display.fmt(0.000123) == "0.000123"
     assert display.usd(1200.642) == "$1,200.64" and display.usd(0.0004) == "$0.0004"
     assert "e+" not in display.fmt(1.6e4) + display.fmt(3e4) + display.fmt(1e7)

@@ -6,10 +6,13 @@ import fallbackkit as fk
 from fallbackkit.incidents import categorize
 
 
-def test_taxonomy_feedback(tiny):
+def test_incident_titles_fall_into_categories():
     assert [categorize(t) for t in ("Elevated errors on API", "API outage", "Login issues", "Increased latency",
                                      "Degraded performance", "Partial outage causing 500s")] == \
         ["elevated errors", "outage", "login", "latency", "latency", "outage"]
+
+
+def test_taxonomy_feedback(tiny):
     d = fk.default_design()
     fb = tiny.taxonomy_feedback(d.taxonomy)
     rows = {r["category"]: r for r in fb.categories}
