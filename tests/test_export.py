@@ -21,16 +21,12 @@ import pytest
 
 import fallbackkit as fk
 from fallbackkit import export
+from cli_run import run
 
 XSS = "<script>alert(1)</script>"
 FILES = ["index.html", "index.md", "matrix.csv", "matrix.html", "matrix.md", "matrix.svg",
          "postmortem.html", "postmortem.md", "routers/litellm.yaml", "routers/portkey.json",
          "taxonomy.html", "taxonomy.md", "workflow.html", "workflow.md", "workflow.svg"]
-
-
-def run(*args):
-    proc = subprocess.run([sys.executable, "-m", "fallbackkit", *args], capture_output=True, text=True)
-    return proc.returncode, proc.stdout, proc.stderr
 
 
 #: the marker an export leaves in every folder it creates (what ``--force`` may replace)

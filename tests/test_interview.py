@@ -9,29 +9,13 @@ import pytest
 import yaml
 
 import fallbackkit as fk
-from fallbackkit.design import Design
 from fallbackkit.review import CRITERIA
-from mutations import drop_modes
+from fallbackkit.interview import NO_ANSWER, MockInterview
+
+from cli_run import run
+from mutations import REFERENCE, design_of, drop_modes, path
 
 ROOT = Path(__file__).resolve().parent.parent
-SCENARIOS = sorted((ROOT / "fallbackkit" / "data" / "scenarios").glob("*.yaml"))
-REFERENCE = [Path(fk.default_design_path())] + SCENARIOS
-
-
-def design_of(data: dict) -> Design:
-    return Design.from_dict(data, "flawed.yaml", check=False)
-
-
-def path(d, pid):
-    return next(p for p in d["matrix"]["paths"] if p["id"] == pid)
-
-
-def run(*args):
-    proc = subprocess.run([sys.executable, "-m", "fallbackkit", *args], capture_output=True, text=True)
-    return proc.returncode, proc.stdout, proc.stderr
-
-
-from fallbackkit.interview import NO_ANSWER, MockInterview
 
 
 def test_interview_asks_the_design_own_tradeoffs_with_computed_hints():

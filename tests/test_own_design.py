@@ -4,8 +4,6 @@ validates alone, `new` never hands over the worked example renamed, and no incid
 Regression tests for issue #11; each failed on main before the fix it names.
 """
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,14 +12,9 @@ import yaml
 import fallbackkit as fk
 from fallbackkit import cadence, scenarios, starter
 from fallbackkit.design import Design, artifact_kind, load_any
+from cli_run import run
 
 BOT = Path(__file__).parent / "data" / "code_review_bot.yaml"
-
-
-def run(*args, cwd=None, stdin=None):
-    proc = subprocess.run([sys.executable, "-m", "fallbackkit", *args], capture_output=True, text=True,
-                          cwd=cwd, input=stdin)
-    return proc.returncode, proc.stdout, proc.stderr
 
 
 @pytest.fixture

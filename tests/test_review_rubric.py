@@ -5,8 +5,6 @@ its check at the stated field path and no blocking finding of any other check.
 """
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,16 +12,11 @@ import pytest
 import fallbackkit as fk
 from fallbackkit.review import (CHECKS, CRITERIA, SimulatedNumbers, critique, metric_driven,
                                   unquantified_claims)
-from fallbackkit.design import Design
-from mutations import drop_modes
+
+from cli_run import run
+from mutations import REFERENCE, design_of, drop_modes, path
 
 ROOT = Path(__file__).resolve().parent.parent
-SCENARIOS = sorted((ROOT / "fallbackkit" / "data" / "scenarios").glob("*.yaml"))
-REFERENCE = [Path(fk.default_design_path())] + SCENARIOS
-
-
-def design_of(data: dict) -> Design:
-    return Design.from_dict(data, "flawed.yaml", check=False)
 
 
 # -- reference designs ----------------------------------------------------------------------
@@ -55,10 +48,6 @@ def test_worked_example_values():
 
 
 # -- one flawed design per check ----------------------------------------------------------
-def path(d, pid):
-    return next(p for p in d["matrix"]["paths"] if p["id"] == pid)
-
-
 def node(d, nid):
     return next(n for n in d["workflow"]["nodes"] if n["id"] == nid)
 
@@ -351,11 +340,6 @@ def test_html_escapes_design_text(default_data):
     default_data["taxonomy"]["modes"][0]["mitigation"]["note"] = "<script>x</script> is faster"
     html = critique(design_of(default_data)).to_html()
     assert "<script>x" not in html and "&lt;script&gt;" in html
-
-
-def run(*args):
-    proc = subprocess.run([sys.executable, "-m", "fallbackkit", *args], capture_output=True, text=True)
-    return proc.returncode, proc.stdout, proc.stderr
 
 
 def test_cli_default_passes_exit_0():

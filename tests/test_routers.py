@@ -8,21 +8,15 @@ and tests/test_gateway_portkey.py.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import yaml
 
 import fallbackkit as fk
 from fallbackkit import routers
+from cli_run import run
 
 ROUTER_DESIGN = Path(__file__).parent / "data" / "router_design.yaml"
-
-
-def run(*args):
-    proc = subprocess.run([sys.executable, "-m", "fallbackkit", *args], capture_output=True, text=True)
-    return proc.returncode, proc.stdout, proc.stderr
 
 
 def test_router_cli_prints_config_and_what_was_dropped():
