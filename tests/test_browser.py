@@ -10,6 +10,9 @@ fails here. Screenshots go to build/screenshots/.
 
 Chromium comes from Debian packages (/usr/bin/chromium; `make test` installs it). Without
 it the test skips and says why -- except under CI (env var CI set), where it fails.
+
+Cross-cutting by design: every notebook, widget, chart and diagram as the browser renders them
+(their logic is tested per module without a browser).
 """
 
 from __future__ import annotations

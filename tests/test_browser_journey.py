@@ -10,6 +10,7 @@ bundled scenario's name or headline numbers, and no output holds a maths element
 KaTeX typesetting text between two ``$``). Every request off localhost is aborted.
 
 The papermill twin is tests/test_journey.py; the lab and page fixtures are test_browser's.
+Cross-cutting by design, like its twin.
 """
 
 from __future__ import annotations

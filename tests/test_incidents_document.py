@@ -1,6 +1,5 @@
 """The post-mortem document of one incident."""
 
-
 import fallbackkit as fk
 from fallbackkit.incidents import IncidentLog, postmortem_document
 

@@ -1,8 +1,6 @@
 """The weekly review of the loop on the hand-made file."""
 
-
 from fallbackkit.postmortem import PostMortemLoop
-
 
 LOOP = {"owner": "SRE lead", "triggers": ["any P0"], "cadence": {"per_incident_within_days": 5},
         "metrics": [{"name": "time_to_resolve", "target_median_min": 60}],
