@@ -1,7 +1,10 @@
 """The scenario library: every reference design valid, within its SLO and ceiling, with the
 numbers each one is built around (the cadence tracker: tests/test_cadence.py)."""
 
+import ast
+import json
 import re
+from importlib import resources
 
 import pytest
 
@@ -140,3 +143,32 @@ def test_catalog_rows_are_computed():
     assert rows["voice-assistant"]["worst-case ms"] == 385
     assert rows["regulated-claims"]["blended $/1M"] == 11622.4
     assert "batch-summarisation" in scenarios.catalog_text()
+
+
+# -- the capstone exercise runs on every scenario ------------------------------------------------
+def capstone_tables() -> tuple[dict, dict]:
+    """PRICES (model -> $ per 1M input, output tokens) and TOKENS (scenario -> tokens per request)
+    as the packaged capstone defines them (tools/make_solution_notebooks.py writes that cell)."""
+    nb = json.loads((resources.files("fallbackkit") / "data" / "solutions" / "ex5_capstone.ipynb").read_text())
+    tables = {}
+    for cell in nb["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        for node in ast.parse("".join(cell["source"])).body:
+            if isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets] in (["PRICES"], ["TOKENS"]):
+                tables[node.targets[0].id] = ast.literal_eval(node.value)
+    return tables["PRICES"], tables["TOKENS"]
+
+
+@pytest.mark.parametrize("name", scenarios.names())
+def test_the_capstone_can_price_every_scenario(name):
+    # ex5 Q1 prices the primary at the scenario's tokens per request and picks the most capable model
+    # that leaves 10% of the cost ceiling: a scenario missing from TOKENS, or one whose ceiling no model
+    # fits, breaks `fallbackkit run ex5_capstone.ipynb --scenario NAME` (and run-all --scenarios all)
+    prices, tokens = capstone_tables()
+    assert name in tokens, f"add {name!r} to TOKENS in tools/make_solution_notebooks.py, then `make solutions exercises`"
+    i, o = tokens[name]
+    ceiling = scenarios.load(name).context.cost_ceiling_per_1m_usd
+    cheapest = min(i * a + o * b for a, b in prices.values())
+    assert cheapest <= 0.9 * ceiling, (f"{name}: the cheapest capstone model costs ${cheapest:,.2f} per 1M calls at "
+                                       f"{i}+{o} tokens, over 90% of the ${ceiling:,.0f} ceiling")
