@@ -174,3 +174,14 @@ def test_mermaid_ids_are_stable_when_a_node_is_added_and_labels_wrap():
     labels = [seg for line in after.splitlines() if ":::" in line for seg in line.split("<br>")]
     assert "n_audit(" in after and all(len(s.strip()) < 80 for s in labels)
     assert '"useMaxWidth": false' in after        # drawn at natural size: node text stays 14 px
+
+
+def test_a_bundled_scenario_is_not_its_own_copy(tmp_path):
+    # the packaged file is the template; a byte-identical copy elsewhere is the learner's unedited one
+    code, out, _ = run("validate", scenarios.path("rag-search"), cwd=tmp_path)
+    assert code == 0 and "still copied" not in out
+    copy = tmp_path / "mine.yaml"
+    copy.write_bytes(open(scenarios.path("rag-search"), "rb").read())
+    code, out, _ = run("validate", str(copy), cwd=tmp_path)
+    assert code == 0 and "text fields still copied word for word" in out
+    assert scenarios.is_bundled(scenarios.path("rag-search")) and not scenarios.is_bundled(copy)

@@ -20,7 +20,7 @@ def add_validate(sub) -> None:
 
 def cmd_validate(args) -> int:
     from ..design import Design, load_any
-    from ..scenarios import template_text_fields
+    from ..scenarios import is_bundled, template_text_fields
     try:
         art = load_any(args.file)
     except DesignError:
@@ -40,7 +40,8 @@ def cmd_validate(args) -> int:
             print(f"  {p.path}: {p.message}")
     if d.context is not None and d.matrix is not None:
         print(f"budget: {d.budget().verdict}")
-    copied = template_text_fields(d)
+    # a bundled scenario is the template: its own prose is not text copied from it
+    copied = [] if is_bundled(args.file) else template_text_fields(d)
     if copied:
         scen = sorted({c.scenario for c in copied})
         print(f"{len(copied)} text field{'s' if len(copied) != 1 else ''} still copied word for word from the "
