@@ -145,29 +145,37 @@ def inside(t, a, b) -> tuple[int, int]:
 def pre_causes(cp: PathPlan, rng, n, first: bool, keep=None, t=None, deg=None):
     """Cause decided before the call: an injected mode, a coverage miss, an error, an outage.
 
-    ``t``: the requests' arrival times, non-decreasing. Returns (cause, uncovered): on a first attempt ``uncovered`` marks the requests outside the
-    path's coverage (drawn independently of the modes; a mode observed on the first attempt shows
-    instead of the miss, but the miss stays the request's for its hedges and retries), else None.
+    ``t``: the requests' arrival times, non-decreasing. Returns (cause, uncovered, not OK):
+    on a first attempt ``uncovered`` marks the requests outside the path's coverage (drawn
+    independently of the modes; a mode observed on the first attempt shows instead of the miss,
+    but the miss stays the request's for its hedges and retries), else None; ``not OK`` the
+    positions whose cause is not OK when the modes and errors alone decided them, else None.
     """
     cum, codes = (cp.first_cum, cp.first_codes) if first else (cp.retry_cum, cp.retry_codes)
     pre = np.zeros(n, dtype=np.int16)
+    hit = np.zeros(0, dtype=np.intp)
     if cum[-1] > 0:
         # past the last threshold the call is OK (most are): look up only the draws below it
         u = rng.random(n)
         hit = np.flatnonzero(u < cum[-1])
         pre[hit] = codes[np.searchsorted(cum, u[hit], side="right")]
+    alone = True                          # nothing but the draws above has set a cause
     uncovered = None
     if first and cp.coverage < 1:
         uncovered = rng.random(n) >= cp.coverage
         pre[uncovered & (pre < MODE0)] = MISS   # an uncovered request errs no other way
+        alone = False
     if keep is not None:   # persistent causes of earlier rounds stay
         pre = np.where(keep != OK, keep, pre)
+        alone = False
     if deg is not None:   # a degraded provider: an extra error chance while the window lasts
-        hit = np.flatnonzero((pre == OK) & (deg[1] > 0))
-        if hit.size:
-            pre[hit[rng.random(hit.size) < deg[1][hit]]] = ERROR
+        d = np.flatnonzero((pre == OK) & (deg[1] > 0))
+        if d.size:
+            pre[d[rng.random(d.size) < deg[1][d]]] = ERROR
+            alone = False
     if cp.outages and t is not None:   # t is sorted (arrival order): a window is an index range
         for a, b in cp.outages:
             i, j = inside(t, a, b)
             pre[i:j] = OUTAGE
-    return pre, uncovered
+            alone = alone and i == j
+    return pre, uncovered, hit if alone else None

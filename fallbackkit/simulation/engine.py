@@ -163,17 +163,19 @@ class Chunk:
 def _run_path(plan: Plan, acc: Accumulator, breakers: dict, k: int, idx, ch: Chunk, rng):
     """Every request routed to path k: first round, breaker, retries.
 
-    Returns (idx, idx skipped, spent, route): ``route`` OK for the served, else the code that routes on.
+    Returns (idx, idx skipped, spent, route, failed): ``route`` OK for the served, else the code
+    that routes on; ``failed`` the positions in ``idx`` not served.
     """
     cp = plan.paths[k]
     full = idx.size == ch.t_arr.size      # every request of the chunk (the first path): no gathers
     t = ch.t_arr if full else ch.t_arr[idx]
     deg = degradation(cp, t)
-    pre, uncovered = pre_causes(cp, rng, idx.size, True, t=t, deg=deg)
+    pre, uncovered, nz = pre_causes(cp, rng, idx.size, True, t=t, deg=deg)
     # the request's persistent cause on this path, for its hedges and retries: an outage or a
     # persistent mode as drawn, else a coverage miss (coverage belongs to the request, not the call)
-    nz = np.flatnonzero(pre != OK)        # calls with a cause decided before them: few (a bool mask is
-                                          # searched several times faster than int16 codes)
+    # calls with a cause decided before them: few (a bool mask is searched several times faster
+    # than int16 codes)
+    nz = np.flatnonzero(pre != OK) if nz is None else nz
     persistent = np.zeros(idx.size, dtype=np.int16)
     persistent[nz] = pre[nz] * cp.persistent[pre[nz]]
     if uncovered is not None:
@@ -210,7 +212,7 @@ def _run_path(plan: Plan, acc: Accumulator, breakers: dict, k: int, idx, ch: Chu
     acc.calls[k] += idx.size + n_hedges + retry_calls
     acc.retries[k] += n_retries
     acc.hedges[k] += n_hedges + retry_calls - n_retries
-    return idx, idx_skip, spent, route
+    return idx, idx_skip, spent, route, fail[route[fail] != OK]   # retries only turn failures good
 
 
 def _breaker_skips(plan: Plan, breakers: dict, k: int, ch: Chunk, idx, cause, fail):
@@ -261,7 +263,7 @@ def _retries(cp, rng, idx, ch: Chunk, t, deg, persistent, spent, cause, route, f
         d = min(cp.backoff_base * 2 ** (r - 1), cp.backoff_cap)
         wait = rng.random(cur.size) * d if cp.jitter else np.full(cur.size, d)
         deg_r = None if deg is None else (deg[0][cur], deg[1][cur])
-        pre_r, _ = pre_causes(cp, rng, cur.size, False, keep=persistent[cur], t=t[cur], deg=deg_r)
+        pre_r, _, _ = pre_causes(cp, rng, cur.size, False, keep=persistent[cur], t=t[cur], deg=deg_r)
         L2 = cp.sampler.sample(rng, cur.size)
         if deg_r is not None:
             L2 *= deg_r[0]
@@ -301,23 +303,25 @@ def _run_chunk(plan: Plan, acc: Accumulator, breakers: dict, lo: int, hi: int, r
         acc.reach[k] += idx.size
         if not idx.size:
             continue
-        idx, idx_skip, spent, route = _run_path(plan, acc, breakers, k, idx, ch, rng)
+        idx, idx_skip, spent, route, bad = _run_path(plan, acc, breakers, k, idx, ch, rng)
         nxt[idx_skip] = cp.route[SKIP]
-        ok = route == OK
-        if idx.size == n:   # every request of the chunk: no scatters
+        if idx.size == n:   # every request of the chunk: no scatters; the few not served are routed on
             if k == 0:
                 elapsed = spent
             else:
                 elapsed += spent
-            np.putmask(served_by, ok, k)
-            bad = np.flatnonzero(~ok)                    # few: route them, the rest are served
+            served_by.fill(k)
+            served_by[bad] = -1
             nxt = np.full(n, P + 1, dtype=np.int16)
             nxt[bad] = cp.route[route[bad]]
+            rest = bad[nxt[bad] < P]
         else:
             elapsed[idx] += spent
-            served_by[idx[ok]] = k
-            nxt[idx] = cp.route[route]
-        acc.served[k] += int(np.count_nonzero(ok))
+            served_by[idx] = k
+            served_by[idx[bad]] = -1
+            nxt[idx] = P + 1
+            nxt[idx[bad]] = cp.route[route[bad]]
+        acc.served[k] += idx.size - bad.size
     ttlt, complete = run_streams(plan, acc, rng, elapsed, served_by) if plan.streams else (elapsed, None)
     _record(plan, acc, t_arr, elapsed, served_by, ttlt, complete)
 
