@@ -10,6 +10,8 @@ so runs are unchanged, up to the last bit of a latency. Other samplers are used 
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 
 from .. import latency as _lat
@@ -50,11 +52,11 @@ def fast(sampler: _lat.Sampler) -> _lat.Sampler:
     if isinstance(sampler, _lat.PiecewiseLogNormal) and len(sampler.z) in (2, 3):
         return FastPiecewiseLogNormal(sampler)
     if isinstance(sampler, _lat.ShiftedSampler):
-        out = _lat.ShiftedSampler(sampler.floor, fast(sampler.base))
-        out.description = sampler.description
+        out = copy.copy(sampler)
+        out.base = fast(sampler.base)
         return out
     if isinstance(sampler, _lat.MixtureSampler):
-        out = _lat.MixtureSampler([1.0], [sampler.parts[0]])
-        out.cum, out.parts, out.description = sampler.cum, [fast(p) for p in sampler.parts], sampler.description
+        out = copy.copy(sampler)
+        out.parts = [fast(p) for p in sampler.parts]
         return out
     return sampler
