@@ -340,3 +340,17 @@ def test_a_degradation_window_holds_for_retries_after_breaker_skips(quiet_data):
     n_after = sum(b["requests"] for b in after)
     share_after = sum(b["share_primary"] * b["requests"] for b in after) / n_after
     assert share_after == pytest.approx(0.96, abs=binom_tol(0.96, n_after))
+
+
+def test_engine_draws_of_mixtures_and_shifts_are_the_latency_samplers_draws():
+    """fast() reaches into mixtures and shifts: the same draws from the same generator."""
+    from fallbackkit import latency
+    from fallbackkit.simulation.draws import FastPiecewiseLogNormal, fast
+    slow = latency.sampler({"kind": "mixture", "components": [
+        {"weight": 0.7, "dist": {"kind": "lognormal", "p50_ms": 40, "p99_ms": 200}},
+        {"weight": 0.3, "dist": {"kind": "shifted", "floor_ms": 10, "base": {"kind": "lognormal", "p50_ms": 5, "p99_ms": 9}}}]})
+    quick = fast(slow)
+    assert isinstance(quick.parts[0], FastPiecewiseLogNormal) and isinstance(quick.parts[1].base, FastPiecewiseLogNormal)
+    assert not isinstance(slow.parts[0], FastPiecewiseLogNormal)          # the original is left as it was
+    a, b = slow.sample(np.random.default_rng(9), 100_000), quick.sample(np.random.default_rng(9), 100_000)
+    assert np.allclose(a, b, rtol=1e-12, atol=0) and (a >= 10).sum() > 20_000
