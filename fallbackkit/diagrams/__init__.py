@@ -1,7 +1,9 @@
 """The recovery workflow as a diagram: Mermaid text and a standalone SVG, side by side.
 
-Both writers read the workflow through its walks (``RecoveryWorkflow.topological_order``,
-``back_edges``, ``outgoing``) and share the label helpers in :mod:`.labels`::
+Both read the workflow's graph API and share the label helpers in :mod:`.labels`. The SVG
+lays rows out in ``RecoveryWorkflow.topological_order()`` and draws its ``back_edges()`` as
+loops; the Mermaid text lists nodes and flows in file order, because Mermaid lays the graph out
+itself (and a file-order listing keeps the text diffable)::
 
     from fallbackkit import diagrams
     diagrams.workflow_mermaid(design.workflow)   # what workflow.to_mermaid() returns
