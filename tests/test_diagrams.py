@@ -175,3 +175,15 @@ def test_a_loop_is_drawn_up_a_channel_right_of_the_lanes(design):
     assert (x0, y0) == (svg.LEFT + svg.CELL_W * 1.5 + svg.ACT_W / 2, svg.TOP + 3.5 * svg.ROW_H)  # leaves retry's right edge
     assert "Recovery workflow of " + d.context.name in text
     assert "#91;else#93; / rate-limited" not in text and "[else] / rate-limited" in text
+
+
+def test_a_flow_to_an_unknown_node_is_left_out_not_a_crash():
+    """Before the layout used ``topological_order()``, a flow naming a missing node raised KeyError
+    (an invalid workflow drawn through the API; ``export`` refuses such designs)."""
+    wf = RecoveryWorkflow(nodes=[{"id": "s", "kind": "initial"}, {"id": "a", "kind": "action", "label": "Answer"},
+                                 {"id": "end", "kind": "activity_final"}],
+                          edges=[{"source": "s", "target": "a"}, {"source": "a", "target": "end"},
+                                 {"source": "a", "target": "ghost"}])
+    root = ET.fromstring(svg.activity_svg(wf, "t"))
+    assert len([p for p in root.iter(f"{NS}path") if p.get("marker-end")]) == 2
+    assert svg.layout(wf).pos == {"s": (0, 0), "a": (1, 0), "end": (2, 0)}

@@ -5,10 +5,15 @@ Every traversal of the flow in the kit goes through ``reachable_from``, ``back_e
 router chains), so these cases pin their orders exactly.
 """
 
+from pathlib import Path
+
 import pytest
 
 import fallbackkit as fk
+import fallbackkit.scenarios
 from fallbackkit.workflow import RecoveryWorkflow
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def flow(*edges, extra=(), kinds=None, paths=None):
@@ -181,3 +186,25 @@ def test_the_worked_example_has_no_loop_and_every_node_in_order(design):
     assert order[0] == "start" and order[-1] == "done"
     assert sorted(order) == sorted(n.id for n in wf.nodes)
     assert set(wf.reachable_from(["start"])) == wf.reachable() == {n.id for n in wf.nodes}
+
+
+REAL = sorted([str(Path(fk.scenarios.path(n)).resolve().relative_to(ROOT)) for n in fk.scenarios.names()]
+              + [str(p.relative_to(ROOT)) for p in (ROOT / "tests" / "data" / "corpus").glob("*.yaml")
+                 if not p.name.endswith(".flaws.yaml")])
+
+
+@pytest.mark.parametrize("rel", REAL)
+def test_real_designs_order_every_node_with_flows_going_forward(rel):
+    wf = fk.Design.load(ROOT / rel, check=False).workflow
+    order = wf.topological_order()
+    at = {nid: i for i, nid in enumerate(order)}
+    back = {id(e) for e in wf.back_edges()}
+    assert sorted(order) == sorted(n.id for n in wf.nodes)
+    assert all(at[e.source] < at[e.target] for e in wf.edges if id(e) not in back)
+    # the path order is a topological order too: no flow outside a loop leads from a later path to an earlier one
+    rank = {p: i for i, p in enumerate(wf.path_order())}
+    by_id = {n.id: n for n in wf.nodes}
+    for e in wf.edges:
+        src, dst = by_id[e.source].path, by_id[e.target].path
+        if id(e) not in back and src in rank and dst in rank and src != dst:
+            assert rank[src] < rank[dst], (e.source, e.target)
