@@ -5,8 +5,9 @@ Escaping and number formatting live here and nowhere else:
 * :func:`esc_html` / :func:`esc_md` make user text safe in HTML and Markdown outputs and
   escape ``$``, which JupyterLab would otherwise typeset as maths ("$0.0004 per call is $400"
   becomes italic garbage between the two dollar signs);
-* :func:`ms`, :func:`usd`, :func:`pct`, :func:`num` print numbers the way a person reads them:
-  thousands separators, never scientific notation for milliseconds or dollars.
+* :func:`ms`, :func:`ms0`, :func:`usd`, :func:`pct`, :func:`num`, :func:`minutes` print numbers the
+  way a person reads them: thousands separators, never scientific notation for milliseconds or dollars;
+* :func:`text_table`, :func:`html_table`, :func:`md_table` (and :class:`Table`) lay rows out.
 """
 
 from __future__ import annotations
@@ -48,6 +49,22 @@ def md_cell(value: Any) -> str:
     return str(value).replace("|", "\\|").replace("\n", " ")
 
 
+def md_code(text: Any) -> str:
+    """Text for a Markdown code span (a field path): no backtick can end it early, one line."""
+    return str(text).replace("`", "'").replace("\n", " ")
+
+
+def md_quote(text: Any) -> str:
+    """Quoted user text (a status-page update) as a Markdown block quote: no raw HTML, no maths."""
+    s = esc_md(str(text or "").strip(), inline=False)
+    return "\n".join("> " + line if line.strip() else ">" for line in s.splitlines())
+
+
+def md_paragraphs(text: Any) -> str:
+    """A free-text field (several lines allowed) as Markdown-safe paragraphs."""
+    return esc_md(str(text or "").strip(), inline=False)
+
+
 # -- numbers ----------------------------------------------------------------------------------
 def num(x: float | int | None, digits: int = 0) -> str:
     """A plain number with thousands separators and no exponent: 16000 → '16,000'."""
@@ -73,6 +90,28 @@ def usd(x: float | None) -> str:
         digits = min(10, 2 - math.floor(math.log10(abs(x))))
         return f"${x:,.{digits}f}".rstrip("0")
     return f"${x:,.2f}"
+
+
+def ms0(x: float | None) -> str:
+    """Whole milliseconds with separators, '?' when unknown (the critique's evidence lines)."""
+    return "?" if x is None else f"{x:,.0f} ms"
+
+
+def minutes(v: Any) -> str:
+    """A duration in minutes, in hours past two: 45 → '45 min', 150 → '2.5 h'; 'missing' when unknown."""
+    if v is None or v != v:
+        return "missing"
+    return f"{v:.0f} min" if v < 120 else f"{v / 60:.1f} h"
+
+
+def short_minutes(x: float) -> str:
+    """A short window in minutes, in seconds below one: 0.5 → '30 s', 60 → '60 min'."""
+    return f"{x * 60:,.0f} s" if x < 1 else f"{x:,.0f} min"
+
+
+def nbytes(n: int) -> str:
+    """A byte count as a limit reads: whole mebibytes as 'MB', anything else in bytes."""
+    return f"{n // 2**20} MB" if n % 2**20 == 0 else f"{n:,} bytes"
 
 
 def pct(x: float | None) -> str:
@@ -130,6 +169,15 @@ def html_table(rows: Sequence[dict], columns: Sequence[str]) -> str:
         "<tr>" + "".join(f"<td{_cls(r.get(c))}>{esc_html(fmt(r.get(c)))}</td>" for c in columns) + "</tr>"
         for r in rows)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def md_table(rows: Sequence[dict], columns: Sequence[str]) -> str:
+    """A Markdown table; every cell is escaped, ``_(none)_`` when there are no rows."""
+    if not rows:
+        return "_(none)_"
+    out = ["| " + " | ".join(esc_md(c) for c in columns) + " |", "|" + "---|" * len(columns)]
+    out += ["| " + " | ".join(esc_md(fmt(r.get(c))) for c in columns) + " |" for r in rows]
+    return "\n".join(out)
 
 
 def _cls(value: Any) -> str:

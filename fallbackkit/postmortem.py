@@ -10,7 +10,6 @@ Metrics are measured on the loop's incident records and reported as median and p
 from __future__ import annotations
 
 import datetime as dt
-import html
 from collections import Counter
 from dataclasses import dataclass
 from enum import StrEnum
@@ -326,7 +325,7 @@ class ActionTracker:
 
     def to_html(self) -> str:
         from . import display
-        return display.section("Action-item tracker", f"<p>{html.escape(self._summary())}</p>" + display.html_table(
+        return display.section("Action-item tracker", f"<p>{display.esc_html(self._summary())}</p>" + display.html_table(
             self.rows(), ["id", "type", "owner", "due", "status", "state", "days_to_due", "failure_mode", "incident", "title"]))
 
     def _repr_mimebundle_(self, include=None, exclude=None):

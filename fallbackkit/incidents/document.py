@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Any
 
-from ..display import esc_md
+from ..display import esc_md, md_paragraphs, md_quote, minutes
 from .lifecycle import (
     CATEGORY_TO_TAXONOMY,
     SHORT_CITATION,
@@ -26,8 +25,8 @@ class PostMortemDocument:
     sections: dict[str, str]
 
     def to_markdown(self) -> str:
-        out = [f"# Post-mortem: {_md_cell(self.title)}", "", "| field | value |", "|---|---|"]
-        out += [f"| {_md_cell(k)} | {_md_cell(v)} |" for k, v in self.header]
+        out = [f"# Post-mortem: {esc_md(self.title)}", "", "| field | value |", "|---|---|"]
+        out += [f"| {esc_md(k)} | {esc_md(v)} |" for k, v in self.header]
         for name, body in self.sections.items():
             out += ["", f"## {name.replace('_', ' ').capitalize()}", "", body.strip() or "_TODO_"]
         return "\n".join(out) + "\n"
@@ -41,28 +40,6 @@ class PostMortemDocument:
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         return {"text/plain": self.to_markdown(), "text/markdown": self.to_markdown()}
-
-
-def _md_cell(v: Any) -> str:
-    """User text as one Markdown line (a table cell, a list item): no raw HTML, no maths."""
-    return esc_md(v)
-
-
-def _md(text: Any) -> str:
-    """Status-page text as a Markdown-safe quote (no raw HTML, no headings hijacked)."""
-    s = esc_md(str(text or "").strip(), inline=False)
-    return "\n".join("> " + line if line.strip() else ">" for line in s.splitlines())
-
-
-def _md_block(text: Any) -> str:
-    """A free-text field (several lines allowed) as Markdown-safe paragraphs."""
-    return esc_md(str(text or "").strip(), inline=False)
-
-
-def _fmt_min(v: Any) -> str:
-    if v is None or v != v:
-        return "missing"
-    return f"{v:.0f} min" if v < 120 else f"{v / 60:.1f} h"
 
 
 def postmortem_document(incident, design=None) -> PostMortemDocument:
@@ -105,70 +82,85 @@ def _doc_from_log(inc: dict, design, template: list[str]) -> PostMortemDocument:
               ("status", "resolved" if pd.notna(inc["resolved"]) else "unresolved"),
               ("source", SHORT_CITATION)]
     s: dict[str, str] = {}
-    comps_md, prov_md = _md_cell(comps), _md_cell(inc["provider"])
-    s["summary"] = (f"{prov_md} reported **{_md_cell(inc['title'])}** ({impact_name} impact) on {comps_md}, "
-                    f"first posted {stamp(first) if first else 'at an unknown time'}; time to resolve {_fmt_min(ttr)}.")
+    comps_md, prov_md = esc_md(comps), esc_md(inc["provider"])
+    s["summary"] = (f"{prov_md} reported **{esc_md(inc['title'])}** ({impact_name} impact) on {comps_md}, "
+                    f"first posted {stamp(first) if first else 'at an unknown time'}; time to resolve {minutes(ttr)}.")
     s["impact"] = (f"Impact level {impact_name} on {comps_md}. Users of a product depending on these components "
-                   f"would have been on the fallback chain for {_fmt_min(ttr)}"
+                   f"would have been on the fallback chain for {minutes(ttr)}"
                    + (" (time to resolve is missing: the page only recorded the resolution)." if ttr is None or ttr != ttr else "."))
     pm = _text(inc.get("postmortem_description"))
     ident = _text(inc.get("identified_description"))
-    s["root_causes"] = (_md(pm) if pm else (_md(ident) + "\n\nTODO: the identified update names the symptom, not the root cause."
+    s["root_causes"] = (md_quote(pm) if pm else (md_quote(ident) + "\n\nTODO: the identified update names the symptom, not the root cause."
                                              if ident else "TODO: not stated on the status page."))
     s["trigger"] = "TODO: not stated on the status page." if not pm else "See the provider's post-mortem above."
-    res = [f"- {st}: {_md(inc[f'{st}_description'])[2:]}" for st in ("monitoring", "resolved") if _text(inc.get(f"{st}_description"))]
+    res = [f"- {st}: {md_quote(inc[f'{st}_description'])[2:]}" for st in ("monitoring", "resolved") if _text(inc.get(f"{st}_description"))]
     if modes:
         res.append("- Fallback design: " + "; ".join(f"mode `{m.id}` ({m.severity}) → path `{m.mitigation.path}`"
-                                                     + (f" ({_md_cell(m.mitigation.note)})" if m.mitigation.note else "") for m in modes))
+                                                     + (f" ({esc_md(m.mitigation.note)})" if m.mitigation.note else "") for m in modes))
     s["resolution"] = "\n".join(res) or "TODO"
-    det = [f"- time to identify: {_fmt_min(inc.get('time_to_identify'))}",
-           f"- time to repair: {_fmt_min(inc.get('time_to_repair'))}",
-           f"- time to verify: {_fmt_min(inc.get('time_to_verify'))}"]
-    if _text(inc.get("investigating_description")):
-        det.append(f"- first update: {_md(inc['investigating_description'])[2:]}")
-    for m in modes:
-        det.append(f"- the design detects `{m.id}` with {_md_cell(m.detection)} (runbook {m.runbook.id}: {_md_cell(m.runbook.title)})")
-    s["detection"] = "\n".join(det)
+    s["detection"] = _log_detection(inc, modes)
     items = []
     if design is not None:
         ids = {m.id for m in modes}
         items = [a for a in design.postmortem.action_items if a.failure_mode in ids or a.incident == inc["id"]]
-    lines = ["| id | type | owner | due | status | title |", "|---|---|---|---|---|---|"]
-    lines += [f"| {a.id} | {a.type} | {_md_cell(a.owner)} | {a.due} | {a.status} | {_md_cell(a.title)} |" for a in items]
+    lines = _action_table(items)
     if not items:
-        lines += [f"| TODO | detect | {_md_cell(m.owner)} | | open | Alert on {_md_cell(str(m.detection))} |" for m in modes] or ["| TODO | investigate | | | open | Find the root cause |"]
+        lines += [f"| TODO | detect | {esc_md(m.owner)} | | open | Alert on {esc_md(str(m.detection))} |" for m in modes] or ["| TODO | investigate | | | open | Find the root cause |"]
     s["action_items"] = "\n".join(lines)
     lessons = []
     targets = _targets(design)
     if "time_to_resolve" in targets and ttr is not None and ttr == ttr:
         t = targets["time_to_resolve"]
-        lessons.append(f"Time to resolve {_fmt_min(ttr)} is {'over' if ttr > t else 'within'} the loop's median target of {_fmt_min(t)}.")
+        lessons.append(f"Time to resolve {minutes(ttr)} is {'over' if ttr > t else 'within'} the loop's median target of {minutes(t)}.")
     if not modes and design is not None:
         lessons.append(f"No failure mode of the taxonomy covers `{CATEGORY_TO_TAXONOMY.get(inc['category'], 'other')}`: consider adding one.")
     lessons.append("TODO: what went well, what went wrong, where we got lucky.")
     s["lessons_learned"] = "\n".join(f"- {x}" for x in lessons)
+    s["timeline"] = _log_timeline(inc, stamp)
+    return PostMortemDocument(f"{inc['title']} ({inc['id']})", header, {k: s[k] for k in template if k in s})
+
+
+def _log_detection(inc: dict, modes) -> str:
+    """How the incident was found: the stage durations, the first update, the design's alerts."""
+    det = [f"- time to identify: {minutes(inc.get('time_to_identify'))}",
+           f"- time to repair: {minutes(inc.get('time_to_repair'))}",
+           f"- time to verify: {minutes(inc.get('time_to_verify'))}"]
+    if _text(inc.get("investigating_description")):
+        det.append(f"- first update: {md_quote(inc['investigating_description'])[2:]}")
+    for m in modes:
+        det.append(f"- the design detects `{m.id}` with {esc_md(m.detection)} (runbook {m.runbook.id}: {esc_md(m.runbook.title)})")
+    return "\n".join(det)
+
+
+def _log_timeline(inc: dict, stamp) -> str:
+    """The status-page updates as a table, one row a stage (long updates cut at 200 characters)."""
+    import pandas as pd
     tl = ["| at (UTC) | stage | update |", "|---|---|---|"]
     for st in STAGES:
         if pd.notna(inc[st]):
             desc = _text(inc.get(f"{st}_description"))
             desc = desc if len(desc) <= 200 else desc[:197] + "…"
-            tl.append(f"| {stamp(st)} | {st} | {_md_cell(desc)} |")
-    s["timeline"] = "\n".join(tl)
-    return PostMortemDocument(f"{inc['title']} ({inc['id']})", header, {k: s[k] for k in template if k in s})
+            tl.append(f"| {stamp(st)} | {st} | {esc_md(desc)} |")
+    return "\n".join(tl)
 
 
 def _doc_from_record(inc, design, template: list[str]) -> PostMortemDocument:
     modes = [m for m in design.taxonomy.modes if m.id == inc.failure_mode] if design is not None else []
     header = [("incident", inc.id), ("severity", inc.severity), ("failure mode", inc.failure_mode or "not linked"),
               ("started", inc.started.isoformat()), ("resolved", inc.resolved.isoformat() if inc.resolved else "unresolved")]
-    s = {"summary": _md_block(inc.summary) or f"{_md_cell(inc.title)}.", "impact": _md_block(inc.impact),
-         "root_causes": "\n".join(f"- {_md_cell(c)}" for c in inc.root_causes), "trigger": _md_block(inc.trigger),
-         "resolution": _md_block(inc.resolution) + "".join(f"\n\nFallback design: mode `{m.id}` → path `{m.mitigation.path}`" for m in modes),
-         "detection": "\n".join([_md_block(inc.detection) + "\n" if inc.detection else ""] + [f"- {name}: {_fmt_min(inc.minutes(name))}" for name in
+    s = {"summary": md_paragraphs(inc.summary) or f"{esc_md(inc.title)}.", "impact": md_paragraphs(inc.impact),
+         "root_causes": "\n".join(f"- {esc_md(c)}" for c in inc.root_causes), "trigger": md_paragraphs(inc.trigger),
+         "resolution": md_paragraphs(inc.resolution) + "".join(f"\n\nFallback design: mode `{m.id}` → path `{m.mitigation.path}`" for m in modes),
+         "detection": "\n".join([md_paragraphs(inc.detection) + "\n" if inc.detection else ""] + [f"- {name}: {minutes(inc.minutes(name))}" for name in
                                                     ("time_to_detect", "time_to_acknowledge", "time_to_mitigate", "time_to_resolve")]),
-         "lessons_learned": "\n".join(f"- {_md_cell(x)}" for x in inc.lessons_learned),
-         "timeline": "\n".join(["| at | event |", "|---|---|"] + [f"| {e.at.isoformat()} | {_md_cell(e.event)} |" for e in inc.timeline])}
+         "lessons_learned": "\n".join(f"- {esc_md(x)}" for x in inc.lessons_learned),
+         "timeline": "\n".join(["| at | event |", "|---|---|"] + [f"| {e.at.isoformat()} | {esc_md(e.event)} |" for e in inc.timeline])}
     items = [a for a in design.postmortem.action_items if a.incident == inc.id] if design is not None else []
-    s["action_items"] = "\n".join(["| id | type | owner | due | status | title |", "|---|---|---|---|---|---|"]
-                                  + [f"| {a.id} | {a.type} | {_md_cell(a.owner)} | {a.due} | {a.status} | {_md_cell(a.title)} |" for a in items])
+    s["action_items"] = "\n".join(_action_table(items))
     return PostMortemDocument(f"{inc.title} ({inc.id})", header, {k: s.get(k, "") for k in template})
+
+
+def _action_table(items) -> list[str]:
+    """The action items as Markdown table lines (header, rule, one row an item)."""
+    return (["| id | type | owner | due | status | title |", "|---|---|---|---|---|---|"]
+            + [f"| {a.id} | {a.type} | {esc_md(a.owner)} | {a.due} | {a.status} | {esc_md(a.title)} |" for a in items])

@@ -83,7 +83,6 @@ class IncidentLog:
 
     @classmethod
     def _build(cls, recs: list[_Raw], source: str, problems: list[Problem], out_of_order: str) -> "IncidentLog":
-        import pandas as pd
         if out_of_order not in ("exclude", "keep"):
             raise ValueError("out_of_order must be 'exclude' or 'keep'")
         q = DataQuality(source, rows=len(recs) + len([p for p in problems if p.path.endswith((".id", ".provider"))]))
@@ -91,43 +90,8 @@ class IncidentLog:
         records = []
         for r in recs:
             where = f"incident {r.id}"
-            stamps: dict[str, pd.Timestamp | None] = {}
-            offs: Counter = Counter()  # merged into the report only if the incident is kept
-            naive = 0
-            for s in STAGES:
-                v = r.stamps[s]
-                if v is None:
-                    stamps[s] = None
-                    continue
-                try:
-                    t = _parse_stamp(v)
-                except ValueError:
-                    problems.append(Problem(f"{where}.{s}", f"cannot read timestamp {v!r}; expected ISO 8601 "
-                                            "such as 2024-02-26 17:09:00+00:00", line=r.line))
-                    stamps[s] = None
-                    continue
-                off = _offset_text(t)
-                if off == "naive":
-                    naive += 1
-                    t = t.replace(tzinfo=dt.timezone.utc)
-                else:
-                    offs[off] += 1
-                stamps[s] = pd.Timestamp(t).tz_convert("UTC")
-            impact = None
-            if r.impact is not None:
-                iv = str(r.impact).strip().lower()
-                names = {v: k for k, v in IMPACT_NAMES.items()}
-                if iv in names:
-                    impact = names[iv]
-                else:
-                    try:
-                        impact = int(float(iv))
-                    except ValueError:
-                        impact = -1
-                    if impact not in IMPACT_NAMES:
-                        problems.append(Problem(f"{where}.impact", f"unknown impact {r.impact!r}; expected 0–4 or one of "
-                                                + ", ".join(IMPACT_NAMES.values()), line=r.line))
-                        impact = None
+            stamps, offs, naive = _stamps(r, where, problems)
+            impact = _impact(r, where, problems)
             rec = {"id": r.id, "title": r.title, "provider": r.provider, "impact": impact,
                    "components": tuple(dict.fromkeys(r.components)), **stamps,
                    **{f"{s}_description": r.descriptions.get(s) for s in STAGES}, "line": r.line}
@@ -146,17 +110,7 @@ class IncidentLog:
             records.append(rec)
         if problems:
             raise DesignError([p.located(source) for p in problems])
-        cols = ["id", "title", "provider", "impact", "components", *STAGES,
-                *[f"{s}_description" for s in STAGES], "line"]
-        df = pd.DataFrame(records, columns=cols)
-        for s in STAGES:
-            df[s] = pd.to_datetime(df[s], utc=True)
-        df["impact"] = df["impact"].astype("Int64")
-        df["line"] = df["line"].astype("Int64")
-        df["start"] = df[STAGES].min(axis=1)
-        df["category"] = [categorize(t, d) for t, d in zip(df["title"], df["investigating_description"])]
-        df = df.set_index("id", drop=False)
-        df.index.name = None  # the id stays a column too; an unnamed index avoids ambiguity
+        df = _frame(records)
         q.incidents = len(df)
         cls._check(df, q)
         return cls(df, q, source, out_of_order)
@@ -456,3 +410,67 @@ def _week_start(stamps):
 
 def bundled_path() -> str:
     return str(resources.files("fallbackkit") / "data" / "incidents" / "incident_stages.csv.gz")
+
+
+def _stamps(r: _Raw, where: str, problems: list[Problem]) -> tuple[dict, Counter, int]:
+    """One incident's stage stamps in UTC, the offsets they carried and how many had none."""
+    import pandas as pd
+    stamps: dict[str, pd.Timestamp | None] = {}
+    offs: Counter = Counter()  # merged into the report only if the incident is kept
+    naive = 0
+    for s in STAGES:
+        v = r.stamps[s]
+        if v is None:
+            stamps[s] = None
+            continue
+        try:
+            t = _parse_stamp(v)
+        except ValueError:
+            problems.append(Problem(f"{where}.{s}", f"cannot read timestamp {v!r}; expected ISO 8601 "
+                                    "such as 2024-02-26 17:09:00+00:00", line=r.line))
+            stamps[s] = None
+            continue
+        off = _offset_text(t)
+        if off == "naive":
+            naive += 1
+            t = t.replace(tzinfo=dt.timezone.utc)
+        else:
+            offs[off] += 1
+        stamps[s] = pd.Timestamp(t).tz_convert("UTC")
+    return stamps, offs, naive
+
+
+def _impact(r: _Raw, where: str, problems: list[Problem]) -> int | None:
+    """The impact level 0–4 from a number or a Statuspage name; None (and a problem) if unknown."""
+    if r.impact is None:
+        return None
+    iv = str(r.impact).strip().lower()
+    names = {v: k for k, v in IMPACT_NAMES.items()}
+    if iv in names:
+        return names[iv]
+    try:
+        impact = int(float(iv))
+    except ValueError:
+        impact = -1
+    if impact not in IMPACT_NAMES:
+        problems.append(Problem(f"{where}.impact", f"unknown impact {r.impact!r}; expected 0–4 or one of "
+                                + ", ".join(IMPACT_NAMES.values()), line=r.line))
+        return None
+    return impact
+
+
+def _frame(records: list[dict]):
+    """The kept incidents as a frame indexed by id, with UTC stamps, a start and a category."""
+    import pandas as pd
+    cols = ["id", "title", "provider", "impact", "components", *STAGES,
+            *[f"{s}_description" for s in STAGES], "line"]
+    df = pd.DataFrame(records, columns=cols)
+    for s in STAGES:
+        df[s] = pd.to_datetime(df[s], utc=True)
+    df["impact"] = df["impact"].astype("Int64")
+    df["line"] = df["line"].astype("Int64")
+    df["start"] = df[STAGES].min(axis=1)
+    df["category"] = [categorize(t, d) for t, d in zip(df["title"], df["investigating_description"])]
+    df = df.set_index("id", drop=False)
+    df.index.name = None  # the id stays a column too; an unnamed index avoids ambiguity
+    return df

@@ -56,32 +56,24 @@ class DataQuality:
             return ", ".join(ids[:3]) + (" …" if len(ids) > 3 else "")
         offsets = ", ".join(f"{k}: {v}" for k, v in sorted(self.offsets.items()))
         pairs = ", ".join(f"{b} before {a}: {n}" for (a, b), n in sorted(self.out_of_order_pairs.items()))
+        def found(check: str, ids: Sequence[Any], handling: str) -> dict:
+            return {"check": check, "count": len(ids), "handling": handling, "examples": ex(ids)}
         return [
             {"check": "rows read", "count": self.rows, "handling": f"{self.incidents} incidents kept", "examples": ""},
-            {"check": "stages out of order", "count": len(self.out_of_order),
-             "handling": "kept; negative durations excluded from their metric" + (f" ({pairs})" if pairs else ""),
-             "examples": ex(self.out_of_order)},
-            {"check": "missing resolution", "count": len(self.missing_resolution),
-             "handling": "kept as unresolved; time to verify/resolve missing", "examples": ex(self.missing_resolution)},
-            {"check": "only a resolved stamp", "count": len(self.only_resolved),
-             "handling": "kept; start unknown, so time to resolve is missing (not 0)", "examples": ex(self.only_resolved)},
-            {"check": "no timestamp at all", "count": len(self.no_timestamp),
-             "handling": "kept; no week or start", "examples": ex(self.no_timestamp)},
-            {"check": "duplicate rows (same id, same content)", "count": len(self.duplicate_rows),
-             "handling": "repeat dropped", "examples": ex(self.duplicate_rows)},
-            {"check": "conflicting duplicates (same id, other content)", "count": len(self.conflicting_duplicates),
-             "handling": "first kept, repeat dropped", "examples": ex(self.conflicting_duplicates)},
-            {"check": "suspected duplicates (same provider and start)", "count": len(self.suspected_duplicates),
-             "handling": "both kept", "examples": ex(self.suspected_duplicates)},
-            {"check": "time zones", "count": len(self.offsets),
-             "handling": ("MIXED; " if self.mixed_time_zones else "") + "all converted to UTC"
-             + (f"; offsets seen {offsets}" if offsets else ""), "examples": ex(self.non_utc_incidents)},
-            {"check": "stamps without a time zone", "count": self.naive_stamps,
-             "handling": "assumed UTC", "examples": ""},
-            {"check": "no component flagged", "count": len(self.no_component),
-             "handling": f"grouped as {NO_COMPONENT!r}; no time between failures", "examples": ex(self.no_component)},
-            {"check": "impact outside 0–3", "count": len(self.impact_outside_0_3),
-             "handling": "kept; 4 read as Statuspage 'maintenance'", "examples": ex(self.impact_outside_0_3)},
+            found("stages out of order", self.out_of_order,
+                  "kept; negative durations excluded from their metric" + (f" ({pairs})" if pairs else "")),
+            found("missing resolution", self.missing_resolution, "kept as unresolved; time to verify/resolve missing"),
+            found("only a resolved stamp", self.only_resolved, "kept; start unknown, so time to resolve is missing (not 0)"),
+            found("no timestamp at all", self.no_timestamp, "kept; no week or start"),
+            found("duplicate rows (same id, same content)", self.duplicate_rows, "repeat dropped"),
+            found("conflicting duplicates (same id, other content)", self.conflicting_duplicates, "first kept, repeat dropped"),
+            found("suspected duplicates (same provider and start)", self.suspected_duplicates, "both kept"),
+            {**found("time zones", self.non_utc_incidents, ("MIXED; " if self.mixed_time_zones else "")
+                     + "all converted to UTC" + (f"; offsets seen {offsets}" if offsets else "")),
+             "count": len(self.offsets)},  # the count is of offsets seen, the examples are incidents
+            {"check": "stamps without a time zone", "count": self.naive_stamps, "handling": "assumed UTC", "examples": ""},
+            found("no component flagged", self.no_component, f"grouped as {NO_COMPONENT!r}; no time between failures"),
+            found("impact outside 0–3", self.impact_outside_0_3, "kept; 4 read as Statuspage 'maintenance'"),
         ]
 
     @property

@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Sequence
 
+from ..display import nbytes
 from ..problems import DesignError, Problem
 from .lifecycle import STAGES, _is_blank
 
@@ -134,10 +135,6 @@ def _normalize(row: dict, comp_cols: list[str], line: int | None, where: str, pr
                 _pick(row, "impact", "incident_impact_level"), comps, stamps, descs, line)
 
 
-def _size(n: int) -> str:
-    return f"{n // 2**20} MB" if n % 2**20 == 0 else f"{n:,} bytes"
-
-
 def read_text(path, max_bytes: int | None = None) -> str:
     """The text of an incident file (``.gz`` decompressed in a stream), at most ``max_bytes``."""
     import gzip
@@ -150,14 +147,14 @@ def read_text(path, max_bytes: int | None = None) -> str:
             with gzip.open(p, "rb") as f:
                 raw = f.read(cap + 1)
             if len(raw) > cap:
-                raise DesignError([Problem("", f"expands to more than {_size(cap)}; expected an incident file "
-                                           f"under {_size(cap)} (split it, or pass max_bytes=)", where)])
+                raise DesignError([Problem("", f"expands to more than {nbytes(cap)}; expected an incident file "
+                                           f"under {nbytes(cap)} (split it, or pass max_bytes=)", where)])
         else:
             with open(p, "rb") as f:
                 raw = f.read(cap + 1)
             if len(raw) > cap:
-                raise DesignError([Problem("", f"holds more than {_size(cap)}; expected an incident file "
-                                           f"under {_size(cap)} (split it, or pass max_bytes=)", where)])
+                raise DesignError([Problem("", f"holds more than {nbytes(cap)}; expected an incident file "
+                                           f"under {nbytes(cap)} (split it, or pass max_bytes=)", where)])
     except FileNotFoundError:
         raise DesignError([Problem("", "file not found", where)]) from None
     except IsADirectoryError:

@@ -46,19 +46,7 @@ def questions(q: Draft) -> None:
                 f"a timed-out primary spends {prim.give_up_ms():,.0f} ms (retries included) before the first fallback, "
                 f"which then has {rows[paths[1].id].deadline_left_ms if len(paths) > 1 and paths[1].id in rows else 0:,.0f} ms "
                 f"left; worst-case chain {budget.worst_case_ms:,.0f} ms vs {slo.threshold_ms:g} ms.", "budget")
-    cache = next((p for p in paths if p.kind == PathKind.cache.value), None)
-    if cache is not None and budget is not None and cache.id in rows:
-        halved = d.matrix.model_copy(deep=True)
-        halved.path(cache.id).coverage_pct = cache.coverage_pct / 2
-        hb = halved.budget(slo)
-        hrows = {r.id: r for r in hb.rows}
-        after = [r for r in hb.rows if d.matrix.ids.index(r.id) > d.matrix.ids.index(cache.id)]
-        shift = ", ".join(f"{r.id} {pct(rows[r.id].share)} → {pct(r.share)}" for r in after)
-        add("matrix.cache-hit-rate",
-            f"Your cache answers {cache.coverage_pct:g}% of the requests that reach it. What if the hit rate halves?",
-            f"cache serves {pct(rows[cache.id].share)} → {pct(hrows[cache.id].share)} of traffic; {shift}; "
-            f"blended cost ${budget.blended_cost_per_1m_usd:,.2f} → ${hb.blended_cost_per_1m_usd:,.2f} per 1M; "
-            f"worst case stays {hb.worst_case_ms:,.0f} ms.", "tradeoffs")
+    _cache_question(q)
     if budget is not None:
         per_year = budget.blended_cost_per_1m_usd * d.context.traffic.requests_per_day * 365 / 1e6
         fb = sum(r.cost_per_1m_usd for r in budget.rows if r.kind != PathKind.primary.value)
@@ -68,3 +56,22 @@ def questions(q: Draft) -> None:
             f"${budget.blended_cost_per_1m_usd:,.2f} per 1M × {d.context.traffic.requests_per_day * 365 / 1e6:,.0f}M calls a year "
             f"= ${per_year:,.0f}; fallbacks ${fb:,.2f} per 1M of it; ceiling ${d.context.cost_ceiling_per_1m_usd:,.2f} per 1M.",
             "tradeoffs")
+
+
+def _cache_question(q: Draft) -> None:
+    """What a halved cache hit rate does to every later path's share and to the blended cost."""
+    d, budget, rows, slo, add = q.design, q.budget, q.rows, q.slo, q.add
+    cache = next((p for p in q.paths if p.kind == PathKind.cache.value), None)
+    if cache is None or budget is None or cache.id not in rows:
+        return
+    halved = d.matrix.model_copy(deep=True)
+    halved.path(cache.id).coverage_pct = cache.coverage_pct / 2
+    hb = halved.budget(slo)
+    hrows = {r.id: r for r in hb.rows}
+    after = [r for r in hb.rows if d.matrix.ids.index(r.id) > d.matrix.ids.index(cache.id)]
+    shift = ", ".join(f"{r.id} {pct(rows[r.id].share)} → {pct(r.share)}" for r in after)
+    add("matrix.cache-hit-rate",
+        f"Your cache answers {cache.coverage_pct:g}% of the requests that reach it. What if the hit rate halves?",
+        f"cache serves {pct(rows[cache.id].share)} → {pct(hrows[cache.id].share)} of traffic; {shift}; "
+        f"blended cost ${budget.blended_cost_per_1m_usd:,.2f} → ${hb.blended_cost_per_1m_usd:,.2f} per 1M; "
+        f"worst case stays {hb.worst_case_ms:,.0f} ms.", "tradeoffs")

@@ -9,12 +9,13 @@ answer (a flagged field is replaced by what its finding says to do).
 
 from __future__ import annotations
 
+from ..display import pct
 from ..matrix import PathKind
 from ..review import detection
 from ..review.kitdata import KitData, nearest_rank, size_class
 from ..review.mitigation import unsafe
 from ..review.providers import provider_of
-from ..review.vocabulary import PROVIDER_KINDS, pct, sev_rank
+from ..review.vocabulary import PROVIDER_KINDS, sev_rank
 from .questions import Draft
 
 #: a probe fires when the design is within this share of a check's limit

@@ -25,7 +25,6 @@ decorator. Import order below is the order the committee reads them in.
 
 from __future__ import annotations
 
-from ..display import pct
 from . import slo, taxonomy, severity, budget, tradeoffs, notation, fault_tolerance, loop, consistency  # noqa: F401
 from . import correlation, mitigation, plausibility, detection, operations, prose, samples  # noqa: F401
 from .context import MAX_CALLS_PER_REQUEST, Review
@@ -39,4 +38,4 @@ from .vocabulary import CORE_CATEGORIES, sev_rank
 __all__ = ["critique", "Critique", "Finding", "Evidence", "CriterionScore", "SimulatedNumbers", "Review",
            "Check", "CHECKS", "CRITERIA", "FAMILIES", "FLAW_CLASSES", "RATINGS", "STRONG", "FindingSeverity",
            "MAX_CALLS_PER_REQUEST", "NUMBER", "CORE_CATEGORIES", "artifact_of", "free_text", "metric_driven",
-           "unquantified_claims", "sev_rank", "pct"]
+           "unquantified_claims", "sev_rank"]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from ..display import ms0, pct
 from .context import Review
 from .registry import checker
-from .vocabulary import (SHARE_GAP, ms0, pct)
+from .vocabulary import SHARE_GAP
 
 check = checker("budget")
 
@@ -38,21 +39,7 @@ def budget(ctx: Review) -> None:
     if over:
         _over(col, d, budget, over)
     if late:
-        i, p, r = late[0]
-        also = [x for x in late[1:] if x[2].deadline_left_ms <= 0]
-        tail = f"; {', '.join(repr(x[1].id) for x in also)} start with no deadline left at all" if also else ""
-        if r.deadline_left_ms > 0:
-            fix = f"set timeout_ms ≤ {r.deadline_left_ms:,.0f} (what is left after the paths before it)"
-        else:
-            fix = _relief(d, budget, i, r.timeout_ms - r.deadline_left_ms, f"{p.id!r} starts after the deadline")
-        col.find("timeout-exceeds-deadline", f"matrix.paths[{i}].timeout_ms",
-                 f"timeout {r.timeout_ms:g} ms on {p.id!r} is longer than the {r.deadline_left_ms:,.0f} ms left of the deadline{tail}",
-                 fix)
-        for i2, p2, r2 in late[1:]:
-            if r2.deadline_left_ms > 0:
-                col.find("timeout-exceeds-deadline", f"matrix.paths[{i2}].timeout_ms",
-                         f"timeout {r2.timeout_ms:g} ms on {p2.id!r} is longer than the {r2.deadline_left_ms:,.0f} ms left of the deadline",
-                         f"set timeout_ms ≤ {r2.deadline_left_ms:,.0f} (what is left after the paths before it)")
+        _late(col, d, budget, late)
     n = len(budget.rows)
     col.ev("budget", unknown == 0, f"{n - unknown}/{n} paths have a latency budget", "matrix.paths[*].latency")
     worst = budget.worst_case_ms
@@ -69,25 +56,8 @@ def budget(ctx: Review) -> None:
         col.ev("budget", r.over_by_ms is not None and r.over_by_ms <= 0,
                f"{r.id}: {ms0(r.deadline_left_ms)} left, {served}, {r.verdict}",
                f"matrix.paths[{d.matrix.ids.index(r.id)}]")
-    for r in budget.rows:
-        if sim is None or r.id not in sim.path_share:
-            continue
-        gap = sim.path_share[r.id] - r.share
-        if abs(gap) > SHARE_GAP:
-            col.find("declared-vs-simulated", f"matrix.paths[{d.matrix.ids.index(r.id)}]",
-                     f"{r.id} serves {pct(sim.path_share[r.id])} of traffic simulated but {pct(r.share)} by the declared "
-                     f"arithmetic ({100 * gap:+.1f} points): the matrix's numbers do not describe the system",
-                     "restate the declared latency percentiles, coverage and error rate so the arithmetic matches the "
-                     "simulation (which also injects the taxonomy's failure modes at their occurrence rates), and quote "
-                     "the simulated figure in the interview")
-    if sim is not None and sim.slo_attainment is not None:
-        target = slo.percentile / 100
-        ok = sim.slo_attainment >= target
-        col.ev("budget", ok, f"simulated attainment {100 * sim.slo_attainment:.3f}% vs {slo.percentile:g}% target", "context.slo")
-        if not ok:
-            col.find("slo-missed", "context.slo.percentile",
-                     f"simulated: {100 * sim.slo_attainment:.3f}% of requests within {slo.threshold_ms:g} ms, below the {slo.percentile:g}% target",
-                     "tighten the primary timeout or add a faster fallback; re-simulate until attainment ≥ target")
+    if sim is not None:
+        _simulated(col, d, budget, sim)
 
 
 def _over(col: Review, d, budget, over) -> None:
@@ -126,6 +96,49 @@ def _overrun_cause(d, k: int, over_ms: float) -> tuple[str, str, str] | None:
     n = p.retry.max_retries
     return (f"matrix.paths[{j}].retry", f": {p.id!r} spends {saved:,.0f} ms of the deadline on {n} "
             f"retr{'y' if n == 1 else 'ies'}, and without {'it' if n == 1 else 'them'} the chain fits", p.id)
+
+
+def _late(col: Review, d, budget, late) -> None:
+    """Timeouts longer than the deadline left: the first one names the later paths it starves."""
+    i, p, r = late[0]
+    also = [x for x in late[1:] if x[2].deadline_left_ms <= 0]
+    tail = f"; {', '.join(repr(x[1].id) for x in also)} start with no deadline left at all" if also else ""
+    if r.deadline_left_ms > 0:
+        fix = f"set timeout_ms ≤ {r.deadline_left_ms:,.0f} (what is left after the paths before it)"
+    else:
+        fix = _relief(d, budget, i, r.timeout_ms - r.deadline_left_ms, f"{p.id!r} starts after the deadline")
+    col.find("timeout-exceeds-deadline", f"matrix.paths[{i}].timeout_ms",
+             f"timeout {r.timeout_ms:g} ms on {p.id!r} is longer than the {r.deadline_left_ms:,.0f} ms left of the deadline{tail}",
+             fix)
+    for i2, p2, r2 in late[1:]:
+        if r2.deadline_left_ms > 0:
+            col.find("timeout-exceeds-deadline", f"matrix.paths[{i2}].timeout_ms",
+                     f"timeout {r2.timeout_ms:g} ms on {p2.id!r} is longer than the {r2.deadline_left_ms:,.0f} ms left of the deadline",
+                     f"set timeout_ms ≤ {r2.deadline_left_ms:,.0f} (what is left after the paths before it)")
+
+
+def _simulated(col: Review, d, budget, sim) -> None:
+    """The simulation against the declared arithmetic: shares that drift, attainment below the SLO."""
+    slo = d.context.slo
+    for r in budget.rows:
+        if r.id not in sim.path_share:
+            continue
+        gap = sim.path_share[r.id] - r.share
+        if abs(gap) > SHARE_GAP:
+            col.find("declared-vs-simulated", f"matrix.paths[{d.matrix.ids.index(r.id)}]",
+                     f"{r.id} serves {pct(sim.path_share[r.id])} of traffic simulated but {pct(r.share)} by the declared "
+                     f"arithmetic ({100 * gap:+.1f} points): the matrix's numbers do not describe the system",
+                     "restate the declared latency percentiles, coverage and error rate so the arithmetic matches the "
+                     "simulation (which also injects the taxonomy's failure modes at their occurrence rates), and quote "
+                     "the simulated figure in the interview")
+    if sim.slo_attainment is not None:
+        target = slo.percentile / 100
+        ok = sim.slo_attainment >= target
+        col.ev("budget", ok, f"simulated attainment {100 * sim.slo_attainment:.3f}% vs {slo.percentile:g}% target", "context.slo")
+        if not ok:
+            col.find("slo-missed", "context.slo.percentile",
+                     f"simulated: {100 * sim.slo_attainment:.3f}% of requests within {slo.threshold_ms:g} ms, below the {slo.percentile:g}% target",
+                     "tighten the primary timeout or add a faster fallback; re-simulate until attainment ≥ target")
 
 
 def _relief(d, budget, k: int, need_ms: float, why: str) -> str:

@@ -22,9 +22,26 @@ _NAME_FIELD = re.compile(r"\.(name|title|runbook\.title)$")
 @check("label-mismatch", "warning", "prose_numbers", "workflow label states a number the matrix contradicts")
 def consistency(ctx: Review) -> None:
     d, col = ctx.design, ctx
+    _free_text(col)
+    refs = d.reference_problems()
+    for p in refs:
+        col.find("dangling-reference", p.path, p.message, "point the reference at an existing id, or add what it names")
+    col.ev("consistency", not refs, f"{len(refs)} cross-artifact references that land nowhere", "(references)")
+    _workflow_agreement(col, d)
+    for name in ("taxonomy", "matrix", "workflow", "postmortem"):
+        try:
+            art = d.standalone(name)
+            ok = not art.problems()
+        except Exception:  # noqa: BLE001
+            ok = False
+        col.ev("consistency", ok, f"{name} validates on its own", name)
+
+
+def _free_text(col: Review) -> None:
+    """Each free-text field: claims without numbers, reaches into other artifacts, walls of prose."""
     claims = 0
     internal = 0
-    for loc, text in ctx.texts:
+    for loc, text in col.texts:
         # A name is not a claim: a mode named "Translation slower than the timeout" says what it is.
         for s in ([] if _NAME_FIELD.search(loc) else unquantified_claims(text)):
             claims += 1
@@ -46,10 +63,10 @@ def consistency(ctx: Review) -> None:
                      f"{MAX_WORDS} words")
     col.ev("consistency", claims == 0, f"{claims} unquantified claims in free text", "(free text)")
     col.ev("consistency", internal == 0, f"{internal} references into another artifact's internals", "(free text)")
-    refs = d.reference_problems()
-    for p in refs:
-        col.find("dangling-reference", p.path, p.message, "point the reference at an existing id, or add what it names")
-    col.ev("consistency", not refs, f"{len(refs)} cross-artifact references that land nowhere", "(references)")
+
+
+def _workflow_agreement(col: Review, d: Design) -> None:
+    """The workflow and the matrix tell one story: chain order, every path invoked, labels' timeouts."""
     order = [pid for pid in d.workflow.path_order() if pid in d.matrix.ids]
     inverted = _forced_inversions(d)
     col.ev("consistency", not inverted,
@@ -82,13 +99,6 @@ def consistency(ctx: Review) -> None:
                          f"label says a {v:g} ms timeout; matrix path {p.id!r} has timeout_ms {p.timeout_ms:g}",
                          f"make the label say {p.timeout_ms:g} ms, or derive it from the matrix")
     col.ev("consistency", mism == 0, f"{mism} workflow labels contradict the matrix's timeouts", "workflow.nodes[*].label")
-    for name in ("taxonomy", "matrix", "workflow", "postmortem"):
-        try:
-            art = d.standalone(name)
-            ok = not art.problems()
-        except Exception:  # noqa: BLE001
-            ok = False
-        col.ev("consistency", ok, f"{name} validates on its own", name)
 
 
 _NUM = r"(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?"

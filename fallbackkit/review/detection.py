@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import re
 
+from ..display import pct, short_minutes
 from ..taxonomy import Category
 from .context import Review
 from .registry import checker
-from .vocabulary import pct, sev_rank
+from .vocabulary import sev_rank
 
 check = checker("severity")
 #: budget share a paging alert may burn before it fires (the Workbook's 6× over 6 h), and a ticket (1× over 3 d)
@@ -108,9 +109,9 @@ def _mode_windows(ctx: Review, b_min: float) -> None:
             slow += 1
             ctx.find("detection-too-slow", f"taxonomy.modes[{i}].detection.window",
                      f"P2 mode {m.id!r} ({m.category}) alerts over {m.detection.window}: its requests miss the SLO while "
-                     f"it lasts, so up to {_fmt_min(w)} ({pct(w / b_min)}) of the {b_min:,.1f}-minute error budget burns "
+                     f"it lasts, so up to {short_minutes(w)} ({pct(w / b_min)}) of the {b_min:,.1f}-minute error budget burns "
                      f"before the alert can fire (Workbook ticket: {pct(TICKET_SHARE)})",
-                     f"alert over at most {_fmt_min(TICKET_SHARE * b_min)} with a burn-rate condition, e.g. 1× burn over "
+                     f"alert over at most {short_minutes(TICKET_SHARE * b_min)} with a burn-rate condition, e.g. 1× burn over "
                      "3 days with a 6 h short window for the ticket and 14.4× over 1 h / 5 min for the page",
                      severity="blocking" if w / b_min > WINDOW_SHARE[1] else "warning")
             continue
@@ -129,7 +130,7 @@ def _mode_windows(ctx: Review, b_min: float) -> None:
                      f"{m.severity} mode {m.id!r} alerts over {m.detection.window}: "
                      f"at {pct(impact)} of requests that burns {pct(burnt)} of the {b_min:,.1f}-minute error budget "
                      f"before the alert can fire (a page should fire within {pct(PAGE_SHARE)})",
-                     f"alert over a window of at most {_fmt_min(min(w_ok, PAGE_MAX_WINDOW_MIN))}, e.g. the Workbook's "
+                     f"alert over a window of at most {short_minutes(min(w_ok, PAGE_MAX_WINDOW_MIN))}, e.g. the Workbook's "
                      "14.4× burn rate over 1 h with a 5 min short window")
     ctx.ev("severity", slow == 0, f"{slow} severe modes whose alert window burns more than {pct(PAGE_SHARE)} of the budget",
            "taxonomy.modes[*].detection.window")
@@ -233,7 +234,3 @@ def _level_windows(ctx: Review, k: str, lvl, slo) -> None:
                      "(6 h), so the page comes after the damage",
                      "page at 14.4× burn over 1 h (5 min short window) or 6× over 6 h (30 min)")
             return
-
-
-def _fmt_min(x: float) -> str:
-    return f"{x * 60:,.0f} s" if x < 1 else f"{x:,.0f} min"

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from ..display import pct
 from ..matrix import PathKind
 from ..design import Design
 from .context import Review
 from .registry import checker
-from .vocabulary import (DETERMINISTIC_KINDS, NON_RETRYABLE, PROVIDER_KINDS, pct)
+from .vocabulary import DETERMINISTIC_KINDS, NON_RETRYABLE, PROVIDER_KINDS
 
 check = checker("fault_tolerance")
 
@@ -22,6 +23,30 @@ def fault_tolerance(ctx: Review) -> None:
     routed = _worst_route(d)
     # The workflow says which paths one request can meet; without a usable one, assume the whole chain.
     calls, route = routed if routed is not None else (chain_calls, [p.id for p in paths if _calls(p)])
+    _path_policies(col, paths)
+    via = f" via {' → '.join(route)}" if route else ""
+    col.ev("fault_tolerance", calls <= cap, f"at most {calls} provider call(s) per request{via} (cap {cap})",
+           "matrix.paths[*].retry")
+    if calls > cap:
+        col.find("retry-storm", "matrix.paths",
+                 f"one request can cause {calls} provider calls{via} (retries × hedges × fallbacks); an outage "
+                 f"multiplies load {calls}×",
+                 f"cap the total at {cap}: fewer max_retries, retry only on 429/5xx, and let the fallbacks absorb the rest")
+    if budget is not None:
+        share = sim.retry_share if sim is not None and sim.retry_share is not None else budget.retry_share
+        src = "simulated" if sim is not None and sim.retry_share is not None else "declared"
+        ok = share <= budget.retry_budget
+        col.ev("fault_tolerance", ok, f"retry share {pct(share)} ({src}) vs retry budget {pct(budget.retry_budget)}",
+               "matrix.retry_budget_pct")
+        if not ok:
+            col.find("retry-storm", "matrix.retry_budget_pct",
+                     f"retries add {pct(share)} of requests ({src}), above the {pct(budget.retry_budget)} retry budget",
+                     "lower max_retries or the error rates that trigger them, or fall back instead of retrying")
+    _chain_evidence(col, d, paths)
+
+
+def _path_policies(col: Review, paths) -> None:
+    """Each path's own policies: retries that cannot help or lack jitter, no timeout, no breaker."""
     for i, p in enumerate(paths):
         loc = f"matrix.paths[{i}]"
         if p.retry:
@@ -42,24 +67,10 @@ def fault_tolerance(ctx: Review) -> None:
             col.find("no-circuit-breaker", f"{loc}.circuit_breaker",
                      f"primary {p.id!r} has no circuit breaker: in an outage every request pays the full timeout first",
                      "add circuit_breaker: {failure_rate_threshold: 0.5, window_s: 10, min_requests: 20, cooldown_s: 30}")
-    via = f" via {' → '.join(route)}" if route else ""
-    col.ev("fault_tolerance", calls <= cap, f"at most {calls} provider call(s) per request{via} (cap {cap})",
-           "matrix.paths[*].retry")
-    if calls > cap:
-        col.find("retry-storm", "matrix.paths",
-                 f"one request can cause {calls} provider calls{via} (retries × hedges × fallbacks); an outage "
-                 f"multiplies load {calls}×",
-                 f"cap the total at {cap}: fewer max_retries, retry only on 429/5xx, and let the fallbacks absorb the rest")
-    if budget is not None:
-        share = sim.retry_share if sim is not None and sim.retry_share is not None else budget.retry_share
-        src = "simulated" if sim is not None and sim.retry_share is not None else "declared"
-        ok = share <= budget.retry_budget
-        col.ev("fault_tolerance", ok, f"retry share {pct(share)} ({src}) vs retry budget {pct(budget.retry_budget)}",
-               "matrix.retry_budget_pct")
-        if not ok:
-            col.find("retry-storm", "matrix.retry_budget_pct",
-                     f"retries add {pct(share)} of requests ({src}), above the {pct(budget.retry_budget)} retry budget",
-                     "lower max_retries or the error rates that trigger them, or fall back instead of retrying")
+
+
+def _chain_evidence(col: Review, d: Design, paths) -> None:
+    """Evidence lines on the chain: timeouts, the primary's breaker and tail, degradation, last resort, jitter."""
     timed = [p for p in paths[:-1] if p.timeout_ms is not None]
     col.ev("fault_tolerance", len(timed) == len(paths[:-1]), f"{len(timed)}/{max(len(paths) - 1, 0)} non-final paths have a timeout",
            "matrix.paths[*].timeout_ms")

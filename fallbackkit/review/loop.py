@@ -5,7 +5,7 @@ from __future__ import annotations
 from .context import Review
 from .registry import checker
 from .text import placeholder
-from .vocabulary import (sev_rank)
+from .vocabulary import sev_rank
 
 check = checker("loop")
 

@@ -8,10 +8,10 @@ nothing adds a component, not depth.
 
 from __future__ import annotations
 
+from ..display import pct, usd
 from ..matrix import PathKind
 from .context import Review
 from .registry import checker
-from .vocabulary import pct, usd
 
 check = checker("fault_tolerance")
 #: a path serving less than this share of traffic, and routed to by no mode, is decoration

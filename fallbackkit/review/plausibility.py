@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import re
 
+from ..display import ms0, pct
 from ..distributions import Profile as ProfileSpec, Shifted
 from ..matrix import PathKind
 from .context import Review
 from .kitdata import size_class
 from .providers import provider_of
 from .registry import checker
-from .vocabulary import PROVIDER_KINDS, ms0, pct
+from .vocabulary import PROVIDER_KINDS
 
 check = checker("budget")
 #: a person reads and answers in minutes; a human path faster than this is a hand-off message
@@ -135,22 +136,29 @@ def _timeout_vs_profile(ctx: Review, i: int, p) -> None:
                  f"largest of them, not a measured p{slo.percentile:g} (that needs about {need:,.0f})",
                  f"say n={prof.n} when quoting its tail, or hold the path to a percentile it can support "
                  f"(p{100 * (1 - 1 / prof.n):.1f} at most)")
+    _timeout_vs_samples(ctx, i, p, dist, floor, prof)
+
+
+def _timeout_vs_samples(ctx: Review, i: int, p, dist, floor: float, prof) -> None:
+    """A timeout below the profile's measured samples times out every call (or most of them)."""
     scale = getattr(dist, "scale", 1.0) or 1.0
     values = prof.e2e_ms if dist.name.endswith("_e2e") else prof.ttft_ms
     lo = floor + values[0] * scale
     cut = sum(floor + v * scale > p.timeout_ms for v in values) / len(values)
     if p.timeout_ms < lo:
-        ctx.find("timeout-below-samples", f"matrix.paths[{i}].timeout_ms",
-                 f"timeout {p.timeout_ms:g} ms on {p.id!r} is below every one of the {len(values)} measured samples of "
-                 f"{dist.name} (fastest {ms0(lo)}): every call times out",
-                 f"set timeout_ms ≥ {ms0(floor + prof.quantile(0.95, 'end_to_end' if dist.name.endswith('_e2e') else 'time_to_first_token') * scale)} "
-                 f"(the profile's p95) or choose a faster profile for this path")
+        severity = None
+        message = (f"timeout {p.timeout_ms:g} ms on {p.id!r} is below every one of the {len(values)} measured samples of "
+                   f"{dist.name} (fastest {ms0(lo)}): every call times out")
+        fix = (f"set timeout_ms ≥ {ms0(floor + prof.quantile(0.95, 'end_to_end' if dist.name.endswith('_e2e') else 'time_to_first_token') * scale)} "
+               f"(the profile's p95) or choose a faster profile for this path")
     elif cut > 0.5:
-        ctx.find("timeout-below-samples", f"matrix.paths[{i}].timeout_ms",
-                 f"timeout {p.timeout_ms:g} ms on {p.id!r} cuts {pct(cut)} of the measured samples of {dist.name}: "
-                 "the path mostly times out, which the declared arithmetic does not count",
-                 f"set timeout_ms near the profile's p95, {ms0(floor + values[int(0.95 * (len(values) - 1))] * scale)}",
-                 severity="warning")
+        severity = "warning"
+        message = (f"timeout {p.timeout_ms:g} ms on {p.id!r} cuts {pct(cut)} of the measured samples of {dist.name}: "
+                   "the path mostly times out, which the declared arithmetic does not count")
+        fix = f"set timeout_ms near the profile's p95, {ms0(floor + values[int(0.95 * (len(values) - 1))] * scale)}"
+    else:
+        return
+    ctx.find("timeout-below-samples", f"matrix.paths[{i}].timeout_ms", message, fix, severity=severity)
 
 
 def _slo_vs_measured(ctx: Review) -> None:

@@ -80,61 +80,85 @@ def prose(ctx: Review) -> None:
         for sentence in re.split(r"(?<=[.;!?])\s+", text):
             if _SIMULATED.search(sentence) and ctx.sim is None:
                 continue
-
-            def claim(m):
-                if not gated:
-                    return True
-                pat = narrow if gated == "narrow" else designish
-                return bool(pat.search(sentence[max(0, m.start() - NEAR_CHARS):m.end() + NEAR_CHARS]))
+            gate = None if not gated else narrow if gated == "narrow" else designish
+            found = {kind: _claimed(pat, sentence, gate) if kind in kinds else []
+                     for kind, pat in (("usd", _DOLLARS), ("ms", _MS), ("pct", _PCT))}
             named = _subject(ctx, sentence)
             subject = named or default
-            for m in (x for x in _DOLLARS.finditer(sentence) if claim(x)) if "usd" in kinds else ():
-                if _TOKENS.match(sentence[m.end():]):
-                    continue   # a token price, not a cost per call
-                v = _val(m.group(1), m.group(2)) * {"k": 1e3, "m": 1e6}.get((m.group(3) or "").lower(), 1)
-                pool = known["usd"] if subject is None or _CONTRIBUTION.search(sentence) else _path_usd(ctx, subject)
-                if not _close(v, pool, 0.02, 0.01):
-                    bad += 1
-                    if pool is known["usd"]:
-                        ctx.find("prose-number-mismatch", loc,
-                                 f"states {m.group(0).strip()!r}, but no cost in the design is ${v:,.2f} per 1M "
-                                 f"(blended {ctx.cost_text()})",
-                                 f"quote the computed figure ({ctx.cost_text()}) or correct the path's cost_per_1m_usd")
-                    else:
-                        cost = ctx.design.matrix.path(subject).cost_per_1m_usd
-                        off = f" ({v / cost:,.3g}× its cost)" if cost else ""
-                        ctx.find("prose-number-mismatch", loc,
-                                 f"states {m.group(0).strip()!r} about {subject!r}, whose cost_per_1m_usd is "
-                                 f"${cost:,.2f}{off}",
-                                 f"quote ${cost:,.2f} per 1M, or correct matrix path {subject!r}'s cost_per_1m_usd")
-            for m in (x for x in _MS.finditer(sentence) if claim(x)) if "ms" in kinds else ():
-                v = _val(m.group(1), m.group(2)) * (1000 if m.group(3).lower().startswith("s") else 1)
-                at = _percentile_of(sentence, m)
-                pool = _latencies_at(ctx, at, subject) if at else None
-                if pool and not _close(v, pool, 0.02, 1.0):
-                    bad += 1
-                    ctx.find("prose-number-mismatch", loc,
-                             f"states {m.group(0).strip()!r} at {at}, but no {at} in the design is {v:,.0f} ms "
-                             f"(declared or simulated {at}: {', '.join(f'{x:,.0f} ms' for x in sorted(pool))})",
-                             f"quote the {at} the matrix or the simulation gives, or correct the matrix")
-                    continue
-                if not _close(v, known["ms"], 0.02, 1.0):
-                    bad += 1
-                    ctx.find("prose-number-mismatch", loc,
-                             f"states {m.group(0).strip()!r}, but no latency, timeout, deadline or SLO in the design is "
-                             f"{v:,.0f} ms",
-                             "quote a number the matrix states or computes (a path's p50/p99, timeout, the deadline left, "
-                             f"the worst-case chain {ctx.worst_text()}), or correct the matrix")
-            for m in (x for x in _PCT.finditer(sentence) if claim(x)) if "pct" in kinds else ():
-                v = _val(m.group(1), m.group(2))
-                pool = known["pct"] if named is None else _path_pcts(ctx, named)
-                if not _close(v, pool, 0.02, 0.05):
-                    bad += 1
-                    ctx.find("prose-number-mismatch", loc,
-                             f"states {m.group(0).strip()!r}, but no share, rate or coverage in the design is {v:g}%",
-                             "quote a share the design states or computes (coverage, served share, error rate, SLO, "
-                             "retry budget), or correct it")
+            bad += _dollar_claims(ctx, loc, sentence, found["usd"], subject, known)
+            bad += _ms_claims(ctx, loc, sentence, found["ms"], subject, known)
+            bad += _pct_claims(ctx, loc, found["pct"], named, known)
     ctx.ev("consistency", bad == 0, f"{bad} numbers in free text that the design's numbers contradict", "(free text)")
+
+
+def _claimed(pat: re.Pattern, sentence: str, gate: re.Pattern | None) -> list:
+    """The matches of ``pat`` that count as claims: all of them, or those ``gate`` finds a word near."""
+    return [m for m in pat.finditer(sentence)
+            if gate is None or gate.search(sentence[max(0, m.start() - NEAR_CHARS):m.end() + NEAR_CHARS])]
+
+
+def _dollar_claims(ctx: Review, loc: str, sentence: str, matches, subject, known) -> int:
+    """Dollar figures in one sentence against the design's costs (the subject path's, if it names one)."""
+    bad = 0
+    for m in matches:
+        if _TOKENS.match(sentence[m.end():]):
+            continue   # a token price, not a cost per call
+        v = _val(m.group(1), m.group(2)) * {"k": 1e3, "m": 1e6}.get((m.group(3) or "").lower(), 1)
+        pool = known["usd"] if subject is None or _CONTRIBUTION.search(sentence) else _path_usd(ctx, subject)
+        if not _close(v, pool, 0.02, 0.01):
+            bad += 1
+            if pool is known["usd"]:
+                ctx.find("prose-number-mismatch", loc,
+                         f"states {m.group(0).strip()!r}, but no cost in the design is ${v:,.2f} per 1M "
+                         f"(blended {ctx.cost_text()})",
+                         f"quote the computed figure ({ctx.cost_text()}) or correct the path's cost_per_1m_usd")
+            else:
+                cost = ctx.design.matrix.path(subject).cost_per_1m_usd
+                off = f" ({v / cost:,.3g}× its cost)" if cost else ""
+                ctx.find("prose-number-mismatch", loc,
+                         f"states {m.group(0).strip()!r} about {subject!r}, whose cost_per_1m_usd is "
+                         f"${cost:,.2f}{off}",
+                         f"quote ${cost:,.2f} per 1M, or correct matrix path {subject!r}'s cost_per_1m_usd")
+    return bad
+
+
+def _ms_claims(ctx: Review, loc: str, sentence: str, matches, subject, known) -> int:
+    """Millisecond figures against the design's latencies (at the percentile the sentence names, if any)."""
+    bad = 0
+    for m in matches:
+        v = _val(m.group(1), m.group(2)) * (1000 if m.group(3).lower().startswith("s") else 1)
+        at = _percentile_of(sentence, m)
+        pool = _latencies_at(ctx, at, subject) if at else None
+        if pool and not _close(v, pool, 0.02, 1.0):
+            bad += 1
+            ctx.find("prose-number-mismatch", loc,
+                     f"states {m.group(0).strip()!r} at {at}, but no {at} in the design is {v:,.0f} ms "
+                     f"(declared or simulated {at}: {', '.join(f'{x:,.0f} ms' for x in sorted(pool))})",
+                     f"quote the {at} the matrix or the simulation gives, or correct the matrix")
+            continue
+        if not _close(v, known["ms"], 0.02, 1.0):
+            bad += 1
+            ctx.find("prose-number-mismatch", loc,
+                     f"states {m.group(0).strip()!r}, but no latency, timeout, deadline or SLO in the design is "
+                     f"{v:,.0f} ms",
+                     "quote a number the matrix states or computes (a path's p50/p99, timeout, the deadline left, "
+                     f"the worst-case chain {ctx.worst_text()}), or correct the matrix")
+    return bad
+
+
+def _pct_claims(ctx: Review, loc: str, matches, named, known) -> int:
+    """Percentages against the design's shares, rates and coverage (the named path's, if any)."""
+    bad = 0
+    for m in matches:
+        v = _val(m.group(1), m.group(2))
+        pool = known["pct"] if named is None else _path_pcts(ctx, named)
+        if not _close(v, pool, 0.02, 0.05):
+            bad += 1
+            ctx.find("prose-number-mismatch", loc,
+                     f"states {m.group(0).strip()!r}, but no share, rate or coverage in the design is {v:g}%",
+                     "quote a share the design states or computes (coverage, served share, error rate, SLO, "
+                     "retry budget), or correct it")
+    return bad
 
 
 _KIND_WORDS = {"cache": "cache", "rule engine": "rule_engine", "rules": "rule_engine", "static": "static_response",

@@ -7,7 +7,7 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Literal
 
-from ..display import esc_html, esc_md
+from ..display import esc_html, esc_md, md_code
 from .registry import CHECKS, CRITERIA, RATINGS, STRONG, FindingSeverity
 
 
@@ -162,12 +162,12 @@ class Critique:
         if not self.findings:
             lines.append("None.")
         for f in self.weakest():
-            lines.append(f"- **{f.severity}** `{_code(f.location)}` ({f.check}, {f.flaw_class}): {esc_md(f.message)}  \n"
+            lines.append(f"- **{f.severity}** `{md_code(f.location)}` ({f.check}, {f.flaw_class}): {esc_md(f.message)}  \n"
                          f"  *Fix:* {esc_md(f.fix)}")
         lines += ["", "## Evidence", ""]
         for s in self.scores:
             lines += [f"### {s.name}: {s.label}", ""]
-            lines += [f"- {'✓' if e.ok else '✗'} {esc_md(e.text)} (`{_code(e.location)}`)" for e in s.evidence]
+            lines += [f"- {'✓' if e.ok else '✗'} {esc_md(e.text)} (`{md_code(e.location)}`)" for e in s.evidence]
             lines.append("")
         return "\n".join(lines).rstrip("\n") + "\n"
 
@@ -204,11 +204,6 @@ class Critique:
 
     def __str__(self) -> str:
         return self.to_text()
-
-
-def _code(text: str) -> str:
-    """Text for a Markdown code span: no backtick can end it early."""
-    return str(text).replace("`", "'").replace("\n", " ")
 
 
 def artifact_of(location: str) -> str:

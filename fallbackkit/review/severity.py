@@ -7,7 +7,7 @@ import re
 from .context import Review
 from .registry import checker
 from .text import metric_driven, placeholder
-from .vocabulary import (sev_rank)
+from .vocabulary import sev_rank
 
 check = checker("severity")
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
+from ..display import pct
 from .context import Review
 from .registry import checker
 from .text import placeholder
-from .vocabulary import (pct)
 
 check = checker("slo")
 _MEAN = re.compile(r"\b(mean|average|avg)\s+(latency|response time|time to first token|ttft)\b", re.IGNORECASE)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from ..display import pct
 from .context import Review
 from .registry import checker
-from .vocabulary import (CORE_CATEGORIES, pct)
+from .vocabulary import CORE_CATEGORIES
 
 check = checker("taxonomy")
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from ..display import ms0, pct
 from ..matrix import PathKind
 from .context import Review
 from .registry import checker
-from .vocabulary import (DETERMINISTIC_KINDS, ms0, pct)
+from .vocabulary import DETERMINISTIC_KINDS
 
 check = checker("tradeoffs")
 

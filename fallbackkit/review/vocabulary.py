@@ -1,10 +1,11 @@
-"""Words and thresholds the checks share: path kinds, core categories, number formats."""
+"""Words and thresholds the checks share: path kinds, core categories, severity order.
+
+Numbers print through :mod:`fallbackkit.display` (``pct``, ``usd``, ``ms0``), not from here."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from ..display import pct, usd
 from ..matrix import PathKind
 from ..taxonomy import Category
 
@@ -20,13 +21,7 @@ NON_RETRYABLE = {Category.policy_violation.value, Category.context_window.value}
 #: Declared and simulated shares of a path may differ by this much (5 points) before it is a finding.
 SHARE_GAP = 0.05
 
-__all__ = ["PROVIDER_KINDS", "DETERMINISTIC_KINDS", "CORE_CATEGORIES", "NON_RETRYABLE", "SHARE_GAP",
-           "ms0", "pct", "sev_rank", "usd"]
-
-
-def ms0(x: float | None) -> str:
-    """Whole milliseconds with separators, '?' when unknown (the critique's evidence lines)."""
-    return "?" if x is None else f"{x:,.0f} ms"
+__all__ = ["PROVIDER_KINDS", "DETERMINISTIC_KINDS", "CORE_CATEGORIES", "NON_RETRYABLE", "SHARE_GAP", "sev_rank"]
 
 
 def sev_rank(sev: Any) -> int:

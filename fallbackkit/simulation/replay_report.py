@@ -214,8 +214,8 @@ class ReplayResult:
         cols = ["window", "attainment", "budget_spent", "met", "incidents", "incident_min", "exposed_min"]
         sug = ["mode", "category", "path", "declared", "measured", "basis"]
         out = ["## Incident replay", ""] + [f"- {display.esc_md(x)}" for x in self.summary_lines()]
-        out += ["", f"### Per {self.window_days}-day window", "", _md_table(_view(self.windows), cols),
-                "", "### Occurrence rates suggested by the same data", "", _md_table(self.suggestions, sug)]
+        out += ["", f"### Per {self.window_days}-day window", "", display.md_table(_view(self.windows), cols),
+                "", "### Occurrence rates suggested by the same data", "", display.md_table(self.suggestions, sug)]
         if self.notes:
             out += ["", "### Notes", ""] + [f"- {display.esc_md(n)}" for n in self.notes]
         return "\n".join(out) + "\n"
@@ -258,11 +258,3 @@ class ReplayResult:
                       "windows": self.windows, "worst_window": self.worst_window, "suggestions": self.suggestions,
                       "overlap": self.overlap.rows() if self.overlap is not None else [], "notes": self.notes,
                       "method": self.method, "seconds": self.seconds, "simulated_requests": self.simulated_requests})
-
-
-def _md_table(rows: list[dict], cols: list[str]) -> str:
-    if not rows:
-        return "_(none)_"
-    out = ["| " + " | ".join(display.esc_md(c) for c in cols) + " |", "|" + "---|" * len(cols)]
-    out += ["| " + " | ".join(display.esc_md(display.fmt(r.get(c))) for c in cols) + " |" for r in rows]
-    return "\n".join(out)
