@@ -12,7 +12,7 @@ from .context import SLO, ProductContext, Traffic
 from .design import Design, default_design, default_design_path, load
 from .matrix import Budget, FallbackPath, LatencyBudgetMatrix, LatencySpec, PathKind
 from .postmortem import ActionItem, IncidentRecord, PostMortemLoop
-from .problems import DesignError, Problem
+from .problems import DesignError, Problem, locate
 from .taxonomy import Category, DetectionSignal, FailureMode, FailureTaxonomy, Severity
 from .workflow import Edge, Node, RecoveryWorkflow
 
@@ -41,7 +41,7 @@ def __getattr__(name: str):
 __all__ = [
     "SLO", "ProductContext", "Traffic", "Design", "default_design", "default_design_path", "load",
     "Budget", "FallbackPath", "LatencyBudgetMatrix", "LatencySpec", "PathKind",
-    "ActionItem", "IncidentRecord", "PostMortemLoop", "DesignError", "Problem",
+    "ActionItem", "IncidentRecord", "PostMortemLoop", "DesignError", "Problem", "locate",
     "Category", "DetectionSignal", "FailureMode", "FailureTaxonomy", "Severity",
     "Edge", "Node", "RecoveryWorkflow",
 ]

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import html
 import os
-import re
 from typing import Annotated, Any, ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, Strict, ValidationError
 
 from . import files, store
 from .reader import bounded
-from .problems import DesignError, Problem, from_validation_error
+from .problems import DesignError, Problem, from_validation_error, locate
 
 #: Ids are short slugs so they survive YAML, Mermaid, URLs and router configs unchanged.
 Id = Annotated[
@@ -82,11 +81,11 @@ class Artifact(Model):
             obj = cls.model_validate(data)
         except ValidationError as exc:
             probs = from_validation_error(exc, data=data)
-            raise DesignError(bounded([_locate(p, filename, lines) for p in probs])) from None
+            raise DesignError(bounded([locate(p, filename, lines) for p in probs])) from None
         if check:
             probs = obj.problems()
             if probs:
-                raise DesignError(bounded([_locate(p, filename, lines) for p in probs]))
+                raise DesignError(bounded([locate(p, filename, lines) for p in probs]))
         return obj
 
     @classmethod
@@ -195,18 +194,6 @@ def _tidy(value: Any) -> Any:
     if isinstance(value, list):
         return [_tidy(v) for v in value]
     return value
-
-
-def _locate(p: Problem, filename: str | None, lines: files.LineIndex | None) -> Problem:
-    line = lines.line_of(_split_path(p.path)) if lines is not None else None
-    return p.located(filename, line)
-
-
-def _split_path(path: str) -> list[Any]:
-    parts: list[Any] = []
-    for name, index in re.findall(r"([^.\[\]]+)|\[(\d+)\]", path):
-        parts.append(int(index) if index else name)
-    return parts
 
 
 def duplicate_ids(items: list[Any], field: str) -> list[Problem]:

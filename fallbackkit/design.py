@@ -34,7 +34,7 @@ from .artifact import Artifact
 from .context import ProductContext
 from .matrix import Budget, LatencyBudgetMatrix
 from .postmortem import PostMortemLoop
-from .problems import DesignError, Problem
+from .problems import DesignError, Problem, locate
 from .taxonomy import FailureTaxonomy
 from .workflow import RecoveryWorkflow
 
@@ -109,8 +109,7 @@ class Design(Artifact):
             try:
                 data, todo = _split_unwritten(data, partial)
             except DesignError as exc:
-                from .artifact import _locate
-                raise DesignError([_locate(p, filename, lines) for p in exc.problems]) from None
+                raise DesignError([locate(p, filename, lines) for p in exc.problems]) from None
             if todo and not partial:
                 raise DesignError([p.located(filename) for p in todo])
             obj = super().from_dict(data, filename, lines, check=check)

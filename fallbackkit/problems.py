@@ -8,8 +8,11 @@ what was expected, so a person can fix a file without reading a traceback::
 
 from __future__ import annotations
 
+import dataclasses
+import numbers
+import re
 from dataclasses import dataclass
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Protocol, Sequence
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,41 @@ class DesignError(ValueError):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
+def is_number(v: Any) -> bool:
+    """A real number that is not a bool (``True`` is not a count)."""
+    return isinstance(v, numbers.Real) and not isinstance(v, bool)
+
+
+def shown(v: Any) -> str:
+    """A value as the user typed it, short (1e+300, not three hundred digits; a seed's 19 digits stay)."""
+    exact = isinstance(v, numbers.Integral) and abs(v) < 10**20
+    return f"{v:.6g}" if is_number(v) and abs(v) >= 1e15 and not exact else repr(v)
+
+
+@dataclass(frozen=True)
+class Limit:
+    """One argument's rule: the parameter it guards, what it expects (in words) and the test.
+
+    The function that takes the argument reports :meth:`problem`; a front end that reads the
+    value from text (the command line) holds it to the same rule and says ``expected`` too.
+    numpy's integers and floats are :mod:`numbers` types, so they pass like Python's.
+    """
+
+    name: str
+    expected: str
+    allows: Callable[[Any], bool]
+
+    def problem(self, value: Any, name: str | None = None) -> Problem | None:
+        """The problem of ``value`` (at ``name``, default this parameter), or None when it is allowed."""
+        if self.allows(value):
+            return None
+        return Problem(name or self.name, f"is {shown(value)}; expected {self.expected}")
+
+    def named(self, name: str) -> "Limit":
+        """The same rule guarding another parameter."""
+        return dataclasses.replace(self, name=name)
+
+
 def join_path(parts: Iterable[Any]) -> str:
     """Render a location tuple as ``a.b[2].c``."""
     out = ""
@@ -50,6 +88,32 @@ def join_path(parts: Iterable[Any]) -> str:
         else:
             out += ("." if out else "") + str(part)
     return out
+
+
+def split_path(path: str) -> list[Any]:
+    """The parts of a field path, the inverse of :func:`join_path`: ``a.b[2].c`` → ``['a', 'b', 2, 'c']``."""
+    parts: list[Any] = []
+    for name, index in re.findall(r"([^.\[\]]+)|\[(\d+)\]", path):
+        parts.append(int(index) if index else name)
+    return parts
+
+
+class Lines(Protocol):
+    """Where each field of a read file starts (:class:`fallbackkit.reader.LineIndex` is one)."""
+
+    def line_of(self, parts: Sequence[Any]) -> int | None: ...
+
+
+def locate(problem: Problem, filename: str | None, lines: Lines | None = None) -> Problem:
+    """``problem`` attributed to ``filename``, at the line of its field when ``lines`` knows it.
+
+    ``lines`` comes with the document: ``data, lines = fallbackkit.files.read_document(path)``::
+
+        for p in design.problems():
+            print(locate(p, path, lines))   # design.yaml:44: taxonomy.modes[0].occurrence: …
+    """
+    line = lines.line_of(split_path(problem.path)) if lines is not None else None
+    return problem.located(filename, line)
 
 
 def from_validation_error(exc: Any, prefix: str = "", data: Any = None) -> list[Problem]:

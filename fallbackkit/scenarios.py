@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import os
 from dataclasses import dataclass
+from pathlib import Path
 from importlib import resources
 from typing import Any
 
@@ -69,6 +70,15 @@ def get(name: str) -> Scenario:
 def path(name: str) -> str:
     """The design file of a scenario."""
     return get(name).path
+
+
+def is_bundled(file: str | os.PathLike) -> bool:
+    """Whether ``file`` is one of the bundled scenario files itself (not a learner's copy)."""
+    try:
+        real = Path(file).resolve()
+    except (OSError, RuntimeError):
+        return False
+    return any(real == Path(path(n)).resolve() for n in SCENARIOS)
 
 
 def load(name: str, *, slo_threshold_ms: float | None = None, slo_percentile: float | None = None) -> Design:

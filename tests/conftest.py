@@ -1,5 +1,7 @@
 import copy
 import os
+import shutil
+import socket
 from pathlib import Path
 
 import pytest
@@ -22,6 +24,55 @@ def default_data(default_data_master) -> dict:
 
 
 @pytest.fixture
+def quiet_data(default_data) -> dict:
+    """The worked example with every failure mode off, perfect paths and no breaker: the base of
+    the simulator's closed-form tests, where only what a test sets can fail or slow a request."""
+    for m in default_data["taxonomy"]["modes"]:
+        m["occurrence"] = 0.0
+    for p in default_data["matrix"]["paths"]:
+        p["error_rate"] = 0.0
+        p.pop("circuit_breaker", None)
+    return default_data
+
+
+@pytest.fixture(scope="session")
+def tiny(tmp_path_factory):
+    """The hand-made incident file of tests/incident_data.py, read once (its answers are in its comments)."""
+    from incident_data import read_tiny
+    return read_tiny(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def real():
+    """The bundled real incident history."""
+    from fallbackkit.incidents import IncidentLog
+    return IncidentLog.bundled()
+
+
+@pytest.fixture
+def design_file(tmp_path) -> Path:
+    """A copy of the worked example's file, for tests that edit or save a design on disk."""
+    p = tmp_path / "design.yaml"
+    shutil.copy(fk.default_design_path(), p)
+    return p
+
+
+class FakeClock:
+    """A clock a test moves by hand: ``clock.now += 90``."""
+
+    def __init__(self):
+        self.now = 100.0
+
+    def __call__(self):
+        return self.now
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
 def write_design(tmp_path):
     def write(data: dict, name: str = "design.yaml") -> Path:
         p = tmp_path / name
@@ -37,10 +88,39 @@ CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-network
 
 
 def _missing(reason: str):
-    """Skip with the reason; under CI (env var CI set) a missing browser is a failure, never a skip."""
+    """Skip with the reason; under CI (env var CI set) a missing tool is a failure, never a skip."""
     if os.environ.get("CI"):
-        pytest.fail(f"CI is set, so the browser tests must run: {reason}", pytrace=False)
+        pytest.fail(f"CI is set, so this test must run: {reason}", pytrace=False)
     pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def unavailable():
+    """``unavailable(reason)``: skip when a real dependency (browser, node, a proxy) is missing,
+    fail instead under CI."""
+    return _missing
+
+
+# -- local servers: a free port on 127.0.0.1, and the mock upstreams of tests/gateway_mock.py ---
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def free_port():
+    """``free_port()``: a port on 127.0.0.1 nothing listens on (for a server a test starts)."""
+    return _free_port
+
+
+@pytest.fixture(scope="module")
+def upstream():
+    """The local OpenAI-compatible upstreams of tests/gateway_mock.py, one server per module."""
+    from gateway_mock import Upstream
+    up = Upstream()
+    yield up
+    up.close()
 
 
 @pytest.fixture(scope="module")

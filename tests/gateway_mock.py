@@ -8,12 +8,15 @@ wording, or a stall past any timeout. Every call is recorded (path id, Authoriza
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import socket
 import struct
+import subprocess
 import threading
 import time
+import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -173,3 +176,35 @@ def base_urls(design, upstream: Upstream) -> dict[str, str]:
 def cases():
     """Every (design, failure class) pair the gateway tests drive."""
     return [(name, failure) for name in DESIGNS for failure in routers.FAILURE_CLASSES]
+
+
+@contextlib.contextmanager
+def serving(cmd: list[str], probe_url: str, log_path: Path, *, what: str, wait_s: float, pause_s: float,
+            stop_s: float, **popen):
+    """Run a gateway ``cmd`` until ``probe_url`` answers (yields the process and its start-up
+    seconds); terminate it afterwards, killing it if it has not stopped within ``stop_s``.
+
+    Output goes to ``log_path``, never an unread pipe: a gateway logs every failed call, and a
+    full pipe buffer would block it mid-request."""
+    t0 = time.perf_counter()
+    log = log_path.open("wb")
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, **popen)
+    try:
+        for _ in range(round(wait_s / pause_s)):
+            try:
+                with urllib.request.urlopen(probe_url, timeout=1):
+                    break
+            except OSError:
+                if proc.poll() is not None:
+                    raise RuntimeError(f"{what} exited: {log_path.read_text()[-3000:]}")
+                time.sleep(pause_s)
+        else:
+            raise RuntimeError(f"{what} did not answer within {wait_s:g} s")
+        yield proc, time.perf_counter() - t0
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=stop_s)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()

@@ -24,3 +24,8 @@ def test_action_tracker_on_the_worked_example():
 def test_still_importable_from_incidents():
     from fallbackkit import incidents
     assert incidents.ActionTracker is ActionTracker
+
+
+def test_loaded_action_items_are_action_items():
+    from fallbackkit.postmortem import ActionItem
+    assert isinstance(fk.default_design().postmortem.action_items[0], ActionItem)

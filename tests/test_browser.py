@@ -10,6 +10,9 @@ fails here. Screenshots go to build/screenshots/.
 
 Chromium comes from Debian packages (/usr/bin/chromium; `make test` installs it). Without
 it the test skips and says why -- except under CI (env var CI set), where it fails.
+
+Cross-cutting by design: every notebook, widget, chart and diagram as the browser renders them
+(their logic is tested per module without a browser).
 """
 
 from __future__ import annotations
@@ -20,7 +23,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -45,12 +47,6 @@ FAILURE_TEXT = ["Error loading script", "Error displaying widget", "Model not fo
                 "Failed to load model class", "Loading widget...", "Javascript Error"]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _write_settings(settings: Path) -> None:
     """Throw-away JupyterLab settings: no autosave (the committed notebooks stay clean),
     every cell in the DOM (no windowing), no news or update checks (no network)."""
@@ -66,22 +62,22 @@ def _write_settings(settings: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def lab(chromium, tmp_path_factory):
+def lab(chromium, tmp_path_factory, free_port):
     tmp = tmp_path_factory.mktemp("lab")
     design_file = tmp / "playground_design.yaml"
     shutil.copy(fk.default_design_path(), design_file)
-    with running_lab(tmp, design_file) as info:
+    with running_lab(tmp, design_file, free_port()) as info:
         yield info
 
 
 @contextlib.contextmanager
-def running_lab(tmp: Path, design_file: Path):
+def running_lab(tmp: Path, design_file: Path, port: int):
     """JupyterLab on a free localhost port, throw-away settings; the playground edits ``design_file``."""
     settings, workspaces, runtime = tmp / "settings", tmp / "workspaces", tmp / "runtime"
     for d in (workspaces, runtime):
         d.mkdir()
     _write_settings(settings)
-    port, token = _free_port(), secrets.token_hex(16)
+    token = secrets.token_hex(16)
     env = dict(os.environ)
     env.update({
         "PYTHONPATH": os.pathsep.join([str(ROOT)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]),

@@ -10,6 +10,7 @@ bundled scenario's name or headline numbers, and no output holds a maths element
 KaTeX typesetting text between two ``$``). Every request off localhost is aborted.
 
 The papermill twin is tests/test_journey.py; the lab and page fixtures are test_browser's.
+Cross-cutting by design, like its twin.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ def journey_page(browser):
 
 
 @pytest.fixture(scope="module")
-def journey(chromium, tmp_path_factory):
+def journey(chromium, tmp_path_factory, free_port):
     """The learner's folder (inside the lab's root, so the lab can open it) and a lab whose
     playground edits the learner's file."""
     folder = ROOT / "build" / f"journey-{secrets.token_hex(4)}"
@@ -55,7 +56,7 @@ def journey(chromium, tmp_path_factory):
                 cell["source"] = text
         (folder / src.name).write_text(json.dumps(nb))
     try:
-        with running_lab(tmp_path_factory.mktemp("journey-lab"), mine) as lab:
+        with running_lab(tmp_path_factory.mktemp("journey-lab"), mine, free_port()) as lab:
             yield lab, folder, mine
     finally:
         shutil.rmtree(folder, ignore_errors=True)

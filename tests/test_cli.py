@@ -95,11 +95,11 @@ def test_help_teaches():
 
 
 def test_internal_errors_are_one_line(monkeypatch, capsys):
-    import fallbackkit.cli as cli
+    from fallbackkit.cli import design as design_commands
 
     def boom(args):
         raise RuntimeError("kaboom")
-    monkeypatch.setattr(cli, "cmd_validate", boom)
+    monkeypatch.setattr(design_commands, "cmd_validate", boom)
     monkeypatch.delenv("FALLBACKKIT_DEBUG", raising=False)
     assert main(["validate", "x.yaml"]) == 3
     err = capsys.readouterr().err
@@ -298,3 +298,34 @@ def test_problems_are_labelled_with_a_real_place(capsys, design_file):
     code, _, err = cli(capsys, "simulate", design_file, "-n", "1000", "--outage", "nope:1m:5m")
     assert code == 2 and "command line: outages[0].path: unknown fallback path 'nope'" in err
     assert "<design>" not in err
+
+
+def test_sweep_never_writes_over_its_design(capsys, design_file):
+    before = design_file.read_bytes()
+    code, _, err = cli(capsys, "sweep", design_file, "--grid", "primary.timeout_ms=60,85", "--requests", "200",
+                       "--serial", "--out", design_file)
+    assert code == 2 and f"{design_file}: is the input file" in err
+    assert design_file.read_bytes() == before
+    out = design_file.parent / "sweep.csv"
+    assert cli(capsys, "sweep", design_file, "--grid", "primary.timeout_ms=60,85", "--requests", "200",
+               "--serial", "--out", out)[0] == 0
+    assert out.read_text().count("\n") == 3   # header + one row per grid value
+
+
+def test_each_command_is_built_beside_its_handler():
+    """CONTRIBUTING's recipe holds: every add_<cmd> in a group's COMMANDS sets func to the
+    cmd_<cmd> of the same module, and the parser is exactly the groups' commands."""
+    import argparse
+
+    from fallbackkit import cli
+    parser = cli.build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    seen = []
+    for group in cli.GROUPS:
+        for add in group.COMMANDS:
+            stem = add.__name__.removeprefix("add_")
+            assert add.__name__.startswith("add_") and add.__module__ == group.__name__
+            commands = [name for name, p in sub.choices.items() if p.get_default("func") is getattr(group, "cmd_" + stem)]
+            assert commands == [stem.replace("_", "-")], (group.__name__, stem, commands)
+            seen += commands
+    assert sorted(seen) == sorted(sub.choices)

@@ -4,6 +4,9 @@ The corpus (tests/data/corpus, see its README) was written without reading the c
 code. Each annotated flaw names its class and the field paths where the wrong decision is
 written; a finding catches it when the classes are equal and the finding's location and one
 of the fields are equal or one is a prefix of the other at a path-component boundary.
+
+Cross-cutting by design: it measures the whole fallbackkit.review package against outside data;
+the checks one by one are tests/test_review_rubric.py and tests/test_review_flaws.py.
 """
 
 from __future__ import annotations

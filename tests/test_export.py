@@ -1,4 +1,4 @@
-"""`fallbackkit export` and `fallbackkit router`: the files a team receives.
+"""`fallbackkit export`: the files a team receives (the router configs alone: tests/test_routers.py).
 
 Checks what can be checked without a browser: every file is there, nothing loads from the
 network, hostile text stays text in HTML, SVG, Markdown, Mermaid and CSV, the CSV carries
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 import subprocess
 import sys
@@ -19,21 +18,15 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-import yaml
 
 import fallbackkit as fk
-from fallbackkit import export, routers
+from fallbackkit import export
+from cli_run import run
 
-ROUTER_DESIGN = Path(__file__).parent / "data" / "router_design.yaml"
 XSS = "<script>alert(1)</script>"
 FILES = ["index.html", "index.md", "matrix.csv", "matrix.html", "matrix.md", "matrix.svg",
          "postmortem.html", "postmortem.md", "routers/litellm.yaml", "routers/portkey.json",
          "taxonomy.html", "taxonomy.md", "workflow.html", "workflow.md", "workflow.svg"]
-
-
-def run(*args):
-    proc = subprocess.run([sys.executable, "-m", "fallbackkit", *args], capture_output=True, text=True)
-    return proc.returncode, proc.stdout, proc.stderr
 
 
 #: the marker an export leaves in every folder it creates (what ``--force`` may replace)
@@ -97,6 +90,7 @@ def test_html_is_standalone_and_printable(default_export, name):
     assert text.startswith("<!doctype html>") and '<meta charset="utf-8">' in text
     assert "@media print" in text and "@page" in text
     links = re.findall(r'href="([^"]+)"', text)
+    assert links, f"{name} links nowhere (every page links back to the index)"
     for link in links:
         assert (default_export / link).is_file(), f"{name} links to missing {link}"
 
@@ -387,56 +381,3 @@ def test_failure_at_the_final_rename_restores_the_old_export(tmp_path, monkeypat
     monkeypatch.setattr(export.os, "rename", real)
     assert listing(tmp_path) == [f"review/{f}" for f in ON_DISK]
     assert (out / "index.md").read_bytes() == before
-
-
-# -- router configs ---------------------------------------------------------------------------
-def test_router_cli_prints_config_and_what_was_dropped():
-    code, out, err = run("router", str(ROUTER_DESIGN), "--to", "litellm")
-    assert code == 0, err
-    cfg = yaml.safe_load(out)
-    assert [m["model_name"] for m in cfg["model_list"]] == ["primary", "backup", "long_context", "policy_alt"]
-    assert cfg["router_settings"]["fallbacks"] == [{"primary": ["backup"]}]
-    assert cfg["router_settings"]["context_window_fallbacks"] == [{"primary": ["long_context"]}]
-    assert cfg["router_settings"]["content_policy_fallbacks"] == [{"primary": ["policy_alt"]}]
-    assert cfg["router_settings"]["model_group_retry_policy"]["primary"]["RateLimitErrorRetries"] == 2
-    assert cfg["router_settings"]["model_group_retry_policy"]["backup"]["TimeoutErrorRetries"] == 0
-    assert "hedge on path 'primary'" in err
-    assert "path 'static' (static_response) is not a model" in err
-    assert "low-confidence" in err
-
-
-def test_portkey_config_from_the_workflow():
-    code, out, err = run("router", str(ROUTER_DESIGN), "--to", "portkey")
-    assert code == 0, err
-    cfg = json.loads(out)
-    assert cfg["strategy"] == {"mode": "fallback", "on_status_codes": [408, 429, 500, 502, 503, 504]}
-    assert [t["name"] for t in cfg["targets"]] == ["primary", "backup"]
-    primary, backup = cfg["targets"]
-    assert primary["provider"] == "openai" and primary["override_params"] == {"model": "gpt-4o-mini"}
-    assert primary["request_timeout"] == 800 and primary["retry"] == {"attempts": 2, "on_status_codes": [408, 429, 500, 502, 503, 504]}
-    assert backup["retry"] == {"attempts": 1, "on_status_codes": [429]}
-    assert "cache" not in cfg  # the cache is met after a failure, which Portkey's cache cannot do
-    assert "'context-overflow' (context_window) routes to ['long_context']" in err
-    assert "hedge on path 'primary'" in err
-
-
-def test_cache_first_design_gets_portkey_cache(default_data):
-    paths = default_data["matrix"]["paths"]
-    paths[0], paths[1] = paths[1], paths[0]  # cache, then primary
-    wf = default_data["workflow"]
-    # start → cache lookup → (miss) → primary ...: rewire the first flows
-    wf["nodes"].append({"id": "early_cache", "kind": "action", "label": "Cache first", "partition": "gateway", "path": "cache"})
-    wf["nodes"].append({"id": "early_hit", "kind": "decision", "label": "Hit?", "partition": "gateway"})
-    wf["edges"][0] = {"source": "start", "target": "early_cache"}
-    wf["edges"] += [{"source": "early_cache", "target": "early_hit"},
-                    {"source": "early_hit", "target": "to_answer", "guard": "hit"},
-                    {"source": "early_hit", "target": "receive", "guard": "else"}]
-    d = fk.Design.from_dict(default_data, "cache_first.yaml")
-    cfg = routers.portkey_config(d).config
-    assert cfg["cache"] == {"mode": "semantic"}
-    assert d.workflow.failure_walk()[:2] == ["cache", "primary"]
-
-
-def test_router_needs_a_known_router():
-    code, _, err = run("router", str(ROUTER_DESIGN), "--to", "nginx")
-    assert code == 2 and "invalid choice" in err

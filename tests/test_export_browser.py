@@ -3,6 +3,9 @@
 Every request that is not a local file is aborted and recorded; a page that needs the
 network fails here. A failure mode named ``<script>alert(1)</script>`` must show as text and
 never run. Each page printed to PDF (A4) stays close to the template's length targets.
+
+Cross-cutting by design: the export's pages as a browser renders them (their content without a
+browser is tests/test_export.py).
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 import os
 
+import pydantic
 import pytest
 
 import fallbackkit as fk
@@ -46,5 +47,5 @@ def test_save_keeps_file_mode(tmp_path):
 
 def test_assignment_is_validated():
     d = fk.default_design()
-    with pytest.raises(Exception):
+    with pytest.raises(pydantic.ValidationError, match="coverage_pct"):
         d.matrix.paths[0].coverage_pct = 300

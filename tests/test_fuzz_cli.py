@@ -6,6 +6,8 @@ integers), empty and hostile strings, and paths that are the design, a folder, a
 a name too long, /dev/null or a file that must not be lost. Each run keeps the contract in
 tests/fuzzing.py, and neither the design nor the bystander file changes unless the command was
 told to write exactly there with --force.
+
+Cross-cutting by design: a contract every command keeps, not one module's behaviour.
 """
 
 from __future__ import annotations

@@ -5,6 +5,8 @@ Each case checks the contract in tests/fuzzing.py: exit 0/1/2 with a message (ne
 traceback), bounded time and memory, the design file byte-identical, and no script or network
 fetch in anything rendered. The default run is short and derandomized (same cases every run);
 ``pytest tests/test_fuzz_designs.py --fuzz-long`` runs twenty times as many, at random.
+
+Cross-cutting by design: a contract every command that reads a design keeps.
 """
 
 from __future__ import annotations

@@ -14,8 +14,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
-import subprocess
 import sys
 import time
 import urllib.error
@@ -26,68 +24,31 @@ import pytest
 
 from fallbackkit import routers
 
-from gateway_mock import Upstream, base_urls, load_design
+from gateway_mock import base_urls, load_design, serving
 
 ENV = {"LITELLM_LOCAL_MODEL_COST_MAP": "True", "LITELLM_TELEMETRY": "False", "NO_DOCS": "True",
        **{f"{k}_API_KEY": f"sk-test-{k.lower()}" for k in ("OPENAI", "ANTHROPIC", "GEMINI", "MISTRAL")}}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def upstream():
-    up = Upstream()
-    yield up
-    up.close()
-
-
-@pytest.fixture(scope="module")
-def proxy(upstream, tmp_path_factory):
+def proxy(upstream, tmp_path_factory, free_port, unavailable):
     exe = shutil.which("litellm", path=str(Path(sys.executable).parent))
     try:
         import boto3  # noqa: F401  - the proxy refuses to start without it
         import fastapi  # noqa: F401
     except ImportError as exc:
-        reason = f"the LiteLLM proxy needs the `proxy` extra (pip install -c constraints.txt -e '.[proxy]'): {exc}"
-        if os.environ.get("CI"):
-            pytest.fail(f"CI: {reason}")
-        pytest.skip(reason)
+        unavailable(f"the LiteLLM proxy needs the `proxy` extra (pip install -c constraints.txt -e '.[proxy]'): {exc}")
     design = load_design("router_design", "timeout")
     export = routers.litellm_config(design, base_urls(design, upstream))
     cfg = tmp_path_factory.mktemp("proxy") / "litellm.yaml"
     cfg.write_text(export.to_text())
-    port = _free_port()
-    t0 = time.perf_counter()
-    # Output to a file, never an unread pipe: the proxy logs every failed call, and a full
-    # pipe buffer would block it mid-request.
-    log = (cfg.parent / "proxy.log").open("wb")
-    proc = subprocess.Popen([exe, "--config", str(cfg), "--host", "127.0.0.1", "--port", str(port)],
-                            stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **ENV})
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(1800):
-            try:
-                with urllib.request.urlopen(url + "/health/liveliness", timeout=1):
-                    break
-            except OSError:
-                if proc.poll() is not None:
-                    raise RuntimeError("litellm proxy exited: " + (cfg.parent / "proxy.log").read_text()[-3000:])
-                time.sleep(0.1)
-        else:
-            raise RuntimeError("the LiteLLM proxy did not answer within 3 min")
-        print(f"\nLiteLLM proxy started in {time.perf_counter() - t0:.1f} s")
+    cmd = [exe, "--config", str(cfg), "--host", "127.0.0.1", "--port", str(port)]
+    with serving(cmd, url + "/health/liveliness", cfg.parent / "proxy.log", what="the LiteLLM proxy",
+                 wait_s=180, pause_s=0.1, stop_s=10, env={**os.environ, **ENV}) as (_, startup):
+        print(f"\nLiteLLM proxy started in {startup:.1f} s")
         yield {"url": url, "design": design, "export": export}
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 def ask(proxy, model: str) -> int:

@@ -18,8 +18,6 @@ import json
 import os
 import re
 import shutil
-import socket
-import subprocess
 import time
 import urllib.error
 import urllib.request
@@ -29,71 +27,27 @@ import pytest
 
 from fallbackkit import routers
 
-from gateway_mock import DESIGNS, Upstream, base_urls, cases, load_design
+from gateway_mock import DESIGNS, base_urls, cases, load_design, serving
 
 ROOT = Path(__file__).resolve().parents[1]
 GATEWAY_DIR = ROOT / "gateway"
 SERVER = GATEWAY_DIR / "node_modules" / "@portkey-ai" / "gateway" / "build" / "start-server.js"
 
 
-def _unavailable(reason: str):
-    if os.environ.get("CI"):
-        pytest.fail(f"CI: {reason}")
-    pytest.skip(reason)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def gateway(tmp_path_factory):
+def gateway(tmp_path_factory, free_port, unavailable):
     node = shutil.which("node")
     if node is None:
-        _unavailable("node is not installed: the Portkey gateway test needs Node.js (apt-get install nodejs npm)")
+        unavailable("node is not installed: the Portkey gateway test needs Node.js (apt-get install nodejs npm)")
     if not SERVER.exists():
-        _unavailable(f"{SERVER} is missing: run `npm ci` in {GATEWAY_DIR} (`make test` does)")
-    port = _free_port()
-    t0 = time.perf_counter()
-    # Output to a file, never an unread pipe: the gateway logs failed calls, and a full pipe
-    # buffer would block it mid-request.
-    log_path = tmp_path_factory.mktemp("portkey") / "gateway.log"
-    log = log_path.open("wb")
-    proc = subprocess.Popen([node, "--import", "./loopback.mjs", str(SERVER), f"--port={port}", "--headless"],
-                            cwd=GATEWAY_DIR, stdout=log, stderr=subprocess.STDOUT,
-                            env={**os.environ, "NODE_ENV": "test"})
+        unavailable(f"{SERVER} is missing: run `npm ci` in {GATEWAY_DIR} (`make test` does)")
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                with urllib.request.urlopen(url + "/", timeout=1) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                if proc.poll() is not None:
-                    raise RuntimeError(f"the gateway exited: {log_path.read_text()[-3000:]}")
-                time.sleep(0.05)
-        else:
-            raise RuntimeError("the Portkey gateway did not answer within 15 s")
-        startup = time.perf_counter() - t0
+    cmd = [node, "--import", "./loopback.mjs", str(SERVER), f"--port={port}", "--headless"]
+    with serving(cmd, url + "/", tmp_path_factory.mktemp("portkey") / "gateway.log", what="the Portkey gateway",
+                 wait_s=15, pause_s=0.05, stop_s=5, cwd=GATEWAY_DIR, env={**os.environ, "NODE_ENV": "test"}) as (proc, startup):
         print(f"\nPortkey gateway started in {startup:.2f} s")
         yield {"url": url, "startup_s": startup, "proc": proc}
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
-
-
-@pytest.fixture(scope="module")
-def upstream():
-    up = Upstream()
-    yield up
-    up.close()
 
 
 def with_keys(config: dict) -> dict:

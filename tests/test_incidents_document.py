@@ -1,15 +1,7 @@
 """The post-mortem document of one incident."""
 
-import pytest
-from incident_data import read_tiny
-
 import fallbackkit as fk
 from fallbackkit.incidents import IncidentLog, postmortem_document
-
-
-@pytest.fixture(scope="module")
-def tiny(tmp_path_factory):
-    return read_tiny(tmp_path_factory)
 
 
 def test_postmortem_document_from_log_incident(tiny):

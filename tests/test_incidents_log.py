@@ -6,14 +6,9 @@ import subprocess
 import sys
 
 import pytest
-from incident_data import TINY, read_tiny
+from incident_data import TINY
 
 from fallbackkit.cli import main
-
-
-@pytest.fixture(scope="module")
-def tiny(tmp_path_factory):
-    return read_tiny(tmp_path_factory)
 
 
 def test_rich_display_and_frames(tiny):

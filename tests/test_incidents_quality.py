@@ -1,14 +1,8 @@
 """The data-quality report: every oddity of the hand-made file counted."""
 
-import pytest
-from incident_data import TINY, read_tiny, value
+from incident_data import TINY, value
 
 from fallbackkit.incidents import IncidentLog
-
-
-@pytest.fixture(scope="module")
-def tiny(tmp_path_factory):
-    return read_tiny(tmp_path_factory)
 
 
 def test_quality_report_counts_everything(tiny):

@@ -3,20 +3,10 @@
 import json
 
 import pytest
-from incident_data import SHARED_CSV, read_tiny
+from incident_data import SHARED_CSV
 
 from fallbackkit.incidents import IncidentLog
 from fallbackkit.problems import DesignError
-
-
-@pytest.fixture(scope="module")
-def tiny(tmp_path_factory):
-    return read_tiny(tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def real():
-    return IncidentLog.bundled()
 
 
 def test_json_input_matches_csv(tiny, tmp_path):

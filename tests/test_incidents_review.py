@@ -1,15 +1,6 @@
 """The weekly review of the loop on the hand-made file."""
 
-import pytest
-from incident_data import read_tiny
-
 from fallbackkit.postmortem import PostMortemLoop
-
-
-@pytest.fixture(scope="module")
-def tiny(tmp_path_factory):
-    return read_tiny(tmp_path_factory)
-
 
 LOOP = {"owner": "SRE lead", "triggers": ["any P0"], "cadence": {"per_incident_within_days": 5},
         "metrics": [{"name": "time_to_resolve", "target_median_min": 60}],

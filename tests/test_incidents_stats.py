@@ -5,19 +5,9 @@ import io
 from pathlib import Path
 
 import pytest
-from incident_data import read_tiny, value
+from incident_data import value
 
-from fallbackkit.incidents import IncidentLog, bundled_path, recovery_band
-
-
-@pytest.fixture(scope="module")
-def tiny(tmp_path_factory):
-    return read_tiny(tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def real():
-    return IncidentLog.bundled()
+from fallbackkit.incidents import bundled_path, recovery_band
 
 
 def test_durations_of_each_incident(tiny):

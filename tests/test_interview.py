@@ -9,37 +9,13 @@ import pytest
 import yaml
 
 import fallbackkit as fk
-from fallbackkit.design import Design
 from fallbackkit.review import CRITERIA
-from mutations import drop_modes
-
-ROOT = Path(__file__).resolve().parent.parent
-SCENARIOS = sorted((ROOT / "fallbackkit" / "data" / "scenarios").glob("*.yaml"))
-REFERENCE = [Path(fk.default_design_path())] + SCENARIOS
-
-
-def design_of(data: dict) -> Design:
-    return Design.from_dict(data, "flawed.yaml", check=False)
-
-
-def path(d, pid):
-    return next(p for p in d["matrix"]["paths"] if p["id"] == pid)
-
-
-def run(*args):
-    proc = subprocess.run([sys.executable, "-m", "fallbackkit", *args], capture_output=True, text=True)
-    return proc.returncode, proc.stdout, proc.stderr
-
-
 from fallbackkit.interview import NO_ANSWER, MockInterview
 
+from cli_run import run
+from mutations import REFERENCE, design_of, drop_modes, path
 
-class FakeClock:
-    def __init__(self):
-        self.now = 100.0
-
-    def __call__(self):
-        return self.now
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_interview_asks_the_design_own_tradeoffs_with_computed_hints():
@@ -116,7 +92,7 @@ def test_a_severity_name_is_not_a_number():
 ])
 def test_an_answer_is_quantified_by_unit_and_consistency(answer, ok):
     iv = MockInterview(fk.default_design(), artifacts=["taxonomy"])
-    assert iv.current_question is None or True
+    assert iv.current_question is iv.sessions[0].questions[0]     # known before the clock starts
     iv.start()
     assert iv.current_question.id == "taxonomy.close-detection"
     assert iv.answer(answer).quantified is ok
@@ -177,8 +153,7 @@ def test_solo_shows_hints_interviewer_hides_them_from_the_candidate():
     assert "Hint: budget 28 × 1440 × 0.1% = 40.3 min" in iv.view("interviewer")
 
 
-def test_live_flow_on_a_clock():
-    clock = FakeClock()
+def test_live_flow_on_a_clock(clock):
     iv = MockInterview(fk.default_design(), mode="interviewer", minutes_per_artifact=2, clock=clock)
     iv.start()
     clock.now += 90
@@ -224,25 +199,6 @@ def test_interview_on_a_design_the_model_refuses(default_data):
     card = MockInterview(design_of(default_data)).run_scripted({"*": "3 modes"})
     sources = {q.source for q in card.sessions[0].questions}
     assert sources <= {"finding:too-few-modes", "finding:mitigation-on-failing-path"} and sources
-
-
-def test_widget_text_form_and_roles():
-    pytest.importorskip("ipywidgets")
-    from fallbackkit.widgets.interview import InterviewWidget
-    iv = MockInterview(fk.default_design(), mode="interviewer", clock=FakeClock())
-    wdg = InterviewWidget(iv)
-    bundle = wdg._repr_mimebundle_()
-    assert bundle["text/plain"].startswith("Failure taxonomy — question 1 of 4 (10.0 min left)")
-    assert "Hint" not in bundle["text/plain"] and wdg.hint.value == ""
-    wdg.set_role("interviewer")
-    assert "Hint: budget 28 × 1440" in wdg.hint.value
-    wdg.mark.value = 2
-    wdg.submit("paged in 5 min")
-    assert iv.sessions[0].answers[0].rating == 2 and wdg.answer_box.value == ""
-    for _ in range(4):
-        wdg.end_session()
-    assert iv.finished and wdg.submit_button.disabled
-    assert "Mock interview scorecard" in wdg.scorecard_html.value
 
 
 def test_notebook_runs_headless_with_papermill(tmp_path):

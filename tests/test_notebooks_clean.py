@@ -7,6 +7,8 @@ against nothing and pass whatever the number; every other cell must be empty.
 The guided notebooks are generated from text sources (``notebooks/src/*.py``, jupytext
 percent format): a pair out of sync fails here, learner cells carry no test plumbing, and no
 guided cell grows past about 15 lines (logic lives in the package).
+
+Cross-cutting by design: it reads the notebooks/ folder, not a module of the package.
 """
 
 import json

@@ -5,8 +5,6 @@ its check at the stated field path and no blocking finding of any other check.
 """
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,16 +12,11 @@ import pytest
 import fallbackkit as fk
 from fallbackkit.review import (CHECKS, CRITERIA, SimulatedNumbers, critique, metric_driven,
                                   unquantified_claims)
-from fallbackkit.design import Design
-from mutations import drop_modes
+
+from cli_run import run
+from mutations import REFERENCE, design_of, drop_modes, path
 
 ROOT = Path(__file__).resolve().parent.parent
-SCENARIOS = sorted((ROOT / "fallbackkit" / "data" / "scenarios").glob("*.yaml"))
-REFERENCE = [Path(fk.default_design_path())] + SCENARIOS
-
-
-def design_of(data: dict) -> Design:
-    return Design.from_dict(data, "flawed.yaml", check=False)
 
 
 # -- reference designs ----------------------------------------------------------------------
@@ -55,10 +48,6 @@ def test_worked_example_values():
 
 
 # -- one flawed design per check ----------------------------------------------------------
-def path(d, pid):
-    return next(p for p in d["matrix"]["paths"] if p["id"] == pid)
-
-
 def node(d, nid):
     return next(n for n in d["workflow"]["nodes"] if n["id"] == nid)
 
@@ -353,11 +342,6 @@ def test_html_escapes_design_text(default_data):
     assert "<script>x" not in html and "&lt;script&gt;" in html
 
 
-def run(*args):
-    proc = subprocess.run([sys.executable, "-m", "fallbackkit", *args], capture_output=True, text=True)
-    return proc.returncode, proc.stdout, proc.stderr
-
-
 def test_cli_default_passes_exit_0():
     code, out, err = run("critique", fk.default_design_path(), "--format", "md")
     assert code == 0, err
@@ -426,22 +410,6 @@ def test_frames():
     assert df.loc["Learning loop and metric validity", "label"] == "Very Strong"
     assert df["warnings"].sum() == 0 and df["blocking"].sum() == 0 and df["notes"].sum() == 1
     assert list(c.findings_frame()["check"]) == ["percentile-of-few"]
-
-
-def test_critique_and_interview_stay_light():
-    """Analysis layer: no pandas, altair, ipywidgets, numpy or IPython on import or use."""
-    code = ("import sys, json, fallbackkit as fk\n"
-            "from fallbackkit.review import critique\nfrom fallbackkit.interview import MockInterview\n"
-            "d = fk.default_design(); critique(d).to_markdown(); MockInterview(d).run_scripted({'*': '5 ms'}).to_markdown()\n"
-            "print(json.dumps(sorted(m for m in ('pandas', 'altair', 'ipywidgets', 'numpy', 'IPython') if m in sys.modules)))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert json.loads(out) == []
-
-
-def test_public_names():
-    import fallbackkit.review  # noqa: F401 - a package of its own: fk.critique stays the function
-    assert fk.critique(fk.default_design()).passed
-    assert fk.Critique is not None and fk.MockInterview(fk.default_design()).questions()
 
 
 def test_sibling_branches_have_no_order_and_calls_follow_one_route():

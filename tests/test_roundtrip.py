@@ -1,4 +1,8 @@
-"""Load → save → load is exact, for the worked example and for random valid designs."""
+"""Load → save → load is exact, for the worked example and for random valid designs.
+
+Cross-cutting by design: a property of every artifact model with the reader and the store
+(fallbackkit.design, .reader, .store) together, not of one module.
+"""
 
 import datetime as dt
 import json

@@ -30,7 +30,7 @@ litellm = pytest.importorskip(
                       "(pip install -c constraints.txt -e '.[router]'; `make test` installs it)")
 from litellm import Router  # noqa: E402
 
-from gateway_mock import DESIGNS, Upstream, base_urls, cases, load_design  # noqa: E402
+from gateway_mock import DESIGNS, base_urls, cases, load_design  # noqa: E402
 
 # litellm leaves its logging coroutines pending when asyncio.run closes the loop; harmless here.
 pytestmark = pytest.mark.filterwarnings("ignore:coroutine .* was never awaited:RuntimeWarning")
@@ -49,13 +49,6 @@ def loopback_only(monkeypatch):
     monkeypatch.setattr(socket.socket, "connect", guarded)
     for var in KEYS:
         monkeypatch.setenv(f"{var}_API_KEY", f"sk-test-{var.lower()}")
-
-
-@pytest.fixture(scope="module")
-def upstream():
-    up = Upstream()
-    yield up
-    up.close()
 
 
 def build(design, upstream, monkeypatch=None) -> tuple[Router, routers.RouterExport]:

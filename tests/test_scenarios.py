@@ -1,13 +1,15 @@
 """The scenario library: every reference design valid, within its SLO and ceiling, with the
-numbers each one is built around; and the cadence tracker over them."""
+numbers each one is built around (the cadence tracker: tests/test_cadence.py)."""
 
+import ast
+import json
 import re
+from importlib import resources
 
 import pytest
 
 import fallbackkit as fk
 from fallbackkit import cadence, scenarios
-from fallbackkit.postmortem import ActionItem
 
 # scenario -> (worst-case chain ms, SLO threshold ms, blended $ per 1M calls)
 EXPECTED = {
@@ -143,48 +145,30 @@ def test_catalog_rows_are_computed():
     assert "batch-summarisation" in scenarios.catalog_text()
 
 
-# -- cadence tracker --------------------------------------------------------------------------
-def test_cadence_partial_day_one():
-    d = fk.default_design()
-    r = cadence.track(taxonomy=d.taxonomy, day=1)
-    assert [(i.artifact, i.status) for i in r.items] == [
-        ("taxonomy", "complete"), ("matrix", "missing"), ("workflow", "missing"),
-        ("postmortem", "missing"), ("design", "missing")]
-    assert r.per_day() == {1: (1, 2), 2: (0, 1), 3: (0, 2)}
-    assert r.on_track is False and [i.artifact for i in r.due] == ["matrix"]
-    assert r.summary().endswith("behind on day 1: matrix")
+# -- the capstone exercise runs on every scenario ------------------------------------------------
+def capstone_tables() -> tuple[dict, dict]:
+    """PRICES (model -> $ per 1M input, output tokens) and TOKENS (scenario -> tokens per request)
+    as the packaged capstone defines them (tools/make_solution_notebooks.py writes that cell)."""
+    nb = json.loads((resources.files("fallbackkit") / "data" / "solutions" / "ex5_capstone.ipynb").read_text())
+    tables = {}
+    for cell in nb["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        for node in ast.parse("".join(cell["source"])).body:
+            if isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets] in (["PRICES"], ["TOKENS"]):
+                tables[node.targets[0].id] = ast.literal_eval(node.value)
+    return tables["PRICES"], tables["TOKENS"]
 
 
-def test_cadence_names_the_gap():
-    d = fk.default_design()
-    slow = d.matrix.model_copy(deep=True)
-    slow.paths[0].timeout_ms = 140
-    r = cadence.track(taxonomy=d.taxonomy, matrix=slow, context=d.context, day=1)
-    m = r.item("matrix")
-    assert m.status == "incomplete"
-    assert m.reasons[0] == "over budget: worst-case chain 197 ms vs 150 ms (by 47 ms)"
-    assert "cache: timeout 30 ms exceeds the 10 ms left" in m.reasons
-    assert r.complete_on(1) is False
-    # a matrix with no SLO anywhere cannot be judged
-    assert cadence.track(matrix=d.matrix).item("matrix").reasons == [
-        "no SLO to hold the budget against: set matrix.slo or pass the context"]
-
-
-def test_cadence_postmortem_bar_and_joins():
-    d = fk.default_design()
-    loop = d.postmortem.model_copy(deep=True)
-    loop.metrics = [m for m in loop.metrics if m.name != "time_to_detect"]
-    loop.metrics[-1].statistics = ["mean"]
-    loop.action_items = []
-    r = cadence.track(postmortem=loop)
-    assert r.item("postmortem").reasons == [
-        "no time_to_detect metric; measure it as median and p90",
-        "time_to_resolve reports ['mean']; expected median and p90 (a mean hides the tail)",
-        "no action items; a loop that produces none closes nothing"]
-    whole = cadence.track(d.model_copy(update={"postmortem": loop}), day=3)
-    assert whole.item("design").status == "incomplete"
-    assert whole.item("design").reasons[0] == "finish the other artifacts first"
-    assert whole.per_day() == {1: (2, 2), 2: (1, 1), 3: (0, 2)}
-    with pytest.raises(ValueError):
-        cadence.track(d, day=4)
-    assert isinstance(d.postmortem.action_items[0], ActionItem)
+@pytest.mark.parametrize("name", scenarios.names())
+def test_the_capstone_can_price_every_scenario(name):
+    # ex5 Q1 prices the primary at the scenario's tokens per request and picks the most capable model
+    # that leaves 10% of the cost ceiling: a scenario missing from TOKENS, or one whose ceiling no model
+    # fits, breaks `fallbackkit run ex5_capstone.ipynb --scenario NAME` (and run-all --scenarios all)
+    prices, tokens = capstone_tables()
+    assert name in tokens, f"add {name!r} to TOKENS in tools/make_solution_notebooks.py, then `make solutions exercises`"
+    i, o = tokens[name]
+    ceiling = scenarios.load(name).context.cost_ceiling_per_1m_usd
+    cheapest = min(i * a + o * b for a, b in prices.values())
+    assert cheapest <= 0.9 * ceiling, (f"{name}: the cheapest capstone model costs ${cheapest:,.2f} per 1M calls at "
+                                       f"{i}+{o} tokens, over 90% of the ${ceiling:,.0f} ceiling")

@@ -4,7 +4,6 @@ import json
 import math
 import subprocess
 import sys
-from statistics import NormalDist
 
 import pytest
 
@@ -12,23 +11,11 @@ from fallbackkit.design import Design
 from fallbackkit.problems import DesignError
 from fallbackkit.simulation import Outage, compare, simulate, sweep_coverage
 
-PHI = NormalDist().cdf
-Z99 = 2.3263478740408408
-
-
-def quiet(data):
-    """The worked example with every failure mode switched off and perfect paths."""
-    for m in data["taxonomy"]["modes"]:
-        m["occurrence"] = 0.0
-    for p in data["matrix"]["paths"]:
-        p["error_rate"] = 0.0
-        p.pop("circuit_breaker", None)
-    return data
+from closedforms import PHI, Z99, binom_tol
 
 
 def chain(data, primary_dist, timeout=85.0, fallback_ms=10.0):
     """primary (given distribution, cut at `timeout`) → a constant fallback that always answers."""
-    quiet(data)
     p, c = data["matrix"]["paths"][0], data["matrix"]["paths"][1]
     p["latency"] = {"distribution": primary_dist}
     p["timeout_ms"] = timeout
@@ -37,14 +24,10 @@ def chain(data, primary_dist, timeout=85.0, fallback_ms=10.0):
     return Design.from_dict(data)
 
 
-def binom_tol(p, n, k=4.5):
-    return k * math.sqrt(p * (1 - p) / n) + 1e-12
-
-
-def test_timeout_then_constant_fallback_has_the_exact_cdf(default_data):
+def test_timeout_then_constant_fallback_has_the_exact_cdf(quiet_data):
     # primary ~ lognormal(p50 60, p99 200) cut at 85 ms, then a constant 10 ms fallback:
     # X = L if L ≤ 85 else 95, so F(x) = Φ(ln(x/60)/σ) for x < 85, Φ(z85) on [85, 95), 1 from 95.
-    d = chain(default_data, {"kind": "lognormal", "p50_ms": 60, "p99_ms": 200})
+    d = chain(quiet_data, {"kind": "lognormal", "p50_ms": 60, "p99_ms": 200})
     n = 400_000
     r = simulate(d, n, seed=11)
     sigma = math.log(200 / 60) / Z99
@@ -66,17 +49,16 @@ def test_timeout_then_constant_fallback_has_the_exact_cdf(default_data):
     assert r.cost_per_1m_requests_usd == pytest.approx(1200 + 20 * r.path("cache").reach)
 
 
-def test_served_shares_equal_injected_rates(default_data):
-    quiet(default_data)
+def test_served_shares_equal_injected_rates(quiet_data):
     rates = {"latency-breach": 0.05, "rate-limited": 0.005, "provider-5xx": 0.01, "provider-outage": 0.0005,
              "context-overflow": 0.002, "unsafe-output": 0.001, "low-confidence": 0.02}
-    for m in default_data["taxonomy"]["modes"]:
+    for m in quiet_data["taxonomy"]["modes"]:
         m["occurrence"] = rates[m["id"]]
-    p = default_data["matrix"]["paths"]
+    p = quiet_data["matrix"]["paths"]
     p[0]["latency"] = {"distribution": {"kind": "constant", "ms": 50}}
     p[1]["coverage_pct"] = 100
     p[1]["latency"] = {"distribution": {"kind": "constant", "ms": 12}}   # no cache timeouts
-    d = Design.from_dict(default_data)
+    d = Design.from_dict(quiet_data)
     n = 400_000
     r = simulate(d, n, seed=5)
     expect = {"cache": 0.05 + 0.005 + 0.01 + 0.0005 + 0.02, "rule_engine": 0.002, "static": 0.001}
@@ -93,8 +75,8 @@ def test_served_shares_equal_injected_rates(default_data):
     assert r.path("rule_engine").p50 < 85
 
 
-def test_monte_carlo_error_shrinks_like_one_over_sqrt_n(default_data):
-    d = chain(default_data, {"kind": "lognormal", "p50_ms": 60, "p99_ms": 200})
+def test_monte_carlo_error_shrinks_like_one_over_sqrt_n(quiet_data):
+    d = chain(quiet_data, {"kind": "lognormal", "p50_ms": 60, "p99_ms": 200})
     truth = PHI(math.log(85 / 60) / (math.log(200 / 60) / Z99))
 
     def rms(n, seeds):
@@ -107,15 +89,14 @@ def test_monte_carlo_error_shrinks_like_one_over_sqrt_n(default_data):
     assert 6 < small / large < 16   # √(100) = 10
 
 
-def test_retries_inside_the_budget(default_data):
-    quiet(default_data)
-    p = default_data["matrix"]["paths"][0]
+def test_retries_inside_the_budget(quiet_data):
+    p = quiet_data["matrix"]["paths"][0]
     p["latency"] = {"distribution": {"kind": "constant", "ms": 10}}
     p["error_rate"] = 0.2
     p["retry"] = {"max_retries": 1, "backoff_base_ms": 40, "backoff_max_ms": 40, "jitter": False,
                   "on": ["dependency_failure"]}
-    default_data["matrix"]["retry_budget_pct"] = 100
-    d = Design.from_dict(default_data)
+    quiet_data["matrix"]["retry_budget_pct"] = 100
+    d = Design.from_dict(quiet_data)
     n = 200_000
     r = simulate(d, n, seed=3, rps=1000)
     # two independent tries: served by the primary with probability 1 − 0.2²
@@ -124,31 +105,29 @@ def test_retries_inside_the_budget(default_data):
     # a retried answer costs 10 + 40 (backoff, no jitter) + 10 ms
     assert r.path("primary").p99 == pytest.approx(60, rel=2e-4)
     # with a 10% retry budget, at most 10% of requests get a retry
-    default_data["matrix"]["retry_budget_pct"] = 10
-    r = simulate(Design.from_dict(default_data), n, seed=3)
+    quiet_data["matrix"]["retry_budget_pct"] = 10
+    r = simulate(Design.from_dict(quiet_data), n, seed=3)
     assert 0.09 < r.retry_share <= 0.1 + 1e-9
     assert r.path("primary").share == pytest.approx(0.8 + 0.8 * r.retry_share, abs=binom_tol(0.9, n))
 
 
-def test_jittered_backoff_is_uniform_up_to_the_cap(default_data):
-    quiet(default_data)
-    p = default_data["matrix"]["paths"][0]
+def test_jittered_backoff_is_uniform_up_to_the_cap(quiet_data):
+    p = quiet_data["matrix"]["paths"][0]
     p["latency"] = {"distribution": {"kind": "constant", "ms": 10}}
     p["error_rate"] = 0.5
     p["retry"] = {"max_retries": 3, "backoff_base_ms": 20, "backoff_max_ms": 30, "jitter": True,
                   "on": ["dependency_failure"]}
     p["timeout_ms"] = 500
-    default_data["matrix"]["retry_budget_pct"] = 100
+    quiet_data["matrix"]["retry_budget_pct"] = 100
     # at 1000 rps a bucket's wanted retries (87.5% of arrivals) never exceed its 100% budget
-    r = simulate(Design.from_dict(default_data), 100_000, seed=1, rps=1000)
+    r = simulate(Design.from_dict(quiet_data), 100_000, seed=1, rps=1000)
     # served on the 2nd try: 10 + U(0, 20) + 10 ms, so between 20 and 40 ms; never above 10·4 + 20 + 30 + 30
     assert r.path("primary").p99 <= 120 * (1 + 2e-4)
     assert r.path("primary").share == pytest.approx(1 - 0.5 ** 4, abs=binom_tol(0.9375, 100_000))
 
 
-def test_hedging_matches_the_min_of_two_draws(default_data):
-    d = default_data
-    quiet(d)
+def test_hedging_matches_the_min_of_two_draws(quiet_data):
+    d = quiet_data
     p = d["matrix"]["paths"][0]
     p["latency"] = {"distribution": {"kind": "lognormal", "p50_ms": 30, "p99_ms": 120}}
     p["timeout_ms"] = 1000
@@ -165,12 +144,11 @@ def test_hedging_matches_the_min_of_two_draws(default_data):
     assert r.path("primary").hedges == pytest.approx(1 - F(50), abs=0.003)
 
 
-def test_outage_window_and_circuit_breaker(default_data):
-    quiet(default_data)
-    p = default_data["matrix"]["paths"][0]
+def test_outage_window_and_circuit_breaker(quiet_data):
+    p = quiet_data["matrix"]["paths"][0]
     p["latency"] = {"distribution": {"kind": "constant", "ms": 50}}
     p["circuit_breaker"] = {"failure_rate_threshold": 0.5, "window_s": 10, "min_requests": 20, "cooldown_s": 30}
-    d = Design.from_dict(default_data)
+    d = Design.from_dict(quiet_data)
     n = 360_000   # one hour at 100 rps
     r = simulate(d, n, seed=4, rps=100, outages=[Outage("primary", 600, 1200)])
     outage_share = 1200 / 3600
@@ -181,7 +159,7 @@ def test_outage_window_and_circuit_breaker(default_data):
     assert 35 <= prim.breaker_trips <= 40
     assert 0.9 * outage_share < prim.skipped < outage_share
     # skipped requests go straight to the cache: no 85 ms timeout on the way
-    no_breaker = default_data
+    no_breaker = quiet_data
     no_breaker["matrix"]["paths"][0].pop("circuit_breaker")
     r2 = simulate(Design.from_dict(no_breaker), n, seed=4, rps=100, outages=["primary:10m:20m"])
     assert r2.path("primary").skipped == 0
@@ -204,8 +182,13 @@ def test_same_seed_same_numbers_and_chunking_is_bounded(default_data):
     assert small.path("primary").share == pytest.approx(big.path("primary").share, abs=binom_tol(0.7, 200_000) * 1.5)
 
 
-def test_default_design_simulated_numbers(default_data):
-    r = simulate(Design.from_dict(default_data), 200_000, seed=1)
+@pytest.fixture(scope="module")
+def default_run(default_data_master):
+    return simulate(Design.from_dict(default_data_master), 200_000, seed=1)
+
+
+def test_default_design_simulated_numbers(default_run):
+    r = default_run
     # declared p95 75 / p99 250 ms: log-latency is linear in the normal score between the
     # knots, so the 85 ms timeout sits at z = z95 + (ln 85/75)/(ln 250/75)·(z99 − z95)
     z95, z99 = 1.6448536269514722, 2.3263478740408408
@@ -214,6 +197,10 @@ def test_default_design_simulated_numbers(default_data):
     assert r.path("primary").share == pytest.approx((1 - modes) * 0.98 * cut, abs=0.004)
     assert r.slo_attainment == 1.0   # worst chain 85 + 30 + 25 + 2 = 142 ms < 150 ms
     assert r.percentiles["p99.9"] < 142
+
+
+def test_simulated_views_mark_simulated_and_declared_columns(default_run):
+    r = default_run
     text = r.to_text()
     assert "p99.9" in text and "cost" in text
     mv = r.matrix_view()
@@ -299,6 +286,10 @@ def test_cli_simulate(write_design, default_data):
     assert data == again
     assert data["summary"]["requests"] == 20_000
     assert [p["path"] for p in data["paths"]] == ["primary", "cache", "rule_engine", "static"]
+
+
+def test_cli_simulate_bad_input_exits_2_naming_it(write_design, default_data):
+    path = write_design(default_data)
     bad = run_cli("simulate", str(path), "--requests", "0")
     assert bad.returncode == 2 and "expected a whole number of requests > 0" in bad.stderr
     assert "Traceback" not in bad.stderr
@@ -309,29 +300,19 @@ def test_cli_simulate(write_design, default_data):
     assert bad.returncode == 2 and "unknown fallback path 'nowhere'" in bad.stderr
 
 
-def test_charts_render_offline(default_data):
-    from fallbackkit import charts
-    d = Design.from_dict(default_data)
-    r = simulate(d, 30_000, seed=1)
-    cdf = charts.latency_cdf(r).to_dict()
-    rule = [layer for layer in cdf["layer"] if layer["mark"]["type"] == "rule"]
-    assert any(v.get("threshold_ms") == 150 for layer in rule for v in layer["data"]["values"])
-    paths = {v["path"] for v in cdf["layer"][0]["data"]["values"]}
-    assert paths == {"all requests", "primary", "cache", "rule_engine", "static"}
-    text = charts.svg(charts.latency_cdf(r))
-    assert text.startswith("<svg") and "http" not in text.replace("http://www.w3.org", "")
+def test_the_slowest_percent_is_served_by_the_fallbacks(default_data):
+    r = simulate(Design.from_dict(default_data), 30_000, seed=1)
     # the tail: who serves the slowest 1% — shares sum to 1; primary answers within 85 ms, never in the tail
     shares = r.tail_shares(0.99)
     assert sum(shares.values()) == pytest.approx(1.0)
     assert shares["primary"] == 0.0 and shares["rule_engine"] > 0.5
-    bars = charts.tail_share(r).to_dict()
-    assert {v["path"] for v in bars["data"]["values"]} <= set(shares)
-    rows = sweep_coverage(d, "cache", [0, 100], n_requests=20_000, seed=1)
+
+
+def test_a_full_cache_saves_the_rule_engine_calls_and_their_time(default_data):
+    rows = sweep_coverage(Design.from_dict(default_data), "cache", [0, 100], n_requests=20_000, seed=1)
     # a miss costs a cache call too, so a full cache saves the rule-engine calls and their time
     assert rows[0]["share"] == 0 and rows[1]["cost_per_1m_requests_usd"] < rows[0]["cost_per_1m_requests_usd"]
     assert rows[1]["p99.9_ms"] < rows[0]["p99.9_ms"]
-    cc = charts.cost_vs_coverage(rows, "cache").to_dict()
-    assert len(cc["hconcat"]) == 2
 
 
 def test_simulate_is_a_function_whatever_was_imported_first():

@@ -19,14 +19,13 @@ from statistics import NormalDist
 
 import numpy as np
 import pytest
-import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import fallbackkit as fk
 from fallbackkit.design import Design
 from fallbackkit.simulation import Degradation, Outage, compare, simulate
 
+from closedforms import constant
 from simref import reference
 
 K = 4.5                                    # standard errors allowed
@@ -35,12 +34,9 @@ PATHS = ("primary", "cache", "rule_engine", "static")
 
 # -- designs --------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def base() -> dict:
-    return yaml.safe_load(open(fk.default_design_path()).read())
-
-
-def const(ms):
-    return {"distribution": {"kind": "constant", "ms": ms}}
+def base(default_data_master) -> dict:
+    """The worked example as plain data; every design below is a deep copy of it (``chain``)."""
+    return default_data_master
 
 
 def two_point(fast, slow, p_fast):
@@ -58,7 +54,7 @@ def chain(base, *paths, budget_pct=100.0, modes=None, slo=None):
     for p, over in itertools.zip_longest(d["matrix"]["paths"], paths, fillvalue={}):
         for key in ("circuit_breaker", "retry", "hedge", "stream", "timeout_ms", "price_per_call_usd"):
             p.pop(key, None)
-        p.update({"latency": const(10), "coverage_pct": 100, "error_rate": 0.0} | over)
+        p.update({"latency": constant(10), "coverage_pct": 100, "error_rate": 0.0} | over)
     for m in d["taxonomy"]["modes"]:
         m["occurrence"] = 0.0
         m.update((modes or {}).get(m["id"], {}))
@@ -92,7 +88,7 @@ def test_timeout_then_constant_fallback_cdf(base):
     answered by the cache at exactly 85 + 12 = 97 ms; user-seen CDF(x) = F(x) for x < 85.
     """
     d = chain(base, {"latency": {"distribution": {"kind": "lognormal", "p50_ms": 40, "p99_ms": 200}},
-                     "timeout_ms": 85}, {"latency": const(12)})
+                     "timeout_ms": 85}, {"latency": constant(12)})
     sigma = math.log(200 / 40) / NormalDist().inv_cdf(0.99)
     F = lambda x: NormalDist(math.log(40), sigma).cdf(math.log(x))  # noqa: E731
     n_e, n_r = 200_000, 4_000
@@ -117,9 +113,9 @@ def test_retries_backoff_and_full_jitter(base):
     40 + U(0,10) + U(0,15) + 20 ∈ [60, 85]; unserved 0.3³ = 0.027 go to the cache.
     """
     on = ["dependency_failure", "other"]        # whichever category error_rate is, it is retried
-    d = chain(base, {"latency": const(20), "error_rate": 0.3,
+    d = chain(base, {"latency": constant(20), "error_rate": 0.3,
                      "retry": {"max_retries": 2, "backoff_base_ms": 10, "backoff_max_ms": 15, "jitter": True, "on": on}},
-              {"latency": const(1)})
+              {"latency": constant(1)})
     n_e, n_r = 200_000, 4_000
     e, r = simulate(d, n_e, seed=21), reference(d, n_r, seed=22)
     share_agree(eng_share(e, "primary"), r.share("primary"), 1 - 0.3 ** 3, n_e, n_r)
@@ -153,7 +149,7 @@ def test_retry_budget_per_bucket_first_come_first_served(base):
     Closed form: failing first attempts in a bucket D ~ Bin(20, 0.1); retries spent min(D, 2);
     E[min(D,2)] = P(D=1) + 2·P(D≥2) = 1.48667 → 0.074334 retries per request.
     """
-    d = chain(base, {"latency": const(20), "error_rate": 0.1,
+    d = chain(base, {"latency": constant(20), "error_rate": 0.1,
                      "retry": {"max_retries": 1, "backoff_base_ms": 5, "jitter": False,
                                "on": ["dependency_failure", "other"]}}, budget_pct=10)
     p0, p1 = 0.9 ** 20, 20 * 0.1 * 0.9 ** 19
@@ -175,9 +171,9 @@ def test_transient_modes_draw_again_persistent_ones_hold(base):
     on both categories. A 429's retry draws again (429 again w.p. 0.2 → the cache); a rejection
     is persistent for the request, so its retry is rejected too (→ static).
     Primary 0.7 + 0.2·0.8 = 0.86, cache 0.04, static 0.1; retries 0.3 a request."""
-    d = chain(base, {"latency": const(40), "timeout_ms": 85,
+    d = chain(base, {"latency": constant(40), "timeout_ms": 85,
                      "retry": {"max_retries": 1, "on": ["resource_exhaustion", "policy_violation"]}},
-              {"latency": const(5)}, modes={"unsafe-output": {"occurrence": 0.1}, "rate-limited": {"occurrence": 0.2}})
+              {"latency": constant(5)}, modes={"unsafe-output": {"occurrence": 0.1}, "rate-limited": {"occurrence": 0.2}})
     n_e, n_r = 200_000, 4_000
     e, r = simulate(d, n_e, seed=141), reference(d, n_r, seed=142)
     for pid, exp in (("primary", 0.86), ("cache", 0.04), ("static", 0.1)):
@@ -216,7 +212,7 @@ def budget_closed_form(rps, beta, p_fail, n):
 def test_retry_budget_carries_the_fraction_between_buckets(base, rps, exp):
     """error_rate 0.5, one retry, budget 10 %: each request deposits 0.1 of a retry; a bucket spends
     the whole retries deposited by its end, first come first served; retries per request ≈ 0.1."""
-    d = chain(base, {"latency": const(20), "error_rate": 0.5,
+    d = chain(base, {"latency": constant(20), "error_rate": 0.5,
                      "retry": {"max_retries": 1, "on": ["dependency_failure", "other"]}}, budget_pct=10)
     n_r, n_e = 3_000, 150_000
     mean_r, se_r = budget_closed_form(rps, 0.1, 0.5, n_r)
@@ -286,7 +282,7 @@ def test_hedges_fire_on_the_past_only(base):
     *will* fail) gives 1 + 0.5 + 0.5·0.3·0.5·0.3 = 1.5225.
     """
     d = chain(base, {"latency": two_point(20, 85, 0.5), "error_rate": 0.3, "timeout_ms": 500,
-                     "hedge": {"after_ms": 50, "max_hedges": 2}}, {"latency": const(1)})
+                     "hedge": {"after_ms": 50, "max_hedges": 2}}, {"latency": constant(1)})
     calls, good, lat = hedge_enumeration(20, 85, 0.5, 0.3, 50, 2)   # every arrival ≤ 185 < 500: no cut
     assert calls == pytest.approx(1.575) and good == pytest.approx(0.35 + 0.25 * 0.91 + 0.25 * (0.7 + 0.3 * 0.91))
     n_e, n_r = 200_000, 5_000
@@ -312,7 +308,7 @@ def test_issue_hedge_case_calls_per_request_1_636(base):
     """
     d = chain(base, {"latency": {"distribution": {"kind": "lognormal", "p50_ms": 30, "p99_ms": 120}},
                      "timeout_ms": 1000, "error_rate": 0.3, "hedge": {"after_ms": 30, "max_hedges": 2}},
-              {"latency": const(1)})
+              {"latency": constant(1)})
     sigma = math.log(4) / NormalDist().inv_cdf(0.99)
     F = lambda x: NormalDist(math.log(30), sigma).cdf(math.log(x))  # noqa: E731
     a, e_ = 30, 0.3
@@ -335,8 +331,8 @@ def test_hedges_only_before_the_timeout(base):
     error_rate 0.4: calls = 2 + 0.4 = 2.4; good = 1 − 0.4² (hedge 2 is cut at 120 + …).
     Round: attempt 0 good → 70; else hedge 1 arrives at 120 = the timeout (not after it) → good
     w.p. 0.6 at 120; hedge 2 (170) is cut."""
-    d = chain(base, {"latency": const(70), "timeout_ms": 120.5, "error_rate": 0.4,
-                     "hedge": {"after_ms": 50, "max_hedges": 3}}, {"latency": const(1)})
+    d = chain(base, {"latency": constant(70), "timeout_ms": 120.5, "error_rate": 0.4,
+                     "hedge": {"after_ms": 50, "max_hedges": 3}}, {"latency": constant(1)})
     calls, good, _ = hedge_enumeration(70, 70, 1.0, 0.4, 50, 3, timeout=120.5)
     assert calls == pytest.approx(2.4) and good == pytest.approx(0.84)
     n_e, n_r = 100_000, 3_000
@@ -357,7 +353,7 @@ def test_hedged_path_without_a_timeout_still_fails(base, what):
     modes = {"unsafe-output": {"occurrence": 0.3}} if what == "rejection" else None
     outages = [Outage("primary", 100, 200)] if what == "outage" else []
     exp = 0.5 if what == "outage" else 0.7
-    d = chain(base, {"latency": const(20), "hedge": {"after_ms": 50}} | over, {"latency": const(1)}, modes=modes)
+    d = chain(base, {"latency": constant(20), "hedge": {"after_ms": 50}} | over, {"latency": constant(1)}, modes=modes)
     n_e, n_r = 4_000, 4_000
     e = simulate(d, n_e, seed=55, rps=10, outages=outages)
     r = reference(d, n_r, seed=56, rps=10, outages=outages)
@@ -381,7 +377,7 @@ def _mode_on_partial(base, how):
     0.8·0.3 + 0.2·0.3·0.8 = 0.288 (the retry draws the 429 again w.p. 0.2)."""
     over, exp = MODE_ON_PARTIAL[how]
     d = chain(base, {"latency": two_point(5, 120, 0.3), "timeout_ms": 150, "coverage_pct": 30} | over,
-              {"latency": const(1)}, modes={"rate-limited": {"occurrence": 0.2}})
+              {"latency": constant(1)}, modes={"rate-limited": {"occurrence": 0.2}})
     return d, exp
 
 
@@ -405,10 +401,10 @@ def test_a_mode_does_not_lift_a_coverage_miss(base, how):
 
 # -- defect 2: the breaker sees the whole window -------------------------------------------------
 def breaker_design(base, window_s, min_requests, threshold=0.5, cooldown_s=30):
-    return chain(base, {"latency": const(40), "timeout_ms": 85,
+    return chain(base, {"latency": constant(40), "timeout_ms": 85,
                         "circuit_breaker": {"failure_rate_threshold": threshold, "window_s": window_s,
                                             "min_requests": min_requests, "cooldown_s": cooldown_s}},
-                 {"latency": const(5)})
+                 {"latency": constant(5)})
 
 
 def trips_by_rule(w, cool, per_bucket, min_requests, thr, start_b, end_b, last_b):
@@ -489,10 +485,10 @@ def test_breaker_counts_first_attempts_only(base):
     (≈ 180 calls, 80 % failed) would trip it. With min_requests 100 it does trip (a window of 100
     calls at 80 % is below 50 % with probability ~1e-10, so the trip times are certain)."""
     on = ["dependency_failure", "other"]
-    mk = lambda m: chain(base, {"latency": const(40), "timeout_ms": 85, "error_rate": 0.8,  # noqa: E731
+    mk = lambda m: chain(base, {"latency": constant(40), "timeout_ms": 85, "error_rate": 0.8,  # noqa: E731
                                 "retry": {"max_retries": 1, "backoff_base_ms": 5, "on": on},
                                 "circuit_breaker": {"failure_rate_threshold": 0.5, "window_s": 10,
-                                                    "min_requests": m, "cooldown_s": 30}}, {"latency": const(5)})
+                                                    "min_requests": m, "cooldown_s": 30}}, {"latency": constant(5)})
     e, r = simulate(mk(150), 3000, seed=151, rps=10), reference(mk(150), 3000, seed=152, rps=10)
     assert e.path("primary").breaker_trips == 0 and r.trips["primary"] == []
     e, r = simulate(mk(100), 3000, seed=153, rps=10), reference(mk(100), 3000, seed=154, rps=10)
@@ -524,7 +520,7 @@ def test_breaker_flapping_on_random_failures_matches_the_reference(base):
     time batches (requests sharing a breaker state are not independent)."""
     d = chain(base, {"latency": two_point(20, 100, 0.9), "timeout_ms": 85, "error_rate": 0.5,
                      "circuit_breaker": {"failure_rate_threshold": 0.5, "window_s": 10, "min_requests": 20,
-                                         "cooldown_s": 5}}, {"latency": const(5)})
+                                         "cooldown_s": 5}}, {"latency": constant(5)})
     n_e, n_r, rps = 100_000, 20_000, 10
     e, r = simulate(d, n_e, seed=161, rps=rps), reference(d, n_r, seed=162, rps=rps)
     trips = np.array(r.trips["primary"])
@@ -545,7 +541,7 @@ def test_injected_provider_outage_arrives_at_the_cache_after_the_timeout(base):
     """Primary constant 45 ms, timeout 85, mode provider-outage at 5 % (mitigation: cache),
     cache constant 12 ms: every request the mode sends to the cache is answered at 85 + 12 = 97 ms
     (failing at the drawn latency instead would give 45 + 12 = 57 ms)."""
-    d = chain(base, {"latency": const(45), "timeout_ms": 85}, {"latency": const(12), "timeout_ms": 30},
+    d = chain(base, {"latency": constant(45), "timeout_ms": 85}, {"latency": constant(12), "timeout_ms": 30},
               modes={"provider-outage": {"occurrence": 0.05}})
     n_e, n_r = 100_000, 3_000
     e, r = simulate(d, n_e, seed=71), reference(d, n_r, seed=72)
@@ -560,18 +556,18 @@ def test_cost_is_per_1m_requests(base):
     """Primary constant 80 ms, one hedge after 50 ms (always fires: the first is outstanding),
     $1,000 per 1M calls: 2 calls a request → $2,000 per 1M requests; the price per 1M calls stays
     $1,000. The declared blended cost is per 1M requests too (Σ reach × attempts × price)."""
-    d = chain(base, {"latency": const(80), "hedge": {"after_ms": 50}, "cost_per_1m_usd": 1000},
+    d = chain(base, {"latency": constant(80), "hedge": {"after_ms": 50}, "cost_per_1m_usd": 1000},
               {"cost_per_1m_usd": 0}, {"cost_per_1m_usd": 0}, {"cost_per_1m_usd": 0})
     e, r = simulate(d, 20_000, seed=81), reference(d, 1_000, seed=82)
     assert e.path("primary").calls_per_request == pytest.approx(2.0)
     assert e.cost_per_1m_requests_usd == pytest.approx(2000.0)
     assert r.cost_per_1m_requests == pytest.approx(2000.0)
-    d2 = chain(base, {"latency": const(80), "cost_per_1m_usd": 1000}, {"cost_per_1m_usd": 0},
+    d2 = chain(base, {"latency": constant(80), "cost_per_1m_usd": 1000}, {"cost_per_1m_usd": 0},
                {"cost_per_1m_usd": 0}, {"cost_per_1m_usd": 0})
     text = compare(simulate(d2, 20_000, seed=83), e).to_text()
     assert "per 1M requests" in text and "$1,000.00 → $2,000.00" in text and "per 1M calls" not in text
     # declared: primary error 0.2 and 1 retry (coverage 100) → 1.2 calls a request on the primary
-    d3 = chain(base, {"latency": const(80), "cost_per_1m_usd": 1000, "error_rate": 0.2, "retry": {"max_retries": 1}},
+    d3 = chain(base, {"latency": constant(80), "cost_per_1m_usd": 1000, "error_rate": 0.2, "retry": {"max_retries": 1}},
                {"cost_per_1m_usd": 0}, {"cost_per_1m_usd": 0}, {"cost_per_1m_usd": 0})
     assert d3.matrix.budget(d3.context.slo).blended_cost_per_1m_requests_usd == pytest.approx(1200.0)
 
@@ -582,8 +578,8 @@ def test_content_rejection_goes_to_mitigation_unless_cut_by_the_timeout(base):
     (0.3), timeout 85. A rejection that arrives (45 ms) goes straight to static, skipping the
     cache; one that would arrive at 95 ms is a timeout and goes to the next path, the cache.
     static = 0.1·0.7 = 0.07; cache = 0.3; primary = 0.9·0.7 = 0.63; mode_hits = 0.07·N."""
-    d = chain(base, {"latency": two_point(45, 95, 0.7), "timeout_ms": 85}, {"latency": const(12)}, {},
-              {"latency": const(2)}, modes={"unsafe-output": {"occurrence": 0.1}})
+    d = chain(base, {"latency": two_point(45, 95, 0.7), "timeout_ms": 85}, {"latency": constant(12)}, {},
+              {"latency": constant(2)}, modes={"unsafe-output": {"occurrence": 0.1}})
     n_e, n_r = 200_000, 4_000
     e, r = simulate(d, n_e, seed=91), reference(d, n_r, seed=92)
     for pid, exp in (("primary", 0.63), ("cache", 0.3), ("rule_engine", 0.0), ("static", 0.07)):
@@ -597,9 +593,9 @@ def test_content_rejection_goes_to_mitigation_unless_cut_by_the_timeout(base):
 def test_mode_hits_count_only_calls_made(base):
     """Primary error_rate 0.6 with a breaker (0.5, 10 s, 20, 30 s) keeps tripping; a
     policy_violation mode at 10 % (not a breaker failure) hits 10 % of the calls made, not of N."""
-    d = chain(base, {"latency": const(45), "timeout_ms": 85, "error_rate": 0.6,
+    d = chain(base, {"latency": constant(45), "timeout_ms": 85, "error_rate": 0.6,
                      "circuit_breaker": {"failure_rate_threshold": 0.5, "window_s": 10, "min_requests": 20,
-                                         "cooldown_s": 30}}, {"latency": const(12)},
+                                         "cooldown_s": 30}}, {"latency": constant(12)},
               modes={"unsafe-output": {"occurrence": 0.1}})
     n_e, n_r = 200_000, 20_000
     e, r = simulate(d, n_e, seed=93), reference(d, n_r, seed=94)
@@ -617,7 +613,7 @@ def test_outage_window_fails_at_the_timeout_and_follows_the_outage_mitigation(ba
     """Primary down from 100 s for 200 s (no breaker), timeout 85, constant 40; provider-outage's
     mitigation is rule_engine, so calls in the window skip the cache: served there at 85 + 8 = 93 ms.
     Outside the window the primary answers at 40 ms."""
-    d = chain(base, {"latency": const(40), "timeout_ms": 85}, {"latency": const(12)}, {"latency": const(8)},
+    d = chain(base, {"latency": constant(40), "timeout_ms": 85}, {"latency": constant(12)}, {"latency": constant(8)},
               modes={"provider-outage": {"mitigation": {"path": "rule_engine"}}})
     rps = 10
     n = 400 * rps
@@ -636,7 +632,7 @@ def test_degradation_windows_fail_more_and_answer_slower(base):
     * 100–200 s: latency 80 (< 85), fails w.p. 1 − 0.9·0.7 = 0.37 → the cache at 85;
     * 200–300 s: latency 40·2·1.2 = 96 > 85: every call times out → the cache at 90.
     Primary share 0.5·0.9 + 0.25·0.63 = 0.6075."""
-    d = chain(base, {"latency": const(40), "timeout_ms": 85, "error_rate": 0.1}, {"latency": const(5)})
+    d = chain(base, {"latency": constant(40), "timeout_ms": 85, "error_rate": 0.1}, {"latency": constant(5)})
     win = [Degradation("primary", 100, 200, error_rate=0.3, latency_factor=2),
            Degradation("primary", 200, 100, error_rate=0.5, latency_factor=1.2)]
     n = 4000
@@ -656,10 +652,10 @@ def test_open_breaker_follows_the_outage_mitigation(base):
     provider-outage's mitigation (rule_engine, 8 ms, at once), never to the cache — also after the
     window, while the last cooldown runs; the ones called in the window fail at 85 ms and go there
     too (93 ms). Trips are deterministic here, so engine and reference agree exactly."""
-    d = chain(base, {"latency": const(40), "timeout_ms": 85,
+    d = chain(base, {"latency": constant(40), "timeout_ms": 85,
                      "circuit_breaker": {"failure_rate_threshold": 0.5, "window_s": 10, "min_requests": 20,
                                          "cooldown_s": 30}},
-              {"latency": const(12)}, {"latency": const(8)},
+              {"latency": constant(12)}, {"latency": constant(8)},
               modes={"provider-outage": {"mitigation": {"path": "rule_engine"}}})
     n = 4000
     e = simulate(d, n, seed=159, rps=10, outages=[Outage("primary", 100, 200)])
@@ -675,7 +671,7 @@ def test_open_breaker_follows_the_outage_mitigation(base):
 def test_outage_without_a_timeout_fails_at_the_drawn_latency(base):
     """Primary constant 40 ms with no timeout, down from 100 s for 200 s of 400: those calls fail at
     40 ms and the cache answers at 45."""
-    d = chain(base, {"latency": const(40)}, {"latency": const(5)})
+    d = chain(base, {"latency": constant(40)}, {"latency": constant(5)})
     e = simulate(d, 4000, seed=157, rps=10, outages=[Outage("primary", 100, 200)])
     r = reference(d, 4000, seed=158, rps=10, outages=[Outage("primary", 100, 200)])
     assert eng_share(e, "cache") == pytest.approx(0.5) and r.share("cache") == pytest.approx(0.5)
@@ -687,7 +683,7 @@ def test_streaming_first_and_last_token_and_partial_answers(base):
     """Primary streams: first token 40 ms, duration 300 ms, mid-stream errors 5 %, stalls 3 % (no
     stall timeout). TTFT = 40 for everyone; complete streams end at 340; 8 % partial answers; the
     3 % stalls never end, so the TTLT p99 is ∞ while p50/p95 are 340."""
-    d = chain(base, {"latency": const(40), "stream": {"duration": const(300), "midstream_error_rate": 0.05,
+    d = chain(base, {"latency": constant(40), "stream": {"duration": constant(300), "midstream_error_rate": 0.05,
                                                       "stall_rate": 0.03}})
     n_e, n_r = 100_000, 3_000
     e, r = simulate(d, n_e, seed=97), reference(d, n_r, seed=98)
@@ -705,7 +701,7 @@ def test_streaming_break_points_are_uniform_over_the_duration(base):
     """First token 40 ms, duration 300, errors 5 % (seen at once), stalls 3 % seen 500 ms after the
     last token; SLO on the whole answer. Time to the end of the user's stream, closed form:
     errors uniform on [40, 340], complete at 340 (92 %), stalls uniform on [540, 840]."""
-    d = chain(base, {"latency": const(40), "stream": {"duration": const(300), "midstream_error_rate": 0.05,
+    d = chain(base, {"latency": constant(40), "stream": {"duration": constant(300), "midstream_error_rate": 0.05,
                                                       "stall_rate": 0.03, "stall_timeout_ms": 500}},
               slo={"metric": "end_to_end", "threshold_ms": 400})
     F = lambda x: (0.05 * min(max(x - 40, 0), 300) / 300 + 0.92 * (x >= 340)  # noqa: E731
@@ -723,8 +719,8 @@ def test_streaming_continuation_one_paid_call_and_the_rest_of_the_duration(base)
     more call: a new first token after 40 ms, then the remaining (1 − x)·300 ms, so a continued
     answer ends at 40 + x·300 + 40 + (1 − x)·300 = 380 ms whatever x; it breaks again w.p. 0.05.
     Calls per request 1.05; cost $1,050 per 1M requests; complete 0.95 + 0.05·0.95 = 0.9975."""
-    d = chain(base, {"latency": const(40), "cost_per_1m_usd": 1000,
-                     "stream": {"duration": const(300), "midstream_error_rate": 0.05, "continuation": True}},
+    d = chain(base, {"latency": constant(40), "cost_per_1m_usd": 1000,
+                     "stream": {"duration": constant(300), "midstream_error_rate": 0.05, "continuation": True}},
               {"cost_per_1m_usd": 0}, {"cost_per_1m_usd": 0}, {"cost_per_1m_usd": 0},
               slo={"metric": "end_to_end", "threshold_ms": 400})
     n_e, n_r = 100_000, 3_000
@@ -748,10 +744,10 @@ def test_slo_on_first_or_last_token(base):
     """Same stream (40 ms + 300 ms, 8 % broken), SLO threshold 400 ms. On time to first token every
     request is good (40 < 400); on time to last token only the complete ones (340 < 400): 0.92 —
     a partial answer is not a good one. The run's headline attainment follows ``slo.metric``."""
-    stream = {"duration": const(300), "midstream_error_rate": 0.05, "stall_rate": 0.03}
+    stream = {"duration": constant(300), "midstream_error_rate": 0.05, "stall_rate": 0.03}
     n = 100_000
     for metric, headline in (("time_to_first_token", 1.0), ("end_to_end", 0.92)):
-        d = chain(base, {"latency": const(40), "stream": stream}, slo={"threshold_ms": 400, "metric": metric})
+        d = chain(base, {"latency": constant(40), "stream": stream}, slo={"threshold_ms": 400, "metric": metric})
         e = simulate(d, n, seed=121)
         assert e.numbers.slo_attainment_ttft == 1.0
         close(e.numbers.slo_attainment_ttlt, 0.92, se_p(0.92, n))
@@ -760,8 +756,8 @@ def test_slo_on_first_or_last_token(base):
 
 def _stream_with_timeout(base):
     return chain(base, {"latency": two_point(40, 120, 0.8), "timeout_ms": 85, "error_rate": 0.2,
-                        "stream": {"duration": const(300), "midstream_error_rate": 0.1, "continuation": True}},
-                 {"latency": const(5)})
+                        "stream": {"duration": constant(300), "midstream_error_rate": 0.1, "continuation": True}},
+                 {"latency": constant(5)})
 
 
 def test_streaming_timeout_cuts_the_first_token(base):
@@ -797,7 +793,7 @@ def test_continuation_completes_like_a_first_attempt(base):
 def test_streaming_continuation_costs_one_call_per_seen_break(base):
     """Mid-stream errors 5 %, stalls 3 % cut by a 500 ms stall timeout, continuation on: every break
     is seen, so continuation calls per request = 0.08 (one more call each)."""
-    d = chain(base, {"latency": const(40), "stream": {"duration": const(300), "midstream_error_rate": 0.05,
+    d = chain(base, {"latency": constant(40), "stream": {"duration": constant(300), "midstream_error_rate": 0.05,
                                                       "stall_rate": 0.03, "stall_timeout_ms": 500,
                                                       "continuation": True}})
     n_e = 100_000
@@ -833,7 +829,7 @@ ON = ["latency_breach", "dependency_failure", "other"]
 @settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 @given(paths=st.lists(path_st, min_size=4, max_size=4), seed=st.integers(0, 2**20))
 def test_served_shares_match_declared_arithmetic(base, paths, seed):
-    d = chain(base, *({"latency": const(p["lat"]), "coverage_pct": p["cov"], "error_rate": p["err"]}
+    d = chain(base, *({"latency": constant(p["lat"]), "coverage_pct": p["cov"], "error_rate": p["err"]}
                       | ({"timeout_ms": p["timeout_ms"]} if p["timeout_ms"] else {})
                       | ({"retry": {"max_retries": 1, "on": ON}} if p["retry"] and p["cov"] == 100 else {})
                       for p in paths))
@@ -864,7 +860,7 @@ def test_full_chain_engine_matches_reference(base):
               {"latency": {"distribution": {"kind": "lognormal", "p50_ms": 12, "p99_ms": 30}}, "timeout_ms": 30,
                "coverage_pct": 70, "cost_per_1m_usd": 20, "hedge": {"after_ms": 15}},
               {"latency": two_point(6, 18, 0.8), "error_rate": 0.02, "cost_per_1m_usd": 5},
-              {"latency": const(2), "cost_per_1m_usd": 0.1},
+              {"latency": constant(2), "cost_per_1m_usd": 0.1},
               modes={"rate-limited": {"occurrence": 0.04}, "unsafe-output": {"occurrence": 0.02},
                      "context-overflow": {"occurrence": 0.03}})
     n_e, n_r = 200_000, 5_000
@@ -888,7 +884,7 @@ def test_full_chain_engine_matches_reference(base):
 # -- determinism and bad arguments (stated in simulate's docstring) -------------------------------
 def test_same_seed_same_numbers_other_seed_within_error(base):
     d = chain(base, {"latency": {"distribution": {"kind": "lognormal", "p50_ms": 40, "p99_ms": 200}},
-                     "timeout_ms": 85, "error_rate": 0.1}, {"latency": const(12), "coverage_pct": 70})
+                     "timeout_ms": 85, "error_rate": 0.1}, {"latency": constant(12), "coverage_pct": 70})
     a, b, c = simulate(d, 50_000, seed=7), simulate(d, 50_000, seed=7), simulate(d, 50_000, seed=8)
     assert a.numbers.as_dict() == b.numbers.as_dict()
     for pid in PATHS:
@@ -912,7 +908,7 @@ def _random_chain(base, rnd):
     def lat():
         k = rnd.choice(["const", "two", "lognormal"])
         if k == "const":
-            return const(rnd.choice([5, 20, 50, 90]))
+            return constant(rnd.choice([5, 20, 50, 90]))
         if k == "two":
             return two_point(rnd.choice([5, 20]), rnd.choice([60, 120]), rnd.choice([0.3, 0.8]))
         return {"distribution": {"kind": "lognormal", "p50_ms": rnd.choice([10, 40]), "p99_ms": rnd.choice([80, 200])}}

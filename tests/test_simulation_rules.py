@@ -6,7 +6,6 @@ read back from the implementation.
 """
 
 import math
-from statistics import NormalDist
 
 import numpy as np
 import pytest
@@ -15,26 +14,7 @@ from fallbackkit.design import Design
 from fallbackkit.latency import for_latency
 from fallbackkit.simulation import Outage, compare, simulate
 
-PHI = NormalDist().cdf
-Z99 = NormalDist().inv_cdf(0.99)
-
-
-def binom_tol(p, n, k=4.5):
-    return k * math.sqrt(p * (1 - p) / n) + 1e-12
-
-
-def quiet(data):
-    """The worked example with every failure mode off, perfect paths and no breaker."""
-    for m in data["taxonomy"]["modes"]:
-        m["occurrence"] = 0.0
-    for p in data["matrix"]["paths"]:
-        p["error_rate"] = 0.0
-        p.pop("circuit_breaker", None)
-    return data
-
-
-def constant(ms):
-    return {"distribution": {"kind": "constant", "ms": ms}}
+from closedforms import PHI, Z99, binom_tol, constant
 
 
 def mode(data, mode_id):
@@ -109,7 +89,6 @@ def test_default_retry_on_retries(default_data):
 
 # -- (b) the circuit breaker reads the whole window --------------------------------------------------
 def outage_design(data, window_s, min_requests, threshold=0.6, cooldown_s=30):
-    quiet(data)
     p = data["matrix"]["paths"][0]
     p["latency"] = constant(50)
     p["circuit_breaker"] = {"failure_rate_threshold": threshold, "window_s": window_s,
@@ -131,9 +110,9 @@ def breaker_trips(w, cool, rps, min_requests, thr, start, end):
     return (last - first) // (cool + w) + 1
 
 
-def test_breaker_sees_the_whole_window(default_data):
+def test_breaker_sees_the_whole_window(quiet_data):
     rps, n = 10, 36_000                        # one hour
-    d = outage_design(default_data, window_s=10, min_requests=100)
+    d = outage_design(quiet_data, window_s=10, min_requests=100)
     r = simulate(d, n, seed=1, rps=rps, outages=[Outage("primary", 600, 1200)])
     trips = breaker_trips(10, 30, rps, 100, 0.6, 600, 1800)
     assert trips == 30
@@ -142,33 +121,32 @@ def test_breaker_sees_the_whole_window(default_data):
     assert r.path("primary").skipped == pytest.approx(trips * 30 * rps / n, abs=1e-12)
 
 
-def test_breaker_with_a_window_shorter_than_a_bucket(default_data):
+def test_breaker_with_a_window_shorter_than_a_bucket(quiet_data):
     rps, n = 10, 36_000
-    d = outage_design(default_data, window_s=0.5, min_requests=5)
+    d = outage_design(quiet_data, window_s=0.5, min_requests=5)
     r = simulate(d, n, seed=1, rps=rps, outages=[Outage("primary", 600, 1200)])
     trips = breaker_trips(1, 30, rps, 5, 0.6, 600, 1800)
     assert trips == 39
     assert r.path("primary").breaker_trips == trips
 
 
-def test_breaker_needs_min_requests_in_the_window(default_data):
+def test_breaker_needs_min_requests_in_the_window(quiet_data):
     # 10 rps × 10 s = 100 calls: min_requests 101 can never be met
-    d = outage_design(default_data, window_s=10, min_requests=101)
+    d = outage_design(quiet_data, window_s=10, min_requests=101)
     r = simulate(d, 36_000, seed=1, rps=10, outages=[Outage("primary", 600, 1200)])
     assert r.path("primary").breaker_trips == 0
 
 
 # -- (c) hedging decides on what has happened, not on what will -----------------------------------
-def test_hedges_fire_on_the_past_only(default_data):
-    quiet(default_data)
-    p = default_data["matrix"]["paths"][0]
+def test_hedges_fire_on_the_past_only(quiet_data):
+    p = quiet_data["matrix"]["paths"][0]
     p["latency"] = {"distribution": {"kind": "lognormal", "p50_ms": 30, "p99_ms": 120}}
     p["timeout_ms"] = 1000
     p["error_rate"] = 0.3
     a = 20.0
     p["hedge"] = {"after_ms": a, "max_hedges": 2}
     n = 400_000
-    r = simulate(Design.from_dict(default_data), n, seed=2)
+    r = simulate(Design.from_dict(quiet_data), n, seed=2)
     sigma = math.log(4) / Z99
     F = lambda x: PHI(math.log(x / 30) / sigma) if x > 0 else 0.0
     e = 0.3
@@ -184,30 +162,28 @@ def test_hedges_fire_on_the_past_only(default_data):
 
 
 # -- (d) an injected provider outage fails at the timeout -----------------------------------------
-def test_injected_provider_outage_fails_at_the_timeout(default_data):
-    quiet(default_data)
-    prim, cache = default_data["matrix"]["paths"][:2]
+def test_injected_provider_outage_fails_at_the_timeout(quiet_data):
+    prim, cache = quiet_data["matrix"]["paths"][:2]
     prim["latency"], prim["timeout_ms"] = constant(50), 85
     cache["latency"], cache["coverage_pct"] = constant(12), 100
-    mode(default_data, "provider-outage")["occurrence"] = 0.3       # mitigated by the cache
-    r = simulate(Design.from_dict(default_data), 100_000, seed=1)
+    mode(quiet_data, "provider-outage")["occurrence"] = 0.3       # mitigated by the cache
+    r = simulate(Design.from_dict(quiet_data), 100_000, seed=1)
     assert r.path("cache").share == pytest.approx(0.3, abs=binom_tol(0.3, 100_000))
     assert r.path("cache").p50 == pytest.approx(85 + 12, rel=2e-4)
     assert r.path("cache").p999 == pytest.approx(85 + 12, rel=2e-4)
     # without a timeout it fails when the answer would have come (as an outage window does)
     prim.pop("timeout_ms")
-    r = simulate(Design.from_dict(default_data), 20_000, seed=1)
+    r = simulate(Design.from_dict(quiet_data), 20_000, seed=1)
     assert r.path("cache").p50 == pytest.approx(50 + 12, rel=2e-4)
 
 
 # -- (e) cost per 1M requests, price per 1M calls --------------------------------------------------
-def test_cost_is_per_1m_requests_and_named_so(default_data):
-    quiet(default_data)
-    p = default_data["matrix"]["paths"][0]
+def test_cost_is_per_1m_requests_and_named_so(quiet_data):
+    p = quiet_data["matrix"]["paths"][0]
     p["latency"] = constant(40)
     p["hedge"] = {"after_ms": 10, "max_hedges": 2}                  # every request makes 3 calls
     p["timeout_ms"] = 85
-    hedged = Design.from_dict(default_data)
+    hedged = Design.from_dict(quiet_data)
     r = simulate(hedged, 10_000, seed=1)
     assert r.path("primary").calls_per_request == 3
     assert r.cost_per_1m_requests_usd == pytest.approx(3 * 1200)
@@ -215,38 +191,36 @@ def test_cost_is_per_1m_requests_and_named_so(default_data):
     row = r.matrix_view().rows[0]
     assert row["price/1M calls $ [decl]"] == 1200 and row["cost/1M req $ [sim]"] == pytest.approx(3600)
     p.pop("hedge")
-    c = compare(Design.from_dict(default_data), hedged, n_requests=10_000, seed=1)
+    c = compare(Design.from_dict(quiet_data), hedged, n_requests=10_000, seed=1)
     assert "costs $2,400.00 more per 1M requests ($1,200.00 → $3,600.00)" in c.statements[0]
     assert "per 1M calls" not in c.to_text()
     assert "per 1M requests" in "\n".join(hedged.budget().summary_lines())
 
 
 # -- the two rules the docstring once left open -----------------------------------------------------
-def test_a_rejection_after_the_timeout_is_a_timeout(default_data):
-    quiet(default_data)
-    prim, cache = default_data["matrix"]["paths"][:2]
+def test_a_rejection_after_the_timeout_is_a_timeout(quiet_data):
+    prim, cache = quiet_data["matrix"]["paths"][:2]
     prim["latency"], prim["timeout_ms"] = constant(100), 85         # every answer comes too late
     cache["latency"], cache["coverage_pct"] = constant(12), 100
-    mode(default_data, "unsafe-output")["occurrence"] = 1.0          # mitigation: the static response
-    r = simulate(Design.from_dict(default_data), 20_000, seed=1)
+    mode(quiet_data, "unsafe-output")["occurrence"] = 1.0          # mitigation: the static response
+    r = simulate(Design.from_dict(quiet_data), 20_000, seed=1)
     # the gateway never sees the unsafe answer: a timeout, so the next path (the cache) serves
     assert r.path("cache").share == 1.0 and r.path("static").share == 0.0
     assert r.path("cache").p50 == pytest.approx(85 + 12, rel=2e-4)
     assert r.mode_hits["unsafe-output"] == 0
     # in time, the same rejection goes to its mitigation and is counted
     prim["latency"] = constant(50)
-    r = simulate(Design.from_dict(default_data), 20_000, seed=1)
+    r = simulate(Design.from_dict(quiet_data), 20_000, seed=1)
     assert r.path("static").share == 1.0 and r.mode_hits["unsafe-output"] == 20_000
 
 
-def test_mode_hits_count_only_calls_made(default_data):
-    quiet(default_data)
-    prim = default_data["matrix"]["paths"][0]
+def test_mode_hits_count_only_calls_made(quiet_data):
+    prim = quiet_data["matrix"]["paths"][0]
     prim["latency"], prim["error_rate"] = constant(50), 0.9          # the breaker stays open most of the time
     prim["circuit_breaker"] = {"failure_rate_threshold": 0.5, "window_s": 10, "min_requests": 20, "cooldown_s": 30}
-    mode(default_data, "low-confidence")["occurrence"] = 0.05
+    mode(quiet_data, "low-confidence")["occurrence"] = 0.05
     n = 100_000
-    r = simulate(Design.from_dict(default_data), n, seed=1, rps=100)
+    r = simulate(Design.from_dict(quiet_data), n, seed=1, rps=100)
     made = 1 - r.path("primary").skipped
     assert r.path("primary").skipped > 0.9
     assert r.mode_hits["low-confidence"] / n == pytest.approx(0.05 * made, abs=binom_tol(0.05 * made, n))

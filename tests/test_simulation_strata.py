@@ -1,7 +1,5 @@
 """Degradation windows and strata: closed forms of the stated rules, and strata against a full run."""
 
-import math
-
 import pytest
 
 import fallbackkit as fk
@@ -9,26 +7,19 @@ from fallbackkit.design import Design
 from fallbackkit.problems import DesignError
 from fallbackkit.simulation import Degradation, Outage, combine, simulate
 
-
-def binom_tol(p, n, k=4.5):
-    return k * math.sqrt(p * (1 - p) / n) + 1e-12
+from closedforms import binom_tol
 
 
 def two_paths(data):
     """primary: a constant 50 ms, timeout 85 → cache: a constant 12 ms that always answers."""
-    for m in data["taxonomy"]["modes"]:
-        m["occurrence"] = 0.0
-    for p in data["matrix"]["paths"]:
-        p["error_rate"] = 0.0
-        p.pop("circuit_breaker", None)
     prim, cache = data["matrix"]["paths"][:2]
     prim["latency"], prim["timeout_ms"] = {"distribution": {"kind": "constant", "ms": 50}}, 85
     cache["latency"], cache["coverage_pct"] = {"distribution": {"kind": "constant", "ms": 12}}, 100
     return Design.from_dict(data)
 
 
-def test_a_degradation_adds_errors_and_slows_calls(default_data):
-    d = two_paths(default_data)
+def test_a_degradation_adds_errors_and_slows_calls(quiet_data):
+    d = two_paths(quiet_data)
     n = 100_000                                    # 1,000 s at 100 rps; the window covers the first half
     r = simulate(d, n, seed=1, rps=100, outages=[Degradation("primary", 0, 500, error_rate=0.2, latency_factor=1.5)])
     # inside: 80% answered at 75 ms, 20% fail at 75 ms and the cache answers at 87 ms; outside: 50 ms
@@ -42,11 +33,11 @@ def test_a_degradation_adds_errors_and_slows_calls(default_data):
     assert r.path("cache").p999 == pytest.approx(85 + 12, rel=2e-4)
 
 
-def test_a_degradation_reaches_retries(default_data):
-    default_data["matrix"]["paths"][0]["retry"] = {"max_retries": 1, "backoff_base_ms": 0, "backoff_max_ms": 0,
+def test_a_degradation_reaches_retries(quiet_data):
+    quiet_data["matrix"]["paths"][0]["retry"] = {"max_retries": 1, "backoff_base_ms": 0, "backoff_max_ms": 0,
                                                    "jitter": False, "on": ["dependency_failure"]}
-    default_data["matrix"]["retry_budget_pct"] = 100
-    d = two_paths(default_data)
+    quiet_data["matrix"]["retry_budget_pct"] = 100
+    d = two_paths(quiet_data)
     n = 100_000
     r = simulate(d, n, seed=2, rps=1000, outages=[Degradation("primary", 0, 1e6, error_rate=0.3)])
     # two tries, each failing with 0.3: the cache serves 0.09

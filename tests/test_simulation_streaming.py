@@ -10,7 +10,6 @@ import json
 import math
 import subprocess
 import sys
-from statistics import NormalDist
 
 import pytest
 
@@ -18,21 +17,11 @@ from fallbackkit.design import Design
 from fallbackkit.simulation import simulate
 from fallbackkit.simulation.figures import Percentiles, SimulationNumbers
 
-PHI = NormalDist().cdf
-Z99 = NormalDist().inv_cdf(0.99)
-
-
-def binom_tol(p, n, k=4.5):
-    return k * math.sqrt(p * (1 - p) / n) + 1e-12
+from closedforms import PHI, Z99, binom_tol
 
 
 def streaming(data, duration, *, ttft=40.0, metric="end_to_end", threshold=600.0, **stream):
     """Only the primary answers (a constant first token), and it streams."""
-    for m in data["taxonomy"]["modes"]:
-        m["occurrence"] = 0.0
-    for p in data["matrix"]["paths"]:
-        p["error_rate"] = 0.0
-        p.pop("circuit_breaker", None)
     p = data["matrix"]["paths"][0]
     p["latency"] = {"distribution": {"kind": "constant", "ms": ttft}}
     p["stream"] = {"duration": duration, **stream}
@@ -41,8 +30,8 @@ def streaming(data, duration, *, ttft=40.0, metric="end_to_end", threshold=600.0
     return Design.from_dict(data)
 
 
-def test_time_to_last_token_is_first_token_plus_duration(default_data):
-    d = streaming(default_data, {"p50_ms": 500, "p99_ms": 1500}, threshold=1000)
+def test_time_to_last_token_is_first_token_plus_duration(quiet_data):
+    d = streaming(quiet_data, {"p50_ms": 500, "p99_ms": 1500}, threshold=1000)
     n = 200_000
     r = simulate(d, n, seed=1)
     sigma = math.log(3) / Z99
@@ -57,14 +46,14 @@ def test_time_to_last_token_is_first_token_plus_duration(default_data):
     assert r.percentiles == r.ttlt_percentiles            # the SLO's metric
     assert r.cdf(40 + 500) == pytest.approx(0.5, abs=0.005)
     # the same run under a first-token SLO
-    default_data["context"]["slo"]["metric"] = "time_to_first_token"
-    r2 = simulate(Design.from_dict(default_data), n, seed=1)
+    quiet_data["context"]["slo"]["metric"] = "time_to_first_token"
+    r2 = simulate(Design.from_dict(quiet_data), n, seed=1)
     assert r2.slo_attainment == 1.0 and r2.percentiles == r2.ttft_percentiles
 
 
-def test_a_stream_that_breaks_leaves_a_partial_answer(default_data):
+def test_a_stream_that_breaks_leaves_a_partial_answer(quiet_data):
     e, s, T = 0.02, 0.03, 2000.0
-    d = streaming(default_data, {"distribution": {"kind": "constant", "ms": 500}},
+    d = streaming(quiet_data, {"distribution": {"kind": "constant", "ms": 500}},
                   midstream_error_rate=e, stall_rate=s, stall_timeout_ms=T)
     n = 200_000
     r = simulate(d, n, seed=2)
@@ -95,9 +84,9 @@ def test_a_stream_that_breaks_leaves_a_partial_answer(default_data):
     assert "left with a partial answer" in text and "would cost $" in text
 
 
-def test_continuation_on_costs_a_call_and_completes_most(default_data):
+def test_continuation_on_costs_a_call_and_completes_most(quiet_data):
     e, s = 0.02, 0.03
-    d = streaming(default_data, {"distribution": {"kind": "constant", "ms": 500}},
+    d = streaming(quiet_data, {"distribution": {"kind": "constant", "ms": 500}},
                   midstream_error_rate=e, stall_rate=s, stall_timeout_ms=2000, continuation=True)
     n = 200_000
     r = simulate(d, n, seed=3)
@@ -111,8 +100,8 @@ def test_continuation_on_costs_a_call_and_completes_most(default_data):
     assert r.slo_attainment == pytest.approx(1 - s - r.partial_share + s * (e + s), abs=binom_tol(s, n))
 
 
-def test_a_stall_nobody_cuts_never_ends(default_data):
-    d = streaming(default_data, {"distribution": {"kind": "constant", "ms": 500}}, stall_rate=0.01)
+def test_a_stall_nobody_cuts_never_ends(quiet_data):
+    d = streaming(quiet_data, {"distribution": {"kind": "constant", "ms": 500}}, stall_rate=0.01)
     r = simulate(d, 100_000, seed=4)
     assert r.numbers.ttlt_ms.p999 == math.inf
     assert r.numbers.streaming.continuation_calls_per_request == 0     # nothing to continue from

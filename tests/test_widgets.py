@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
 import subprocess
 import sys
 import threading
@@ -22,13 +21,6 @@ from fallbackkit.widgets import (CadenceTracker, MatrixExplorer, PostmortemDashb
 from fallbackkit.widgets.matrix_explorer import chain_rows, evaluate
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-def design_file(tmp_path) -> Path:
-    p = tmp_path / "design.yaml"
-    shutil.copy(fk.default_design_path(), p)
-    return p
 
 
 # -- the package ---------------------------------------------------------------------------------
@@ -357,3 +349,24 @@ def test_guided_start_writes_a_starter_and_never_overwrites(tmp_path):
 def test_widget_labels_hold_no_dollar_sign_to_typeset():
     from fallbackkit.widgets import GuidedStart
     assert not [w.description for w in GuidedStart("x.yaml").fields.values() if "$" in w.description]
+
+
+# -- interview ------------------------------------------------------------------------------------
+def test_widget_text_form_and_roles(clock):
+    pytest.importorskip("ipywidgets")
+    from fallbackkit.interview import MockInterview
+    from fallbackkit.widgets.interview import InterviewWidget
+    iv = MockInterview(fk.default_design(), mode="interviewer", clock=clock)
+    wdg = InterviewWidget(iv)
+    bundle = wdg._repr_mimebundle_()
+    assert bundle["text/plain"].startswith("Failure taxonomy — question 1 of 4 (10.0 min left)")
+    assert "Hint" not in bundle["text/plain"] and wdg.hint.value == ""
+    wdg.set_role("interviewer")
+    assert "Hint: budget 28 × 1440" in wdg.hint.value
+    wdg.mark.value = 2
+    wdg.submit("paged in 5 min")
+    assert iv.sessions[0].answers[0].rating == 2 and wdg.answer_box.value == ""
+    for _ in range(4):
+        wdg.end_session()
+    assert iv.finished and wdg.submit_button.disabled
+    assert "Mock interview scorecard" in wdg.scorecard_html.value

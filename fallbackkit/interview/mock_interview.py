@@ -6,6 +6,7 @@ import time
 from typing import Any, Callable, Literal, Mapping, Sequence
 
 from ..design import Design
+from ..problems import DesignError, Limit, is_number
 from ..review import critique
 from .questions import SESSION_ARTIFACTS, Question, questions_for
 from .scorecard import Scorecard
@@ -13,6 +14,9 @@ from .quantities import judge, known_of, quantities
 from .session import NO_ANSWER, Answer, Session
 
 Mode = Literal["solo", "interviewer"]
+#: A time box a person sits through, per artifact (the command line's --minutes holds to it too).
+MINUTES = Limit("minutes_per_artifact", "a time box in minutes, more than 0 and at most 600",
+                lambda v: is_number(v) and 0 < v <= 600)
 Role = Literal["candidate", "interviewer"]
 
 
@@ -35,8 +39,9 @@ class MockInterview:
         unknown = [a for a in artifacts if a not in SESSION_ARTIFACTS]
         if unknown:
             raise ValueError(f"unknown artifacts {unknown}; expected some of {', '.join(SESSION_ARTIFACTS)}")
-        if minutes_per_artifact <= 0:
-            raise ValueError("minutes_per_artifact must be > 0")
+        too_long = MINUTES.problem(minutes_per_artifact)
+        if too_long:   # a DesignError is a ValueError, as this always raised
+            raise DesignError([too_long])
         self.design = design
         self.mode: Mode = mode
         self.critique = critique(design, simulation)

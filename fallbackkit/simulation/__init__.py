@@ -9,7 +9,9 @@ The latency-budget matrix *declares* numbers; this package *derives* them::
     r.matrix_view()       # the matrix filled in, every number marked simulated or declared
     fk.compare(r_without_cache, r)   # "adding the cache moves p99.9 from X ms to Y ms ..."
 
-Modules (one concept each): :mod:`.plan` compiles a design into arrays and checks it,
+Modules (one concept each): :mod:`.limits` holds the rules of the arguments (``n_requests``,
+``seed``, outage windows) that the API and the command line share, :mod:`.plan` compiles a
+design into arrays and checks it,
 :mod:`.engine` runs requests through it (the rules are stated in its docstring),
 :mod:`.breaker` carries circuit-breaker state across time, :mod:`.histogram` holds the
 latency histogram, :mod:`.result` is what a run derived and :mod:`.figures` its typed

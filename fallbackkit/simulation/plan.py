@@ -14,6 +14,9 @@ import numpy as np
 
 from .. import latency as _lat
 from ..problems import DesignError, Problem
+from .limits import DURATION_S, N_REQUESTS, START_S, Limit
+from .limits import is_number as _is_number
+from .limits import shown as _show
 from ..taxonomy import Category
 
 # cause codes of one attempt on one path
@@ -39,11 +42,15 @@ class Outage:
 
     @classmethod
     def parse(cls, text: str) -> "Outage":
-        """``primary:60m:20m`` → path primary down from minute 60 for 20 minutes (s, m, h units)."""
+        """``primary:60m:20m`` → path primary down from minute 60 for 20 minutes (s, m, h units).
+
+        Raises :class:`DesignError` with one problem at ``outage`` saying which part is wrong.
+        """
         parts = text.split(":")
-        if len(parts) != 3:
+        if len(parts) != 3 or not parts[0]:
             raise DesignError([Problem("outage", f"{text!r}: expected PATH:START:DURATION, e.g. primary:60m:20m")])
-        return cls(parts[0], _seconds(parts[1], text), _seconds(parts[2], text))
+        return cls(parts[0], _seconds(parts[1], text, START_S, "a start ≥ 0"),
+                   _seconds(parts[2], text, DURATION_S, "a duration > 0"))
 
 
 @dataclass(frozen=True)
@@ -63,15 +70,22 @@ class Degradation:
     latency_factor: float = 1.0
 
 
-def _seconds(s: str, whole: str) -> float:
+def _seconds(part: str, whole: str, limit: Limit, what: str) -> float:
+    """One time of ``PATH:START:DURATION``: a finite number (at most 1e9) with an optional unit s, m or h."""
     units = {"s": 1, "m": 60, "h": 3600}
+    number = part[:-1] if part[-1:] in units else part
     try:
-        v = float(s[:-1]) * units[s[-1]] if s and s[-1] in units else float(s)
+        value = float(number.replace("_", "")) if number else math.nan
     except ValueError:
-        v = math.nan
-    if not math.isfinite(v):
-        raise DesignError([Problem("outage", f"{whole!r}: {s!r} is not a duration; expected e.g. 90s, 20m or 1h")])
-    return v
+        value = None
+    if value is None or (number and not math.isfinite(value)):
+        why = "a number" if value is None else "a finite number"
+        raise DesignError([Problem("outage", f"{number!r} is not {why}: {part!r} in {whole!r} is not a duration; "
+                                             f"expected {what} such as 90s, 20m or 1h")])
+    seconds = value * units.get(part[-1:], 1)
+    if not limit.allows(seconds) or value > 1e9:
+        raise DesignError([Problem("outage", f"{whole!r}: {part!r} is not {what} such as 90s, 20m or 1h")])
+    return seconds
 
 
 @dataclass
@@ -160,28 +174,16 @@ def _category_of_code(code: int, modes) -> str | None:
 
 
 #: limits that keep simulated time and bucket numbers exact in float64 / int64 (and runs finite)
-MAX_REQUESTS = 10**12
 MAX_SPAN_S = 100 * 365.25 * 86400        # a century of simulated traffic
 MIN_STEP_S = 1e-3                        # smallest bucket or timeline bin
-
-
-def _is_number(v) -> bool:
-    return not isinstance(v, bool) and isinstance(v, (int, float, np.integer, np.floating))
-
-
-def _show(v) -> str:
-    """A value as the user typed it, short (1e+300, not three hundred digits)."""
-    return f"{v:.6g}" if _is_number(v) and abs(v) >= 1e15 else repr(v)
 
 
 def _argument_problems(n_requests, rps, bucket_s, chunk_size, timeline_s, design) -> list[Problem]:
     """The simulator's own arguments: finite, in range, and a simulated span that fits."""
     out: list[Problem] = []
-    n_ok = (_is_number(n_requests) and math.isfinite(n_requests) and n_requests > 0
-            and float(n_requests).is_integer() and n_requests <= MAX_REQUESTS)
+    n_ok = N_REQUESTS.allows(n_requests)
     if not n_ok:
-        out.append(Problem("n_requests", f"is {_show(n_requests)}; expected a whole number of requests "
-                                         f"between 1 and {MAX_REQUESTS:.0e}"))
+        out.append(N_REQUESTS.problem(n_requests))
     rps_ok = rps is None or (_is_number(rps) and math.isfinite(rps) and rps > 0)
     if not rps_ok:
         out.append(Problem("rps", f"is {_show(rps)}; expected a finite number of requests per second > 0"))
@@ -240,11 +242,8 @@ def plan_problems(design, n_requests: Any = 1, outages: Sequence[Outage] = (), r
     for j, o in enumerate(outages):
         if o.path not in order:
             out.append(Problem(f"outages[{j}].path", f"unknown fallback path {o.path!r}; expected one of {sorted(order)}"))
-        if not (_is_number(o.start_s) and math.isfinite(o.start_s) and o.start_s >= 0):
-            out.append(Problem(f"outages[{j}].start_s", f"is {o.start_s!r}; expected a finite number of seconds ≥ 0"))
-        if not (_is_number(o.duration_s) and math.isfinite(o.duration_s) and o.duration_s > 0):
-            out.append(Problem(f"outages[{j}].duration_s",
-                               f"is {o.duration_s!r}; expected a finite number of seconds > 0"))
+        out += [p for p in (START_S.problem(o.start_s, f"outages[{j}].start_s"),
+                            DURATION_S.problem(o.duration_s, f"outages[{j}].duration_s")) if p]
         if isinstance(o, Degradation):
             if not (_is_number(o.error_rate) and 0 <= o.error_rate <= 1):
                 out.append(Problem(f"outages[{j}].error_rate", f"is {o.error_rate!r}; expected a share between 0 and 1"))

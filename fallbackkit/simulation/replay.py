@@ -46,6 +46,7 @@ import numpy as np
 from ..incidents.overlap import Interval, incident_intervals
 from ..problems import DesignError, Problem
 from .engine import simulate
+from . import limits
 from .plan import Outage
 from .strata import BIN_S, credit, spread, Totals
 
@@ -405,12 +406,8 @@ def replay(design, incidents: Any = "bundled", provider: str | None = None, *, s
     probs = []
     if method not in ("stratified", "brute"):
         probs.append(Problem("method", f"is {method!r}; expected 'stratified' or 'brute'"))
-    if isinstance(degraded_error_rate, bool) or not (isinstance(degraded_error_rate, (int, float)) and 0 <= degraded_error_rate <= 1):
-        probs.append(Problem("degraded_error_rate", f"is {degraded_error_rate!r}; expected a share between 0 and 1"))
-    if isinstance(quiet_sample, bool) or not (isinstance(quiet_sample, (int, np.integer)) and quiet_sample > 0):
-        probs.append(Problem("quiet_sample", f"is {quiet_sample!r}; expected a whole number of requests > 0"))
-    if isinstance(seed, bool) or not (isinstance(seed, (int, np.integer)) and seed >= 0):
-        probs.append(Problem("seed", f"is {seed!r}; expected a whole number ≥ 0"))
+    probs += [p for p in (limits.DEGRADED_ERROR_RATE.problem(degraded_error_rate),
+                          limits.QUIET_SAMPLE.problem(quiet_sample), limits.SEED.problem(seed)) if p]
     if probs:
         raise DesignError(probs)
     t0 = time.perf_counter()

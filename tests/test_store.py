@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -15,13 +13,6 @@ from hypothesis import strategies as st
 import fallbackkit as fk
 from fallbackkit import store
 from fallbackkit.widgets import MatrixExplorer, PostmortemDashboard, TaxonomyEditor, WorkflowBuilder
-
-
-@pytest.fixture
-def design_file(tmp_path) -> Path:
-    p = tmp_path / "design.yaml"
-    shutil.copy(fk.default_design_path(), p)
-    return p
 
 
 def _new_mode(editor: TaxonomyEditor, mode_id: str) -> None:
