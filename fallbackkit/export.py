@@ -14,7 +14,7 @@
       routers/portkey.json
 
 Every HTML file is self-contained (CSS and SVG inline, no scripts, no network) and has
-print CSS. The workflow diagram is drawn as SVG by this module rather than by Mermaid in
+print CSS. The workflow diagram is drawn as SVG (``diagrams.svg``) rather than by Mermaid in
 the browser: Mermaid needs a 3 MB script per page and JavaScript to show anything, while
 an SVG prints, diffs and opens anywhere; the Markdown keeps the Mermaid text for tools
 that render it. User text is escaped for each target: HTML entities in HTML and SVG,
@@ -32,22 +32,18 @@ import io
 import math
 import os
 import re
-import shutil
-import tempfile
-from collections import defaultdict, deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Sequence
 
+from .diagrams.labels import esc
+from .diagrams.svg import workflow_svg
+from .export_folder import MARKER, check_target, with_markers, write_folder
+from .export_folder import OutputExists as OutputExists  # re-exported: the CLI catches export.OutputExists
 from .problems import DesignError
 
 if TYPE_CHECKING:  # pragma: no cover
     from .design import Design
-    from .workflow import RecoveryWorkflow
-
-
-class OutputExists(Exception):
-    """The output folder exists and ``force`` was not given."""
 
 
 @dataclass
@@ -60,19 +56,7 @@ class ExportResult:
         return f"wrote {len(self.files)} files to {self.out}"
 
 
-# -- escaping -------------------------------------------------------------------------------------
-#: Characters XML (so SVG, and HTML parsed as XML) does not allow even as text: C0 controls
-#: other than tab and line breaks, lone surrogates and the two non-characters U+FFFE/U+FFFF.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-
-def esc(text) -> str:
-    """HTML/SVG text: every user string goes through here (``display.esc_html``: entities,
-    ``$`` never maths), and characters XML refuses become U+FFFD so an SVG stays well-formed."""
-    from .display import esc_html
-    return _NOT_XML.sub("\ufffd", esc_html("" if text is None else text))
-
-
+# -- escaping (HTML and SVG text: ``diagrams.labels.esc``) --------------------------------------
 def md(text) -> str:
     """Markdown inline text (``display.esc_md``): entities for ``& < >``, a backslash before
     markup characters and ``$``, so ``<script>`` and ``|`` show as text, also inside table
@@ -392,238 +376,6 @@ def workflow_md(design: "Design") -> str:
         "## Nodes", "", md_table(_node_rows(design), ["id", "kind", "label", "partition", "path"]), ""])
 
 
-# -- the workflow drawn as SVG ----------------------------------------------------------------
-CELL_W, ROW_H, TOP, LEFT = 224, 62, 34, 10
-ACT_W, ACT_H = 168, 38
-
-
-def _wrap(text: str, width: int = 27, lines: int = 3) -> list[str]:
-    words, out, cur = " ".join(str(text).split()).split(" "), [], ""
-    for w in words:
-        if cur and len(cur) + 1 + len(w) > width:
-            out.append(cur)
-            cur = w
-        else:
-            cur = f"{cur} {w}".strip()
-    if cur:
-        out.append(cur)
-    if len(out) > lines:
-        out = out[:lines]
-        out[-1] = out[-1][: width - 1].rstrip() + "…"
-    return out or [""]
-
-
-def _layout(wf: "RecoveryWorkflow") -> tuple[dict[str, tuple[int, int]], set[int], list[str]]:
-    """Rows and columns: columns are partitions; rows follow the flow (back edges cut)."""
-    ids = [n.id for n in wf.nodes]
-    out = wf.outgoing()
-    start = wf.initial.id if wf.initial else (ids[0] if ids else None)
-    # Back edges: edges into a node still on the DFS stack.
-    back: set[int] = set()
-    edge_index = {id(e): i for i, e in enumerate(wf.edges)}
-    state: dict[str, int] = {}
-    roots = ([start] if start else []) + ids
-    for root in roots:
-        if root in state:
-            continue
-        state[root] = 1
-        stack = [(root, iter(out[root]))]
-        while stack:
-            nid, it = stack[-1]
-            e = next(it, None)
-            if e is None:
-                state[nid] = 2
-                stack.pop()
-            elif e.target not in state:
-                state[e.target] = 1
-                stack.append((e.target, iter(out[e.target])))
-            elif state[e.target] == 1:
-                back.add(edge_index[id(e)])
-    forward = [e for i, e in enumerate(wf.edges) if i not in back and e.source in state and e.target in state]
-    indeg = defaultdict(int)
-    succ = defaultdict(list)
-    preds = defaultdict(list)
-    for e in forward:
-        indeg[e.target] += 1
-        succ[e.source].append(e.target)
-        preds[e.target].append(e.source)
-    queue = deque([i for i in ids if indeg[i] == 0])
-    topo = []
-    while queue:
-        nid = queue.popleft()
-        topo.append(nid)
-        for t in succ[nid]:
-            indeg[t] -= 1
-            if indeg[t] == 0:
-                queue.append(t)
-    topo += [i for i in ids if i not in topo]
-    lanes = [p.id for p in wf.partitions if any(n.partition == p.id for n in wf.nodes)]
-    lane_of = {n.id: (lanes.index(n.partition) if n.partition in lanes else len(lanes)) for n in wf.nodes}
-    if any(c == len(lanes) for c in lane_of.values()):
-        lanes.append("")
-    taken: set[tuple[int, int]] = set()
-    pos: dict[str, tuple[int, int]] = {}
-    for nid in topo:
-        row = max([pos[p][0] + 1 for p in preds[nid] if p in pos] or [0])
-        col = lane_of[nid]
-        while (row, col) in taken:
-            row += 1
-        taken.add((row, col))
-        pos[nid] = (row, col)
-    return pos, back, lanes
-
-
-def workflow_svg(design: "Design") -> str:
-    """The recovery workflow as a standalone SVG UML activity diagram (no script, no fonts to fetch)."""
-    wf = design.workflow
-    pos, back, lanes = _layout(wf)
-    labels = {p.id: p.label for p in wf.partitions}
-    nodes = {n.id: n for n in wf.nodes}
-    n_rows = max((r for r, _ in pos.values()), default=0) + 1
-    gutter = 14 + 7 * sum(1 for i in back)
-    width = LEFT * 2 + CELL_W * max(1, len(lanes)) + gutter
-    height = TOP + ROW_H * n_rows + 16
-
-    def center(nid):
-        r, c = pos[nid]
-        return LEFT + c * CELL_W + CELL_W / 2, TOP + r * ROW_H + ROW_H / 2
-
-    def half_h(nid):
-        k = nodes[nid].kind
-        return {"action": ACT_H / 2, "decision": 13, "merge": 13, "fork": 3, "join": 3,
-                "initial": 9, "activity_final": 11, "flow_final": 10}[k]
-
-    def half_w(nid):
-        k = nodes[nid].kind
-        return {"action": ACT_W / 2, "decision": 13, "merge": 13, "fork": 60, "join": 60,
-                "initial": 9, "activity_final": 11, "flow_final": 10}[k]
-
-    occupied = {(pos[n][0], pos[n][1]) for n in pos}
-    parts: list[str] = []
-    # swimlanes
-    for i, lane in enumerate(lanes):
-        x = LEFT + i * CELL_W
-        parts.append(f'<rect x="{x}" y="4" width="{CELL_W}" height="{height - 8}" fill="{"#fafafa" if i % 2 else "#ffffff"}" '
-                     f'stroke="#9e9e9e" stroke-width="0.8"/>')
-        parts.append(f'<text x="{x + CELL_W / 2}" y="20" text-anchor="middle" font-weight="bold" font-size="12">'
-                     f'{esc(labels.get(lane, lane) or "(no partition)")}</text>')
-        parts.append(f'<line x1="{x}" y1="27" x2="{x + CELL_W}" y2="27" stroke="#9e9e9e" stroke-width="0.8"/>')
-    # edges: out of the bottom when the target is straight below, else out of a side and
-    # down a gutter channel of the target's column, so lines never cross a node box
-    gut_used: dict[tuple[int, str], int] = defaultdict(int)
-
-    def gutter(col: int, side: str) -> float:
-        k = gut_used[(col, side)]
-        gut_used[(col, side)] += 1
-        base = LEFT + col * CELL_W
-        return base + 5 + 4 * k if side == "left" else base + CELL_W - 5 - 4 * k
-
-    back_k = 0
-    out_edges = wf.outgoing()
-    for nid, edges in out_edges.items():
-        if nid not in pos:
-            continue
-        sides = {"left": 0, "right": 0}
-        bottom_used = False
-        sx, sy = center(nid)
-        sr, sc = pos[nid]
-        src_kind = nodes[nid].kind
-        for e in edges:
-            if e.target not in pos:
-                continue
-            i = wf.edges.index(e)
-            tx, ty = center(e.target)
-            tr, tc = pos[e.target]
-            y_top = ty - half_h(e.target)
-            label = e.label
-            blocked = any((r, tc) in occupied for r in range(sr + 1, tr))
-            lab = None  # (x, y, anchor)
-            if i in back or tr <= sr:
-                back_k += 1
-                gx = LEFT + CELL_W * len(lanes) + 7 * back_k
-                pts = [(sx + half_w(nid), sy), (gx, sy), (gx, ty), (tx + half_w(e.target), ty)]
-                lab = (gx - 3, (sy + ty) / 2, "end", 2)
-            elif src_kind in ("fork", "join") or (not blocked and tc == sc and not bottom_used) or src_kind not in ("decision", "merge"):
-                # out of the bottom (a bar: straight above the target where the bar reaches)
-                x0 = min(max(tx, sx - 55), sx + 55) if src_kind in ("fork", "join") else sx
-                y0 = sy + half_h(nid)
-                bottom_used = bottom_used or tc == sc
-                mid = TOP + sr * ROW_H + ROW_H - 8 if src_kind != "action" else y0 + 8
-                if not blocked and abs(x0 - tx) < 0.5:
-                    pts = [(x0, y0), (tx, y_top)]
-                elif not blocked:
-                    pts = [(x0, y0), (x0, mid), (tx, mid), (tx, y_top)]
-                else:
-                    gx = gutter(tc, "right")
-                    yt = ty - ROW_H / 2 + 4
-                    pts = [(x0, y0), (x0, mid), (gx, mid), (gx, yt), (tx, yt), (tx, y_top)]
-                lab = (x0 + 5, y0 + 10, "start", 2)
-            else:
-                # out of a side of the diamond
-                if tc != sc:
-                    side = "right" if tc > sc else "left"
-                else:
-                    side = "right" if sides["right"] <= sides["left"] else "left"
-                k = sides[side]
-                sides[side] += 1
-                dy = (0, 9, -9, 12, -12)[min(k, 4)]  # each exit leaves the diamond at its own height
-                px = sx + (13 - abs(dy)) * (1 if side == "right" else -1)
-                py = sy + dy
-                if tc != sc and not blocked:
-                    pts = [(px, py), (tx, py), (tx, y_top)]
-                else:
-                    gx = gutter(tc, side if tc == sc else ("left" if side == "right" else "right"))
-                    yt = ty - ROW_H / 2 + 4
-                    pts = [(px, py), (gx, py), (gx, yt), (tx, yt), (tx, y_top)]
-                lab = (px + (4 if side == "right" else -4), py - 2, "start" if side == "right" else "end", 1)
-            d = " ".join(f"{'M' if k == 0 else 'L'}{x:.1f},{y:.1f}" for k, (x, y) in enumerate(pts))
-            parts.append(f'<path d="{d}" fill="none" stroke="#37474f" stroke-width="1.1" marker-end="url(#arrow)"/>')
-            if label and lab:
-                lx, ly, anchor, n_lines = lab  # side exits get one line; the routing table has it all
-                for k2, line in enumerate(_wrap(label, 34 if n_lines > 1 else 40, n_lines)):
-                    parts.append(f'<text x="{lx:.1f}" y="{ly + 10 * k2:.1f}" text-anchor="{anchor}" font-size="8.5" '
-                                 f'fill="#0d47a1" class="guard" stroke="#fff" stroke-width="2.5" paint-order="stroke">'
-                                 f'{esc(line)}</text>')
-    # nodes
-    for nid, n in nodes.items():
-        if nid not in pos:
-            continue
-        x, y = center(nid)
-        k = n.kind
-        if k == "initial":
-            parts.append(f'<circle cx="{x}" cy="{y}" r="9" fill="#000"/>')
-        elif k == "activity_final":
-            parts.append(f'<circle cx="{x}" cy="{y}" r="11" fill="#fff" stroke="#000" stroke-width="1.5"/>'
-                         f'<circle cx="{x}" cy="{y}" r="6.5" fill="#000"/>')
-        elif k == "flow_final":
-            parts.append(f'<circle cx="{x}" cy="{y}" r="10" fill="#fff" stroke="#000" stroke-width="1.5"/>'
-                         f'<path d="M{x - 7},{y - 7} L{x + 7},{y + 7} M{x + 7},{y - 7} L{x - 7},{y + 7}" stroke="#000" stroke-width="1.5"/>')
-        elif k in ("fork", "join"):
-            parts.append(f'<rect x="{x - 60}" y="{y - 3}" width="120" height="6" fill="#000"/>')
-        elif k in ("decision", "merge"):
-            parts.append(f'<path d="M{x},{y - 13} L{x + 13},{y} L{x},{y + 13} L{x - 13},{y} Z" fill="#fff" stroke="#000" stroke-width="1.3"/>')
-            if n.label:
-                # the question sits above-left: guards leave to the right and below
-                q = _wrap(n.label, 26, 2)
-                for j, line in enumerate(q):
-                    parts.append(f'<text x="{x - 15}" y="{y - 14 - 10 * (len(q) - 1 - j)}" text-anchor="end" '
-                                 f'font-size="9.5" font-style="italic">{esc(line)}</text>')
-        else:
-            lines = _wrap(n.label or n.id)
-            parts.append(f'<rect x="{x - ACT_W / 2}" y="{y - ACT_H / 2}" width="{ACT_W}" height="{ACT_H}" rx="10" '
-                         f'fill="{"#e3f2fd" if n.path else "#fff"}" stroke="#000" stroke-width="1.2"/>')
-            y0 = y - (len(lines) - 1) * 6 + 3.5
-            for j, line in enumerate(lines):
-                parts.append(f'<text x="{x}" y="{y0 + 12 * j:.1f}" text-anchor="middle" font-size="10">{esc(line)}</text>')
-    title = f"Recovery workflow of {design.context.name}"
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0f} {height:.0f}" width="{width:.0f}" '
-            f'height="{height:.0f}" font-family="Helvetica, Arial, sans-serif" role="img">'
-            f'<title>{esc(title)}</title>'
-            '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
-            'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#37474f"/></marker></defs>'
-            + "".join(parts) + "</svg>")
-
-
 # -- post-mortem loop (SRE lead, ~1 page) ---------------------------------------------------------
 def _pm_parts(design: "Design"):
     pm = design.postmortem
@@ -719,54 +471,6 @@ def render(design: "Design") -> dict[str, str]:
     }
 
 
-#: Written into every folder an export creates: ``--force`` replaces only a folder carrying it,
-#: and only when everything in it is listed there (so nothing the kit did not write is lost).
-MARKER = ".fallbackkit-export"
-_MARKER_HEAD = ("# Written by `fallbackkit export`. `fallbackkit export --force` may replace this folder\n"
-                "# only while it holds nothing but the files listed below.\n")
-
-
-def _with_markers(files: dict[str, str]) -> dict[str, str]:
-    folders = {str(Path(rel).parent) for rel in files} | {"."}
-    out = dict(files)
-    for folder in sorted(folders):
-        rel = MARKER if folder == "." else f"{folder}/{MARKER}"
-        listed = sorted(files) if folder == "." else sorted(f for f in files if f.startswith(folder + "/"))
-        out[rel] = _MARKER_HEAD + "".join(f"{f}\n" for f in listed)
-    return out
-
-
-def _refusal(out: Path, protect: Iterable[str | os.PathLike]) -> str | None:
-    """Why ``--force`` may not replace the existing folder ``out`` (None: it may)."""
-    real = out.resolve()
-    here = Path.cwd().resolve()
-    if real == here or real in here.parents:
-        return f"{out}: is the current folder or contains it; choose another --out"
-    for p in protect:
-        p_real = Path(p).resolve()
-        if p_real == real or real in p_real.parents:
-            return f"{out}: holds {p}, the design being exported; --force never replaces it; choose another --out"
-    entries = [Path(root, name).relative_to(out).as_posix()
-               for root, dirs, names in os.walk(out) for name in names + [d for d in dirs if Path(root, d).is_symlink()]]
-    if not entries:
-        return None  # an empty folder: nothing to lose
-    marker = out / MARKER
-    if not marker.is_file():
-        return (f"{out}: was not written by fallbackkit export (it has no {MARKER} file), so --force will not "
-                "replace it; move it away or choose another --out")
-    try:
-        listed = {line.strip() for line in marker.read_text(encoding="utf-8").splitlines()
-                  if line.strip() and not line.startswith("#")}
-    except (OSError, UnicodeDecodeError) as exc:
-        return f"{out}: its {MARKER} file cannot be read ({exc}); --force will not replace the folder"
-    extra = sorted(e for e in entries if e not in listed and Path(e).name != MARKER)
-    if extra:
-        shown = ", ".join(extra[:3]) + (f" and {len(extra) - 3} more" if len(extra) > 3 else "")
-        return (f"{out}: holds files an export did not write ({shown}), so --force will not replace it; "
-                "move them away or choose another --out")
-    return None
-
-
 def export(design: "Design", out: str | os.PathLike, force: bool = False,
            protect: Iterable[str | os.PathLike] = ()) -> ExportResult:
     """Write the standalone deliverables of ``design`` into the folder ``out``.
@@ -776,44 +480,15 @@ def export(design: "Design", out: str | os.PathLike, force: bool = False,
     export wrote it (its :data:`MARKER` lists every file in it), never when it is or holds the
     current folder or a path in ``protect`` (the CLI passes the design file). Files go to a
     temporary sibling folder first and are renamed into place at the end, so an error leaves
-    neither a partial folder nor a damaged old one.
+    neither a partial folder nor a damaged old one (:mod:`fallbackkit.export_folder`).
     """
     problems = design.problems()
     if problems:
         raise DesignError(problems)
     out = Path(out)
-    if out.exists() or out.is_symlink():
-        if not out.is_dir() or out.is_symlink():
-            raise OutputExists(f"{out}: exists and is not a folder; choose another --out")
-        if not force:
-            raise OutputExists(f"{out}: already exists; pass --force to replace it")
-        why = _refusal(out, protect)
-        if why:
-            raise OutputExists(why)
-    files = _with_markers(render(design))  # before touching the disk: a rendering error writes nothing
-    parent = out.absolute().parent
-    parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=parent))
-    old: Path | None = None
-    try:
-        for rel, text in files.items():
-            target = tmp / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text, encoding="utf-8")
-        os.chmod(tmp, 0o755)  # mkdtemp makes it owner-only; an export is meant to be shared
-        if out.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=parent))
-            os.rename(out, old / "x")
-        os.rename(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        if old is not None and (old / "x").exists() and not out.exists():
-            os.rename(old / "x", out)  # put the previous export back
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    check_target(out, force, protect)
+    files = with_markers(render(design))  # before touching the disk: a rendering error writes nothing
+    write_folder(out, files)
     from . import routers
     return ExportResult(out=out, files=sorted(f for f in files if Path(f).name != MARKER),
                         dropped={"LiteLLM": routers.litellm_config(design).dropped,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict, deque
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Callable, Iterable
 
 from pydantic import Field
 
@@ -32,17 +32,6 @@ class NodeKind(StrEnum):
 
 FINAL_KINDS = {NodeKind.activity_final.value, NodeKind.flow_final.value}
 ELSE = "else"
-
-
-def _closure(starts: set[str], neighbours) -> set[str]:
-    """Every id reachable from ``starts`` through ``neighbours(id)`` (breadth first)."""
-    seen, queue = set(starts), deque(starts)
-    while queue:
-        for nxt in neighbours(queue.popleft()):
-            if nxt not in seen:
-                seen.add(nxt)
-                queue.append(nxt)
-    return seen
 
 
 class Partition(Model):
@@ -115,19 +104,125 @@ class RecoveryWorkflow(Artifact):
         found = [n for n in self.nodes if n.kind == NodeKind.initial.value]
         return found[0] if len(found) == 1 else None
 
+    # -- walks: every traversal of the flow goes through these -------------------------------
+    def reachable_from(self, starts: Iterable[str], *, backward: bool = False,
+                       follow: Callable[[Edge], bool] | None = None, depth_first: bool = False) -> list[str]:
+        """Ids reachable from ``starts`` (the starts first), in the order a walk meets them.
+
+        Breadth first by default; ``depth_first`` gives the pre-order of a depth-first walk.
+        Either way a node's flows are taken in file order, so the order is deterministic.
+        ``backward`` walks against the flows (from a node to those with a flow into it);
+        ``follow(edge)`` chooses which flows to take (default: all).
+
+        In the worked example, ``wf.reachable_from(["check"])[:4]`` is
+        ``['check', 'to_answer', 'to_static', 'to_fallback']``.
+        """
+        step = self.incoming() if backward else self.outgoing()
+
+        def nexts(nid: str) -> list[str]:
+            return [e.source if backward else e.target for e in step[nid] if follow is None or follow(e)]
+
+        starts = list(dict.fromkeys(starts))
+        if depth_first:
+            order, seen, stack = [], set(), starts[::-1]
+            while stack:
+                nid = stack.pop()
+                if nid not in seen:
+                    seen.add(nid)
+                    order.append(nid)
+                    stack.extend(reversed(nexts(nid)))  # first flow explored first
+            return order
+        order, seen, queue = list(starts), set(starts), deque(starts)
+        while queue:
+            for nxt in nexts(queue.popleft()):
+                if nxt not in seen:
+                    seen.add(nxt)
+                    order.append(nxt)
+                    queue.append(nxt)
+        return order
+
+    def _depth_first(self, roots: Iterable[str], known: set[str] | None = None) -> tuple[list[str], list[Edge]]:
+        """Post-order of a depth-first walk from each of ``roots`` in turn, and its back edges:
+        the flows into a node still on the walk's stack (the flow that closes a loop).
+        With ``known``, flows into any other id (a node the workflow lacks) are not taken."""
+        out = self.outgoing()
+        state: dict[str, int] = {}  # 1: on the stack, 2: done
+        post: list[str] = []
+        back: list[Edge] = []
+        for root in roots:
+            if root in state:
+                continue
+            state[root] = 1
+            stack = [(root, iter(out[root]))]
+            while stack:
+                nid, it = stack[-1]
+                e = next(it, None)
+                if e is None:
+                    state[nid] = 2
+                    post.append(nid)
+                    stack.pop()
+                elif known is not None and e.target not in known:
+                    continue
+                elif e.target not in state:
+                    state[e.target] = 1
+                    stack.append((e.target, iter(out[e.target])))
+                elif state[e.target] == 1:
+                    back.append(e)
+        return post, back
+
+    def _roots(self) -> list[str]:
+        """Where whole-graph walks start: the initial node, then every node in file order."""
+        ids = [n.id for n in self.nodes]
+        return ([self.initial.id] if self.initial else []) + ids
+
+    def back_edges(self) -> list[Edge]:
+        """The flows that close a loop, in file order: a retry going back to the call it repeats
+        (``retry → call_primary``) is one; the worked example has none. Found by a depth-first
+        walk from the initial node, then from each node it missed in file order, taking each
+        node's flows in file order (flows naming unknown nodes are not walked): a back edge leads
+        into a node still on the walk's stack. Without them the flow is acyclic.
+        """
+        back = {id(e) for e in self._depth_first(self._roots(), {n.id for n in self.nodes})[1]}
+        return [e for e in self.edges if id(e) in back]
+
+    def topological_order(self) -> list[str]:
+        """Every node id, each after all nodes with a flow into it once loops are cut at their
+        :meth:`back_edges` (Kahn's algorithm: a node comes as soon as its last predecessor has,
+        ties in file order). Flows naming unknown nodes are ignored. Deterministic: the same
+        workflow always gives the same order; it is the order the SVG diagram lays rows in."""
+        ids = [n.id for n in self.nodes]
+        known, back = set(ids), {id(e) for e in self.back_edges()}
+        indeg: dict[str, int] = defaultdict(int)
+        succ: dict[str, list[str]] = defaultdict(list)
+        for e in self.edges:
+            if id(e) not in back and e.source in known and e.target in known:
+                indeg[e.target] += 1
+                succ[e.source].append(e.target)
+        queue = deque(i for i in ids if indeg[i] == 0)
+        order: list[str] = []
+        while queue:
+            nid = queue.popleft()
+            order.append(nid)
+            for t in succ[nid]:
+                indeg[t] -= 1
+                if indeg[t] == 0:
+                    queue.append(t)
+        return order
+
+    def _paths_of(self, ids: Iterable[str]) -> list[str]:
+        """The fallback paths the nodes ``ids`` invoke, each once, in that order."""
+        by_id = {n.id: n for n in self.nodes}
+        return list(dict.fromkeys(by_id[i].path for i in ids if i in by_id and by_id[i].path))
+
+    # -- what the walks answer ---------------------------------------------------------------
     def reachable(self) -> set[str]:
         """Ids reachable from the initial node."""
         start = self.initial
-        if start is None:
-            return set()
-        out = self.outgoing()
-        return _closure({start.id}, lambda nid: (e.target for e in out[nid]))
+        return set(self.reachable_from([start.id])) if start is not None else set()
 
     def can_finish(self) -> set[str]:
         """Ids from which some path reaches a final node (reverse search from finals)."""
-        inc = self.incoming()
-        finals = {n.id for n in self.nodes if n.kind in FINAL_KINDS}
-        return _closure(finals, lambda nid: (e.source for e in inc[nid]))
+        return set(self.reachable_from([n.id for n in self.nodes if n.kind in FINAL_KINDS], backward=True))
 
     def failure_walk(self, start: str | None = None) -> list[str]:
         """Fallback-path ids met walking from ``start`` (default: the initial node) when every
@@ -136,39 +231,17 @@ class RecoveryWorkflow(Artifact):
             if self.initial is None:
                 return []
             start = self.initial.id
-        out, by_id = self.outgoing(), {n.id: n for n in self.nodes}
-        order: list[str] = []
-        seen: set[str] = set()
-        stack = [start]
-        while stack:
-            nid = stack.pop()
-            if nid in seen or nid not in by_id:
-                continue
-            seen.add(nid)
-            node = by_id[nid]
-            if node.path and node.path not in order:
-                order.append(node.path)
-            edges = out[nid]
-            if node.kind == NodeKind.decision.value:
-                edges = [e for e in edges if e.is_else]
-            stack.extend(e.target for e in reversed(edges))  # first flow explored first
-        return order
+        by_id = {n.id: n for n in self.nodes}
+
+        def failing(e: Edge) -> bool:
+            node = by_id.get(e.source)
+            return node is not None and (node.kind != NodeKind.decision.value or e.is_else)
+
+        return self._paths_of(self.reachable_from([start], follow=failing, depth_first=True))
 
     def paths_after(self, node_id: str) -> list[str]:
         """Fallback-path ids reachable from ``node_id`` along any flow, in breadth-first order."""
-        out, by_id = self.outgoing(), {n.id: n for n in self.nodes}
-        order: list[str] = []
-        seen, queue = {node_id}, deque([node_id])
-        while queue:
-            nid = queue.popleft()
-            node = by_id.get(nid)
-            if node is not None and node.path and node.path not in order:
-                order.append(node.path)
-            for e in out[nid]:
-                if e.target not in seen:
-                    seen.add(e.target)
-                    queue.append(e.target)
-        return order
+        return self._paths_of(self.reachable_from([node_id]))
 
     def mode_route(self, mode_id: str) -> list[str]:
         """Paths a request meets after failure mode ``mode_id``: the failure walk from the
@@ -179,36 +252,18 @@ class RecoveryWorkflow(Artifact):
         return []
 
     def path_order(self) -> list[str]:
-        """Fallback-path ids in topological order of the flow (loops cut at their back edge).
+        """Fallback-path ids in the order a request can meet them, which the matrix's chain
+        order should follow: the reverse post-order of the depth-first walk from the initial
+        node that :meth:`back_edges` cuts loops with (a topological order of the flow).
 
-        This is the order a request can meet the paths in, which the matrix's chain
-        order should follow.
+        Not :meth:`topological_order`: on sibling branches the two may list paths differently,
+        and this order is the one critiques and notebooks have always quoted.
         """
         start = self.initial
         if start is None:
             return []
-        out = self.outgoing()
-        # Iterative DFS; edges into a node still on the stack (retry loops) are skipped.
-        state, stack = {}, [(start.id, iter(out[start.id]))]
-        state[start.id] = 1
-        post: list[str] = []
-        while stack:
-            nid, it = stack[-1]
-            e = next(it, None)
-            if e is None:
-                state[nid] = 2
-                post.append(nid)
-                stack.pop()
-            elif e.target not in state:
-                state[e.target] = 1
-                stack.append((e.target, iter(out[e.target])))
-        by_id = {n.id: n for n in self.nodes}
-        order = []
-        for nid in reversed(post):  # reverse post-order of a DFS = a topological order
-            node = by_id.get(nid)
-            if node is not None and node.path and node.path not in order:
-                order.append(node.path)
-        return order
+        post, _ = self._depth_first([start.id])
+        return self._paths_of(reversed(post))
 
     @property
     def handled_modes(self) -> set[str]:
@@ -291,8 +346,10 @@ class RecoveryWorkflow(Artifact):
 
     # -- rendering ----------------------------------------------------------------------
     def to_mermaid(self) -> str:
-        from . import diagrams
-        return diagrams.workflow_mermaid(self)
+        # Presentation is imported here, not at module top: the model never imports a diagram
+        # writer just to load a workflow, and diagrams/ may import the model freely.
+        from .diagrams.mermaid import workflow_mermaid
+        return workflow_mermaid(self)
 
     def to_text(self) -> str:
         lines = [f"Recovery workflow: {len(self.nodes)} nodes, {len(self.edges)} flows"]

@@ -114,23 +114,13 @@ def _forced_inversions(d: Design) -> list[tuple[str, str]]:
     from a to b counts.
     """
     wf = d.workflow
-    out = wf.outgoing()
     nodes_of: dict[str, set[str]] = {}
     for n in wf.nodes:
         if n.path:
             nodes_of.setdefault(n.path, set()).add(n.id)
-
-    def reach(sources: set[str]) -> set[str]:
-        seen, todo = set(), [t.target for s_ in sources for t in out[s_]]
-        while todo:
-            x = todo.pop()
-            if x not in seen:
-                seen.add(x)
-                todo += [t.target for t in out[x]]
-        return seen
-
     ids = [pid for pid in d.matrix.ids if pid in nodes_of]
-    reached = {pid: reach(nodes_of[pid]) for pid in ids}
+    # a node invokes one path, so a path's own nodes never count as reaching another's
+    reached = {pid: set(wf.reachable_from(sorted(nodes_of[pid]))) for pid in ids}
     out_pairs = []
     for i, a in enumerate(ids):
         for b in ids[i + 1:]:

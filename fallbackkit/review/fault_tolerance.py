@@ -122,21 +122,11 @@ def _worst_route(d: Design) -> tuple[int, list[str]] | None:
     by_path = {p.id: p for p in d.matrix.paths}
     weight = {n.id: (_calls(by_path[n.path]) if n.path in by_path else 0) for n in wf.nodes}
     label = {n.id: n.path for n in wf.nodes}
-    out = wf.outgoing()
+    out, back = wf.outgoing(), {id(e) for e in wf.back_edges()}
     best: dict[str, tuple[int, list[str]]] = {}
-    state = {start.id: 1}
-    stack = [(start.id, iter(out[start.id]))]
-    while stack:  # iterative DFS; post-order fills best[] from the successors
-        nid, it = stack[-1]
-        e = next(it, None)
-        if e is None:
-            stack.pop()
-            state[nid] = 2
-            tails = [best[x.target] for x in out[nid] if state.get(x.target) == 2 and x.target in best]
-            tail = max(tails, key=lambda t: t[0]) if tails else (0, [])
-            w = weight.get(nid, 0)
-            best[nid] = (w + tail[0], ([label[nid]] if w else []) + tail[1])
-        elif e.target not in state and e.target in weight:
-            state[e.target] = 1
-            stack.append((e.target, iter(out[e.target])))
+    for nid in reversed(wf.topological_order()):  # successors first: each fills best[] from theirs
+        tails = [best[e.target] for e in out[nid] if id(e) not in back and e.target in best]
+        tail = max(tails, key=lambda t: t[0]) if tails else (0, [])
+        w = weight[nid]
+        best[nid] = (w + tail[0], ([label[nid]] if w else []) + tail[1])
     return best.get(start.id)

@@ -16,8 +16,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .labels import word_lines
+
 if TYPE_CHECKING:  # pragma: no cover
-    from .workflow import RecoveryWorkflow
+    from ..workflow import RecoveryWorkflow
 
 _SHAPES = {
     "initial": ('(("{}"))', "initial"),
@@ -68,15 +70,7 @@ WRAP = 24
 
 def wrap(text: str, width: int = WRAP) -> str:
     """An escaped label with line breaks (``<br>``) every ~``width`` characters, at spaces."""
-    words, lines, cur = " ".join(str(text).split()).split(" "), [], ""
-    for w in words:
-        if cur and len(cur) + 1 + len(w) > width:
-            lines.append(cur)
-            cur = w
-        else:
-            cur = f"{cur} {w}" if cur else w
-    lines.append(cur)
-    return "<br>".join(escape(line) for line in lines if line) or " "
+    return "<br>".join(escape(line) for line in word_lines(text, width)) or " "
 
 
 def stable_ids(ids: list[str]) -> dict[str, str]:
