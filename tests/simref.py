@@ -22,8 +22,9 @@ Rules encoded (quoted from the engine's docstring unless noted):
 * the timeout comes first: anything arriving after ``timeout_ms`` is a timeout
   (``latency_breach``), routed to the next path, not to the mode's mitigation;
 * a request failed by an injected mode goes to the mode's ``mitigation.path`` — also when a
-  hedge is still out at the timeout after the first attempt's rejection was seen (the reference's
-  reading; the docstring is silent on it); a miss, error,
+  hedge is still out at the timeout after the first attempt's rejection was seen, or a hedge
+  failed later some other way (the engine's "Hedging" rule: the mode a round's first attempt
+  showed routes; the last failure's cause decides retries and the breaker); a miss, error,
   timeout or open breaker goes to the next path — an outage window or open breaker follows the
   path's ``provider_outage`` mode's mitigation when it has one;
 * retries when the category is in ``retry.on``, after min(base·2^(k−1), cap) ms, full jitter
@@ -33,7 +34,8 @@ Rules encoded (quoted from the engine's docstring unless noted):
   retries left unspent expire with their bucket), first come first served;
 * hedge j at j·after_ms (< timeout) when no good answer has arrived and some attempt is still
   outstanding *at that instant*; first good answer wins; else the round ends with the last
-  failure (or at the timeout when an attempt is still outstanding); a hedge draws its own
+  failure — its time and its cause (the failure that arrived last, the earlier attempt on a tie)
+  — or at the timeout, as a timeout, when an attempt is still outstanding; a hedge draws its own
   latency and error_rate; injected modes hit a round's first attempt only; persistent causes
   hold for hedges;
 * breaker per path, at the start of each bucket b over buckets b−w … b−1 (w = ⌈window_s /
@@ -290,9 +292,10 @@ class Reference:
             st.calls[k] += calls
             st.hedges[k] += calls - 1
             st.retries[k] += 1
-            last_mode = (m2 if m2 is not None else (mode if persistent is not None and mode is not None else None))
-            if last_mode is not None and (cause != last_mode.category or cut):
-                last_mode = None
+            # the mode this round's first attempt showed (drawn now, or the request's persistent mode),
+            # unless the timeout cut it first: it routes, whatever failure the round ended with
+            shown = m2 if m2 is not None else (mode if mode is not None and persistent == mode.category else None)
+            last_mode = shown if shown is not None and cause is not None and not cut else None
         if cause is None:
             return spent, True, None
         if last_mode is not None and last_mode.mitigation.path:

@@ -342,6 +342,53 @@ def test_hedges_only_before_the_timeout(base):
     share_agree(eng_share(e, "primary"), r.share("primary"), good, n_e, n_r)
 
 
+def test_a_failed_hedged_round_ends_with_its_last_failure(base):
+    """Primary constant 80 ms, timeout 200, one hedge after 50 ms (always sent: the first attempt
+    is out), a 429 mode (rate-limited) on every first attempt, error_rate 0.4 (the hedge's own
+    draw), one retry on ``dependency_failure`` only, budget 100 %.
+
+    By the Hedging rule the round fails when the hedge fails too (0.4): the 429 arrives at 80 ms,
+    the hedge's 5xx at 130 ms — the last failure, so the round's cause is a 5xx and it IS
+    retried (taking the first attempt's 429 would never retry). The retry is the same round again.
+    Closed form: retries 0.4 a request; primary serves 0.6 + 0.4·0.6 = 0.84; the cache (the
+    429's mitigation, also the next path) 0.16; primary calls 2 + 0.4·2 = 2.8 a request."""
+    d = chain(base, {"latency": constant(80), "timeout_ms": 200, "error_rate": 0.4, "hedge": {"after_ms": 50},
+                     "retry": {"max_retries": 1, "on": ["dependency_failure"], "backoff_base_ms": 10, "jitter": False}},
+              {"latency": constant(12)}, modes={"rate-limited": {"occurrence": 1.0}})
+    n_e, n_r = 100_000, 3_000
+    e, r = simulate(d, n_e, seed=95), reference(d, n_r, seed=96)
+    close(e.path("primary").retries, 0.4, se_p(0.4, n_e))
+    close(r.retries[0] / n_r, 0.4, se_p(0.4, n_r))
+    share_agree(eng_share(e, "primary"), r.share("primary"), 0.84, n_e, n_r)
+    share_agree(eng_share(e, "cache"), r.share("cache"), 0.16, n_e, n_r)
+    close(e.path("primary").calls_per_request, 2.8, 2 * se_p(0.4, n_e))
+    # a served retry: 80 (429) … 130 (5xx), wait 10, then the hedge's answer at 130: 270 ms
+    assert e.quantile(0.99, "primary") == pytest.approx(270, rel=1e-3)
+    assert set(np.unique(r.path_latency("primary")).tolist()) == {130.0, 270.0}
+
+
+def test_a_hedge_out_at_the_timeout_makes_a_timeout_the_shown_mode_routes(base):
+    """Primary constant 80 ms, timeout 100, one hedge after 50 ms (arriving at 130: cut), a
+    policy_violation mode (unsafe-output, persistent, mitigation static) on every request, one
+    retry on ``latency_breach``, no jitter (10 ms), budget 100 %.
+
+    The rejection is seen at 80 ms but the hedge is still out, so the round ends at the timeout
+    as a timeout: retried (latency_breach is in ``retry.on``), though the mode is not retryable.
+    The retry fails alike; the mode the first attempt showed routes the request to static, not
+    to the next path. Closed form: retries 1 a request, primary calls 4, static serves all at
+    100 + 10 + 100 + 2 = 212 ms, the cache none; mode hits N (first attempts seen)."""
+    d = chain(base, {"latency": constant(80), "timeout_ms": 100, "hedge": {"after_ms": 50},
+                     "retry": {"max_retries": 1, "on": ["latency_breach"], "backoff_base_ms": 10, "jitter": False}},
+              {"latency": constant(12)}, {}, {"latency": constant(2)}, modes={"unsafe-output": {"occurrence": 1.0}})
+    n_e, n_r = 20_000, 1_000
+    e, r = simulate(d, n_e, seed=97), reference(d, n_r, seed=98)
+    assert e.path("primary").retries == 1.0 and r.retries[0] == n_r
+    assert e.path("primary").calls_per_request == 4.0 and r.calls_per_request("primary") == 4.0
+    assert e.path("static").share == 1.0 and r.share("static") == 1.0 and e.path("cache").reach == 0.0
+    assert e.quantile(0.5) == pytest.approx(212, rel=1e-3) and np.all(r.latency == 212)
+    assert e.mode_hits["unsafe-output"] == n_e and r.mode_hits["unsafe-output"] == n_r
+
+
 @pytest.mark.parametrize("what", ["error", "miss", "rejection", "outage"])
 def test_hedged_path_without_a_timeout_still_fails(base, what):
     """Primary constant 20 ms with a hedge after 50 ms that never fires (the answer is in at 20):

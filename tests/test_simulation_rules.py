@@ -268,3 +268,89 @@ def test_sparse_breaker_equals_the_dense_rule(seed):
         got += br.run(part.tolist(), [counts[b][0] for b in part.tolist()], [counts[b][1] for b in part.tolist()]).tolist()
     assert got == [want_open[b] for b in occupied.tolist()]
     assert br.trips == want_trips and len(want_trips) > 0
+
+
+@pytest.mark.parametrize("pcts", [(45, 75, 250), (45, 75, 80), (40, None, 200), (None, 60, 90)])
+def test_engine_draws_are_the_latency_samplers_draws(pcts):
+    """The engine's faster piecewise lognormal (lines, not interpolation) draws what
+    fallbackkit.latency draws from the same generator: convex, concave and two-knot profiles."""
+    from types import SimpleNamespace
+
+    from fallbackkit import latency
+    from fallbackkit.simulation.draws import FastPiecewiseLogNormal, fast
+    lat = SimpleNamespace(distribution=None, p50_ms=pcts[0], p95_ms=pcts[1], p99_ms=pcts[2])
+    slow = latency.for_latency(lat)
+    quick = fast(slow)
+    assert isinstance(quick, FastPiecewiseLogNormal)
+    a, b = slow.sample(np.random.default_rng(5), 200_000), quick.sample(np.random.default_rng(5), 200_000)
+    assert np.allclose(a, b, rtol=1e-12, atol=0) and a.min() < min(v for v in pcts if v) < a.max()
+    for q in (0.5, 0.95, 0.99):
+        assert quick.quantile(q) == slow.quantile(q)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_breaker_with_traffic_in_every_bucket_equals_the_dense_rule(seed):
+    """The breaker's unbroken-run shortcut (every instant an event, no sort) against the rule:
+    traffic in every bucket, then a gap, then every bucket again, cut into uneven chunks."""
+    from types import SimpleNamespace
+
+    from fallbackkit.simulation.breaker import Breaker
+    rng = np.random.default_rng(100 + seed)
+    w, cool, min_req, thr = int(rng.integers(1, 12)), int(rng.integers(1, 20)), int(rng.integers(1, 30)), 0.5
+    horizon = 4000
+    occupied = np.concatenate([np.arange(0, 1700), np.arange(1700 + int(rng.integers(1, 3 * w + 2)), horizon)])
+    counts = {}
+    for b in occupied.tolist():
+        c = int(rng.integers(1, 15))
+        bad = rng.random() < 0.3 + 0.6 * ((b // 250) % 2)
+        counts[b] = (c, int(rng.binomial(c, 0.9 if bad else 0.05)))
+    want_open, want_trips = dense_breaker(w, cool, min_req, thr, counts, horizon)
+    br = Breaker(SimpleNamespace(window_s=w, cooldown_s=cool, min_requests=min_req, failure_rate_threshold=thr), 1.0)
+    got = []
+    cuts = np.sort(rng.choice(np.arange(1, occupied.size), size=5, replace=False))
+    for part in np.split(occupied, cuts):
+        got += br.run(part, np.array([counts[b][0] for b in part.tolist()]),
+                      np.array([counts[b][1] for b in part.tolist()])).tolist()
+    assert got == [want_open[b] for b in occupied.tolist()]
+    assert br.trips == want_trips and len(want_trips) > 3
+
+
+def test_a_degradation_window_holds_for_retries_after_breaker_skips(quiet_data):
+    """Primary constant 50 ms, timeout 100, error_rate 0.2, one retry on timeouts and 5xx (budget
+    100 %), a breaker; down from 60 s to 360 s (the breaker trips and skips), then degraded ×4
+    (200 ms: every call is cut at the timeout) from 600 s to 1,200 s, all in one chunk.
+
+    By the rules every call in the window — first attempts and retries — takes 200 ms and times
+    out, so the primary serves no request arriving inside it; outside it, 0.8 + 0.2·0.8 = 0.96.
+    (The skipped requests must not shift which request's window factor a retry uses.)"""
+    from fallbackkit.simulation import Degradation
+    d = quiet_data
+    d["matrix"]["retry_budget_pct"] = 100
+    prim = d["matrix"]["paths"][0]
+    prim.update(latency=constant(50), timeout_ms=100, error_rate=0.2,
+                retry={"max_retries": 1, "on": ["latency_breach", "dependency_failure"], "jitter": False},
+                circuit_breaker={"failure_rate_threshold": 0.5, "window_s": 10, "min_requests": 20, "cooldown_s": 30})
+    prim.pop("hedge", None)
+    r = simulate(Design.from_dict(d), 20_000, seed=4, rps=10,
+                 outages=[Outage("primary", 60, 300), Degradation("primary", 600, 600, latency_factor=4)])
+    assert r.path("primary").breaker_trips > 3
+    inside = [b for b in r.timeline() if 10 <= b["minute"] < 20]
+    after = [b for b in r.timeline() if 21 <= b["minute"]]
+    assert len(inside) == 10 and all(b["share_primary"] == 0 for b in inside)
+    n_after = sum(b["requests"] for b in after)
+    share_after = sum(b["share_primary"] * b["requests"] for b in after) / n_after
+    assert share_after == pytest.approx(0.96, abs=binom_tol(0.96, n_after))
+
+
+def test_engine_draws_of_mixtures_and_shifts_are_the_latency_samplers_draws():
+    """fast() reaches into mixtures and shifts: the same draws from the same generator."""
+    from fallbackkit import latency
+    from fallbackkit.simulation.draws import FastPiecewiseLogNormal, fast
+    slow = latency.sampler({"kind": "mixture", "components": [
+        {"weight": 0.7, "dist": {"kind": "lognormal", "p50_ms": 40, "p99_ms": 200}},
+        {"weight": 0.3, "dist": {"kind": "shifted", "floor_ms": 10, "base": {"kind": "lognormal", "p50_ms": 5, "p99_ms": 9}}}]})
+    quick = fast(slow)
+    assert isinstance(quick.parts[0], FastPiecewiseLogNormal) and isinstance(quick.parts[1].base, FastPiecewiseLogNormal)
+    assert not isinstance(slow.parts[0], FastPiecewiseLogNormal)          # the original is left as it was
+    a, b = slow.sample(np.random.default_rng(9), 100_000), quick.sample(np.random.default_rng(9), 100_000)
+    assert np.allclose(a, b, rtol=1e-12, atol=0) and (a >= 10).sum() > 20_000

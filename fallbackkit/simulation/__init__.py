@@ -12,8 +12,10 @@ The latency-budget matrix *declares* numbers; this package *derives* them::
 Modules (one concept each): :mod:`.limits` holds the rules of the arguments (``n_requests``,
 ``seed``, outage windows) that the API and the command line share, :mod:`.plan` compiles a
 design into arrays and checks it,
-:mod:`.engine` runs requests through it (the rules are stated in its docstring),
-:mod:`.breaker` carries circuit-breaker state across time, :mod:`.histogram` holds the
+:mod:`.engine` runs requests through it (the rules are stated in its docstring) with
+:mod:`.attempts` (a round on one path: causes, first attempt, hedges), :mod:`.buckets` (which
+time buckets hold requests), :mod:`.streams` (after a first token) and :mod:`.draws` (latency
+draws), :mod:`.breaker` carries circuit-breaker state across time, :mod:`.histogram` holds the
 latency histogram, :mod:`.result` is what a run derived and :mod:`.figures` its typed
 numbers, :mod:`.comparison` compares two runs, :mod:`.mixture` weighs runs of the parts of
 a long span back together (:func:`combine`), :mod:`.strata` is the replay's accounting of

@@ -58,7 +58,11 @@ How a request flows (the rules, stated once)
   ``max_hedges``, only before the timeout) when, at that instant, no good answer has arrived
   and at least one attempt is still outstanding — it never depends on how an outstanding
   attempt will end. The first good answer wins; when every attempt has failed the round ends
-  with the last failure. Every call sent is paid. A hedge draws its own latency and
+  with its last failure — at the time it arrives and with its cause, which retries and the
+  breaker act on (on a tie the earlier attempt's) — or, an attempt still out at the timeout,
+  at the timeout as a timeout (an outage or latency breach on the first attempt keeps its
+  cause). A mode the first attempt showed before the timeout still routes the request to its
+  mitigation: the gateway saw it. Every call sent is paid. A hedge draws its own latency and
   ``error_rate``; injected modes hit the first attempt of a round only (persistent causes —
   a miss, an outage, a persistent mode — hold for its hedges too).
 * **Circuit breaker**: per path, decided at the start of each bucket b over the
@@ -101,16 +105,19 @@ from __future__ import annotations
 import math
 import os
 import time
+from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 import numpy as np
 
 from ..problems import DesignError, Problem
+from .attempts import attempt_round, degradation, pre_causes
 from .breaker import Breaker
-from .histogram import H_BINS, H_LOG, H_MIN
-from .plan import (DEFAULT_CHUNK, ERROR, MISS, MODE0, OK, OUTAGE, SKIP, TIMEOUT, Degradation, Outage, Plan, PathPlan,
-                   compile_plan, plan_problems)
+from .buckets import runs
+from .histogram import H_BINS, add_hist, hist_bins
+from .plan import DEFAULT_CHUNK, MISS, MODE0, OK, SKIP, Degradation, Outage, Plan, compile_plan, plan_problems
 from .result import SimulationResult
+from .streams import run_streams
 
 
 class Accumulator:
@@ -142,176 +149,109 @@ class Accumulator:
         self.timeline: dict[int, np.ndarray] = {}  # occupied bin → [n, good, unserved, served by each path]
 
 
-def _hist_bins(ms: np.ndarray) -> np.ndarray:
-    """Histogram bin of each latency (bin 0 below H_MIN, the last bin holds ≥ 10^7 ms and ∞)."""
-    # float32 is safe here: its log is off by < 1e-6, half a percent of one 0.02%-wide bin
-    x = np.maximum(ms, H_MIN * 0.5).astype(np.float32)
-    x *= np.float32(1 / H_MIN)
-    np.log(x, out=x)
-    x *= np.float32(1 / H_LOG)
-    np.minimum(x, np.float32(H_BINS), out=x)   # ∞ (a stream nobody cuts) lands in the overflow bin
-    np.floor(x, out=x)
-    hb = x.astype(np.int64)
-    hb += 1
-    np.clip(hb, 0, H_BINS - 1, out=hb)
-    return hb
+@dataclass
+class Chunk:
+    """One chunk's requests: arrival times, occupied buckets, and the retries each bucket may still spend."""
+
+    t_arr: np.ndarray        # arrival time of each request, s
+    ub: np.ndarray           # the occupied buckets, increasing
+    bl: np.ndarray           # each request's bucket, as an index into ub
+    bc: np.ndarray           # requests in each occupied bucket
+    retry_left: np.ndarray   # retries each bucket may still spend (the retry budget's token bucket)
 
 
-def _attempt_round(cp: PathPlan, rng, L, pre, hold, deg=None):
-    """One round on a path (a first attempt or a retry, plus its hedges).
+def _run_path(plan: Plan, acc: Accumulator, breakers: dict, k: int, idx, ch: Chunk, rng):
+    """Every request routed to path k: first round, breaker, retries.
 
-    ``pre``: cause decided before the call (0, MISS, ERROR, OUTAGE or a mode code); ``hold``: the
-    request's persistent cause on this path (a coverage miss, an outage, a persistent mode; OK if
-    none), which its hedges inherit — a transient mode on the first attempt does not.
-    Returns (time spent ms, cause code after the round, calls made).
-
-    Hedge ``j`` is sent at ``j·after_ms`` (before the timeout) when, at that instant, no good
-    answer has arrived and some attempt is still outstanding; it depends only on what has
-    happened by then, never on how an outstanding attempt will end.
+    Returns (idx, idx skipped, spent, route, failed): ``route`` OK for the served, else the code
+    that routes on; ``failed`` the positions in ``idx`` not served.
     """
-    finish = np.where(cp.never_answers[pre], np.inf, L)
-    ok = (pre == OK) & (finish <= cp.timeout)
-    calls = np.ones(L.size, dtype=np.int8)
-    if cp.max_hedges and cp.hedge_after < cp.timeout:
-        best_ok = np.where(ok, finish, np.inf)        # earliest good answer so far
-        latest = finish.copy()                        # when the last attempt sent ends (good or bad)
-        for j in range(1, cp.max_hedges + 1):
-            s = j * cp.hedge_after
-            if s >= cp.timeout:
-                break
-            fire = (best_ok > s) & (latest > s)
-            k = np.flatnonzero(fire)
-            if not k.size:
-                break
-            calls[k] += 1
-            Lh = cp.sampler.sample(rng, k.size)
-            if deg is not None:
-                Lh *= deg[0][k]
-            Lh += s
-            pre_h = hold[k].copy()
-            if cp.error_rate > 0:
-                pre_h = np.where((pre_h == OK) & (rng.random(k.size) < cp.error_rate), ERROR, pre_h)
-            if deg is not None:
-                pre_h = np.where((pre_h == OK) & (rng.random(k.size) < deg[1][k]), ERROR, pre_h)
-            fh = np.where(cp.never_answers[pre_h], np.inf, Lh)
-            okh = (pre_h == OK) & (fh <= cp.timeout)
-            best_ok[k] = np.minimum(best_ok[k], np.where(okh, fh, np.inf))
-            latest[k] = np.maximum(latest[k], fh)
-        # best_ok holds only good answers (each ≤ the timeout); ∞ means none came — also when the
-        # path has no timeout, so ∞ ≤ ∞ must not count as one
-        ok = np.isfinite(best_ok)
-        # a good answer ends the round; otherwise it ends when the last attempt fails (or at the timeout)
-        spent = np.where(ok, best_ok, np.minimum(latest, cp.timeout))
-    else:
-        spent = np.minimum(finish, cp.timeout)
-    # anything that would arrive after the timeout (an answer, an error, a miss, a rejection) is
-    # never seen: the call is cut at the timeout and handled as one; what never answers keeps its cause
-    late = ~ok & (finish > cp.timeout) & ~cp.never_answers[pre]
-    cause = np.where(ok, OK, np.where(late, TIMEOUT, pre)).astype(np.int16)
-    return spent, cause, calls
-
-
-def _degradation(cp: PathPlan, t):
-    """(latency multiplier, extra error probability) per request from degradation windows, or None."""
-    if not cp.degradations:
-        return None
-    lf, ok = np.ones(t.size), np.ones(t.size)
-    for a, b, err, f in cp.degradations:
-        inside = (t >= a) & (t < b)
-        lf[inside] *= f
-        ok[inside] *= 1 - err
-    return lf, 1 - ok
-
-
-def _pre_causes(cp: PathPlan, rng, n, first: bool, keep=None, t=None, deg=None):
-    """Cause decided before the call: an injected mode, a coverage miss, an error, an outage.
-
-    Returns (cause, uncovered): on a first attempt ``uncovered`` marks the requests outside the
-    path's coverage (drawn independently of the modes; a mode observed on the first attempt shows
-    instead of the miss, but the miss stays the request's for its hedges and retries), else None.
-    """
-    cum, codes = (cp.first_cum, cp.first_codes) if first else (cp.retry_cum, cp.retry_codes)
-    if cum[-1] > 0:
-        pre = codes[np.searchsorted(cum, rng.random(n), side="right")]
-    else:
-        pre = np.zeros(n, dtype=np.int16)
-    uncovered = None
-    if first and cp.coverage < 1:
-        uncovered = rng.random(n) >= cp.coverage
-        pre[uncovered & (pre < MODE0)] = MISS   # an uncovered request errs no other way
-    if keep is not None:   # persistent causes of earlier rounds stay
-        pre = np.where(keep != OK, keep, pre)
-    if deg is not None:   # a degraded provider: an extra error chance while the window lasts
-        hit = np.flatnonzero((pre == OK) & (deg[1] > 0))
-        if hit.size:
-            pre[hit[rng.random(hit.size) < deg[1][hit]]] = ERROR
-    if cp.outages and t is not None:
-        down = np.zeros(n, dtype=bool)
-        for a, b in cp.outages:
-            down |= (t >= a) & (t < b)
-        pre = np.where(down, OUTAGE, pre)
-    return pre, uncovered
-
-
-def _occupied(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(distinct sorted keys, index of each element's key) for a non-decreasing array."""
-    change = np.empty(keys.size, dtype=bool)
-    change[0] = True
-    np.not_equal(keys[1:], keys[:-1], out=change[1:])
-    return keys[change], np.cumsum(change) - 1
-
-
-def _run_path(plan: Plan, acc: Accumulator, breakers: dict, k: int, idx, t_arr, ub, bl, retry_left, rng):
-    """Every request routed to path k: first round, breaker, retries. Returns (idx, spent, cause)."""
     cp = plan.paths[k]
-    t = t_arr[idx]
-    deg = _degradation(cp, t)
-    pre, uncovered = _pre_causes(cp, rng, idx.size, True, t=t, deg=deg)
+    full = idx.size == ch.t_arr.size      # every request of the chunk (the first path): no gathers
+    t = ch.t_arr if full else ch.t_arr[idx]
+    deg = degradation(cp, t)
+    pre, uncovered, nz = pre_causes(cp, rng, idx.size, True, t=t, deg=deg)
     # the request's persistent cause on this path, for its hedges and retries: an outage or a
     # persistent mode as drawn, else a coverage miss (coverage belongs to the request, not the call)
-    persistent = np.where(cp.persistent[pre], pre, OK).astype(np.int16)
+    # calls with a cause decided before them: few (a bool mask is searched several times faster
+    # than int16 codes)
+    nz = np.flatnonzero(pre != OK) if nz is None else nz
+    persistent = np.zeros(idx.size, dtype=np.int16)
+    persistent[nz] = pre[nz] * cp.persistent[pre[nz]]
     if uncovered is not None:
         persistent[uncovered & (persistent == OK)] = MISS
     L = cp.sampler.sample(rng, idx.size)
     if deg is not None:
         L *= deg[0]
-    spent, cause, calls = _attempt_round(cp, rng, L, pre, persistent, deg)
-    if cp.breaker is not None:
-        # circuit breaker: decided per bucket from first attempts of earlier buckets; counts of
-        # open buckets are discarded by the breaker, so one pass over the occupied buckets is exact
-        br = breakers.setdefault(k, Breaker(cp.breaker, plan.bucket_s))
-        bk = bl[idx]
-        c_counts = np.bincount(bk, minlength=ub.size)
-        f_counts = np.bincount(bk, weights=cp.counts_for_breaker[cause], minlength=ub.size).astype(np.int64)
-        keep_b = c_counts > 0
-        is_open = np.zeros(ub.size, dtype=bool)
-        is_open[keep_b] = br.run(ub[keep_b].tolist(), c_counts[keep_b].tolist(), f_counts[keep_b].tolist())
-        skip = is_open[bk]
-        if skip.any():
-            keep = ~skip
-            acc.skipped[k] += int(skip.sum())
-            idx_skip = idx[skip]
-            idx, t, pre, spent, cause, calls, L, persistent = (idx[keep], t[keep], pre[keep], spent[keep],
-                                                               cause[keep], calls[keep], L[keep], persistent[keep])
-        else:
-            idx_skip = idx[:0]
-    else:
-        idx_skip = idx[:0]
+    spent, cause, route, hedged = attempt_round(cp, rng, L, pre, persistent, deg, nz)
+    n_hedges = hedged.size
+    fail = np.flatnonzero(cause != OK)   # first rounds that did not go well: few
+    skip = None if cp.breaker is None else _breaker_skips(plan, breakers, k, ch, None if full else idx, cause, fail)
+    idx_skip = idx[:0]
+    if skip is not None:
+        keep = ~skip
+        acc.skipped[k] += int(np.count_nonzero(skip))
+        idx_skip = idx[skip]
+        n_hedges -= int(np.count_nonzero(skip[hedged]))     # a skipped request made no call
+        idx, t, pre, spent, cause, route, L, persistent = (idx[keep], t[keep], pre[keep], spent[keep],
+                                                           cause[keep], route[keep], L[keep], persistent[keep])
+        if deg is not None:
+            deg = (deg[0][keep], deg[1][keep])
+        nz, fail = np.flatnonzero(pre != OK), np.flatnonzero(cause != OK)
     if cp.mode_codes.size:
         # a mode hits a first attempt that was made (not skipped) and not cut first by the timeout
-        seen = (pre >= MODE0) & (cp.never_answers[pre] | (L <= cp.timeout))
+        m = nz[pre[nz] >= MODE0]
+        pm = pre[m]
+        seen = cp.never_answers[pm] | (L[m] <= cp.timeout)
         if seen.any():
-            acc.mode_hits += np.bincount(pre[seen] - MODE0, minlength=len(plan.modes))
-    total_calls = int(calls.sum())
-    first_calls, n_retries = idx.size, 0
-    cur = np.arange(idx.size)
+            acc.mode_hits += np.bincount(pm[seen] - MODE0, minlength=len(plan.modes))
+    n_retries = retry_calls = 0
+    if cp.max_retries:
+        route = route.copy() if route is cause else route        # retries write both
+        n_retries, retry_calls = _retries(cp, rng, idx, ch, t, deg, persistent, spent, cause, route, fail)
+    acc.calls[k] += idx.size + n_hedges + retry_calls
+    acc.retries[k] += n_retries
+    acc.hedges[k] += n_hedges + retry_calls - n_retries
+    return idx, idx_skip, spent, route, fail[route[fail] != OK]   # retries only turn failures good
+
+
+def _breaker_skips(plan: Plan, breakers: dict, k: int, ch: Chunk, idx, cause, fail):
+    """Which requests path k's circuit breaker skips (None: none), from the first rounds' causes.
+
+    Decided per bucket from first attempts of earlier buckets; counts of open buckets are
+    discarded by the breaker, so one pass over the occupied buckets is exact. ``idx`` None:
+    every request of the chunk; ``fail``: where ``cause`` is not OK.
+    """
+    cp = plan.paths[k]
+    br = breakers.setdefault(k, Breaker(cp.breaker, plan.bucket_s))
+    bk = ch.bl if idx is None else ch.bl[idx]
+    f_counts = np.bincount(bk[fail[cp.counts_for_breaker[cause[fail]]]], minlength=ch.ub.size)
+    if idx is None:   # every bucket of the chunk holds calls
+        is_open = br.run(ch.ub, ch.bc, f_counts)
+    else:
+        c_counts = np.bincount(bk, minlength=ch.ub.size)
+        keep_b = np.flatnonzero(c_counts)
+        is_open = np.zeros(ch.ub.size, dtype=bool)
+        is_open[keep_b] = br.run(ch.ub[keep_b], c_counts[keep_b], f_counts[keep_b])
+    return is_open[bk] if is_open.any() else None
+
+
+def _retries(cp, rng, idx, ch: Chunk, t, deg, persistent, spent, cause, route, fail) -> tuple[int, int]:
+    """Retries inside the retry budget, first come first served within a bucket; updates
+    ``spent``, ``cause`` and ``route`` in place (``fail``: where ``cause`` is not OK).
+    Returns (retries, calls they made)."""
+    bl, retry_left = ch.bl, ch.retry_left
+    n_retries = calls = 0
+    cur = None
     for r in range(1, cp.max_retries + 1):
-        # retries inside the retry budget, first come first served within a bucket
-        want = cur[cp.retryable[cause[cur]]]
+        if cur is None:
+            want = fail[cp.retryable[cause[fail]]]
+        else:
+            want = cur[cp.retryable[cause[cur]]]
         if not want.size:
             break
         wb = bl[idx[want]]
-        cnt = np.bincount(wb, minlength=ub.size)
+        cnt = np.bincount(wb, minlength=ch.ub.size)
         start = np.concatenate(([0], np.cumsum(cnt)[:-1]))
         rank = np.arange(want.size) - start[wb]
         allowed = rank < retry_left[wb]
@@ -323,69 +263,16 @@ def _run_path(plan: Plan, acc: Accumulator, breakers: dict, k: int, idx, t_arr, 
         d = min(cp.backoff_base * 2 ** (r - 1), cp.backoff_cap)
         wait = rng.random(cur.size) * d if cp.jitter else np.full(cur.size, d)
         deg_r = None if deg is None else (deg[0][cur], deg[1][cur])
-        pre_r, _ = _pre_causes(cp, rng, cur.size, False, keep=persistent[cur], t=t[cur], deg=deg_r)
+        pre_r, _, _ = pre_causes(cp, rng, cur.size, False, keep=persistent[cur], t=t[cur], deg=deg_r)
         L2 = cp.sampler.sample(rng, cur.size)
         if deg_r is not None:
             L2 *= deg_r[0]
-        s2, c2, k2 = _attempt_round(cp, rng, L2, pre_r, persistent[cur], deg_r)
+        s2, c2, r2, h2 = attempt_round(cp, rng, L2, pre_r, persistent[cur], deg_r)
         spent[cur] += wait + s2
         cause[cur] = c2
-        total_calls += int(k2.sum())
-    acc.calls[k] += total_calls
-    acc.retries[k] += n_retries
-    acc.hedges[k] += total_calls - first_calls - n_retries
-    return idx, idx_skip, spent, cause
-
-
-def _run_streams(plan: Plan, acc: Accumulator, rng, elapsed, served_by):
-    """After the first token: mid-stream errors and stalls, partial answers, continuations.
-
-    Returns (time to last token or to the end of the user's stream, complete answer?).
-    """
-    ttlt = elapsed.copy()
-    complete = served_by >= 0
-    for k, cp in enumerate(plan.paths):
-        if cp.stream is None:
-            continue
-        st = cp.stream
-        idx = np.flatnonzero(served_by == k)
-        acc.streamed[k] += idx.size
-        if not idx.size:
-            continue
-        G = st.sampler.sample(rng, idx.size)
-        ttlt[idx] += G
-        if st.error_rate + st.stall_rate <= 0:
-            continue
-        u = rng.random(idx.size)
-        broken = np.flatnonzero(u < st.error_rate + st.stall_rate)
-        if not broken.size:
-            continue
-        acc.broken[k] += broken.size
-        b = idx[broken]
-        f = rng.random(broken.size)                          # share of the answer streamed before it broke
-        stalled = u[broken] >= st.error_rate
-        # the user's stream ends at the last token; an error is seen at once, a stall after the stall timeout
-        end = elapsed[b] + f * G[broken] + np.where(stalled, st.stall_timeout, 0.0)
-        # a continuation: re-request the rest on the same path (one more call, a new first token)
-        cont = end + cp.sampler.sample(rng, b.size) + (1 - f) * G[broken]
-        # it fails like a first attempt (error_rate); a continuation that started then breaks at the
-        # mid-stream rates, which are shares of *started* streams: P(complete) = (1 − e)(1 − m)
-        v = rng.random(b.size)
-        fail_share = cp.error_rate + (1 - cp.error_rate) * (st.error_rate + st.stall_rate)
-        cont_ok = (v >= fail_share) & np.isfinite(end)
-        acc.cont_hist += np.bincount(_hist_bins(cont[cont_ok]), minlength=H_BINS)
-        seen = int(np.isfinite(end).sum())     # a stall nobody cuts never ends: nothing to continue
-        acc.continuable[k] += seen
-        if st.continuation:
-            acc.continuations[k] += seen
-            acc.calls[k] += seen
-            ttlt[b] = np.where(cont_ok, cont, end)
-            complete[b] = cont_ok
-        else:
-            ttlt[b] = end
-            complete[b] = False
-        acc.partial[k] += int((~complete[b]).sum())
-    return ttlt, complete
+        route[cur] = r2
+        calls += cur.size + h2.size
+    return n_retries, calls
 
 
 def _run_chunk(plan: Plan, acc: Accumulator, breakers: dict, lo: int, hi: int, rng) -> None:
@@ -395,70 +282,84 @@ def _run_chunk(plan: Plan, acc: Accumulator, breakers: dict, lo: int, hi: int, r
     ids = np.arange(lo, hi, dtype=np.int64)
     t_arr = ids / plan.rate                                       # arrival time, s
     # only buckets holding requests exist: memory grows with requests, never with simulated time
-    ub, bl = _occupied(np.floor(ids / per_bucket).astype(np.int64))
+    ub, bl, bc = runs(lambda i: np.floor((i + lo) / per_bucket).astype(np.int64), n,
+                      lambda K: np.ceil(K * per_bucket) - lo)
     # retries each bucket may spend (the token bucket of the docstring): floor(β·A(b+1)) − floor(β·A(b)),
     # A = requests arrived before bucket b (a short last bucket deposits only for the requests in it);
     # integer per bucket, the fraction carried, exactly β of all requests in the long run, independent of chunking
     arrived = np.minimum(np.ceil(np.stack([ub, ub + 1]).astype(float) * per_bucket), hi)
     retry_left = np.diff(np.floor(plan.retry_budget * arrived + 1e-9), axis=0)[0].astype(np.int64)
-    elapsed = np.zeros(n)
-    nxt = np.zeros(n, dtype=np.int16)
+    ch = Chunk(t_arr, ub, bl, bc, retry_left)
+    elapsed = np.zeros(n)                       # time spent so far
+    nxt = np.zeros(n, dtype=np.int16)           # the path each request goes to next (P: none left, P + 1: served)
     served_by = np.full(n, -1, dtype=np.int16)
+    rest = None
     for k, cp in enumerate(plan.paths):
-        idx = np.flatnonzero(nxt == k)
+        if k == 0:
+            idx = np.arange(n)                  # every request starts on the first path
+        else:   # requests only move down the chain: look among those the first path did not serve
+            rest = np.flatnonzero(nxt < P) if rest is None else rest
+            idx = rest[nxt[rest] == k]
         acc.reach[k] += idx.size
         if not idx.size:
             continue
-        idx, idx_skip, spent, cause = _run_path(plan, acc, breakers, k, idx, t_arr, ub, bl, retry_left, rng)
+        idx, idx_skip, spent, route, bad = _run_path(plan, acc, breakers, k, idx, ch, rng)
         nxt[idx_skip] = cp.route[SKIP]
-        elapsed[idx] += spent
-        ok = cause == OK
-        served_by[idx[ok]] = k
-        nxt[idx] = np.where(ok, P + 1, cp.route[cause])
-        acc.served[k] += int(ok.sum())
-    ttlt, complete = _run_streams(plan, acc, rng, elapsed, served_by) if plan.streams else (elapsed, None)
+        if idx.size == n:   # every request of the chunk: no scatters; the few not served are routed on
+            if k == 0:
+                elapsed = spent
+            else:
+                elapsed += spent
+            served_by.fill(k)
+            served_by[bad] = -1
+            nxt = np.full(n, P + 1, dtype=np.int16)
+            nxt[bad] = cp.route[route[bad]]
+            rest = bad[nxt[bad] < P]
+        else:
+            elapsed[idx] += spent
+            served_by[idx] = k
+            served_by[idx[bad]] = -1
+            nxt[idx] = P + 1
+            nxt[idx[bad]] = cp.route[route[bad]]
+        acc.served[k] += idx.size - bad.size
+    ttlt, complete = run_streams(plan, acc, rng, elapsed, served_by) if plan.streams else (elapsed, None)
     _record(plan, acc, t_arr, elapsed, served_by, ttlt, complete)
-
-
-def _add_hist(hist: np.ndarray, bins: np.ndarray, rows: np.ndarray, n_rows: int) -> None:
-    """Add counts to the flat (n_rows × H_BINS) histogram, touching only the bins in use."""
-    h = hist.reshape(n_rows, H_BINS)
-    for r in range(n_rows):
-        b = bins[rows == r] if n_rows > 1 else bins
-        if b.size:
-            lo = int(b.min())
-            c = np.bincount(b - lo)
-            h[r, lo:lo + c.size] += c
 
 
 def _record(plan: Plan, acc: Accumulator, t_arr, elapsed, served_by, ttlt, complete) -> None:
     """Histograms, SLO counts and the timeline of one chunk."""
     P = len(plan.paths)
     row = served_by.astype(np.int64) + 1
-    _add_hist(acc.hist, _hist_bins(elapsed), row, P + 1)
+    add_hist(acc.hist, hist_bins(elapsed), row, P + 1)
     good_ttft = (served_by >= 0) & (elapsed < plan.threshold_ms)
     if plan.streams:
-        _add_hist(acc.ttlt_hist, _hist_bins(ttlt), np.where(complete, row, 0), P + 1)
+        add_hist(acc.ttlt_hist, hist_bins(ttlt), np.where(complete, row, 0), P + 1)
         good_ttlt = complete & (ttlt < plan.threshold_ms)
     else:   # nothing streams: the last token is the first, the same numbers (the result shares the histogram)
         good_ttlt = good_ttft
-    acc.good_ttft += int(good_ttft.sum())
-    acc.good_ttlt += int(good_ttlt.sum())
+    acc.good_ttft += int(np.count_nonzero(good_ttft))
+    acc.good_ttlt += int(np.count_nonzero(good_ttlt))
     good = good_ttft if plan.slo_metric == "time_to_first_token" else good_ttlt
-    acc.good += int(good.sum())
+    acc.good += int(np.count_nonzero(good))
     acc.n += t_arr.size
     # timeline: per occupied timeline bin, counts of requests, good, unserved and served by each path
-    ut, tbl = _occupied((t_arr // acc.timeline_s).astype(np.int64))
+    lo, ts = int(acc.n - t_arr.size), acc.timeline_s
+    ut, tbl, tc = runs(lambda i: ((i + lo) / plan.rate // ts).astype(np.int64), t_arr.size,
+                       lambda K: np.ceil(K * ts * plan.rate) - lo)
     m = ut.size
-    by = np.bincount(tbl * (P + 1) + served_by + 1, minlength=m * (P + 1)).reshape(m, P + 1)
-    g = np.bincount(tbl[good], minlength=m)
-    for j, key in enumerate(ut.tolist()):
-        r = acc.timeline.get(key)
-        if r is None:
-            r = acc.timeline[key] = np.zeros(3 + P)
-        r[0] += by[j].sum()
-        r[1] += g[j]
-        r[2:] += by[j]
+    key = tbl * (P + 1)
+    key += row
+    by = np.bincount(key, minlength=m * (P + 1)).reshape(m, P + 1)
+    rows = np.empty((m, 3 + P))
+    rows[:, 0] = by.sum(axis=1)
+    rows[:, 1] = np.add.reduceat(good, np.cumsum(tc) - tc, dtype=np.int64)
+    rows[:, 2:] = by
+    for key, r in zip(ut.tolist(), rows):   # only a chunk's first bin can be in the timeline already
+        old = acc.timeline.get(key)
+        if old is None:
+            acc.timeline[key] = r
+        else:
+            old += r
 
 
 def simulate(design, n_requests: int = 100_000, seed: int = 0, *, outages: Sequence[Outage | Degradation | str] = (),

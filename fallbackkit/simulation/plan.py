@@ -18,6 +18,7 @@ from .limits import DURATION_S, N_REQUESTS, START_S, Limit
 from .limits import is_number as _is_number
 from .limits import shown as _show
 from ..taxonomy import Category
+from .draws import fast
 
 # cause codes of one attempt on one path
 OK, MISS, SKIP, ERROR, TIMEOUT, OUTAGE = 0, 1, 2, 3, 4, 5
@@ -115,7 +116,7 @@ class PathPlan:
     transient_codes: np.ndarray = None
     # one uniform decides a call's cause before it is made: the modes, then an error (conditional on
     # no mode), as cumulative thresholds; past the last one: OK. Coverage is drawn apart, once per
-    # request (engine._pre_causes): it is a property of the request, so it holds for hedges and retries
+    # request (attempts.pre_causes): it is a property of the request, so it holds for hedges and retries
     first_cum: np.ndarray = None
     first_codes: np.ndarray = None         # len(first_cum) + 1, the last OK
     retry_cum: np.ndarray = None           # a retry: transient modes, then an error (the coverage verdict stands)
@@ -261,7 +262,7 @@ def compile_plan(design, outages, rps, bucket_s) -> Plan:
     P = len(m.paths)
     paths = []
     for i, p in enumerate(m.paths):
-        cp = PathPlan(index=i, id=p.id, name=p.name, kind=p.kind, sampler=_lat.for_latency(p.latency),
+        cp = PathPlan(index=i, id=p.id, name=p.name, kind=p.kind, sampler=fast(_lat.for_latency(p.latency)),
                    timeout=p.timeout_ms if p.timeout_ms is not None else math.inf,
                    coverage=p.coverage_pct / 100.0, error_rate=p.error_rate, cost=p.cost_per_1m_usd)
         if p.retry:
@@ -272,7 +273,7 @@ def compile_plan(design, outages, rps, bucket_s) -> Plan:
         cp.breaker = p.circuit_breaker
         if p.stream is not None:
             st = p.stream
-            cp.stream = StreamPlan(sampler=_lat.for_latency(st.duration), error_rate=st.midstream_error_rate,
+            cp.stream = StreamPlan(sampler=fast(_lat.for_latency(st.duration)), error_rate=st.midstream_error_rate,
                                    stall_rate=st.stall_rate, continuation=st.continuation,
                                    stall_timeout=st.stall_timeout_ms if st.stall_timeout_ms is not None else math.inf)
         here = [(k, md) for k, md in enumerate(modes) if (md.occurs_on or m.paths[0].id) == p.id]
@@ -295,6 +296,7 @@ def compile_plan(design, outages, rps, bucket_s) -> Plan:
         if outage_modes:
             route[OUTAGE] = route[SKIP] = order[outage_modes[0].mitigation.path]
         cp.route = np.minimum(route, P)
+        cp.route[OK] = P + 1                   # served: past every path (the engine never routes it)
         cats = [_category_of_code(c, modes) for c in range(n_codes)]
         cp.retryable = np.array([c is not None and c in cp.retry_on for c in cats])
         cp.counts_for_breaker = np.array([c in BREAKER_COUNTS for c in cats])

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from .figures import PathNumbers, Percentiles, SimulationNumbers, StreamingNumbers, frozen_map
-from .histogram import H_BINS, H_MIN, H_RATIO, QUANTILES, hist_cdf, hist_quantile
+from .histogram import H_BINS, H_MIN, H_RATIO, QUANTILES, hist_cdf, hist_quantile, percentiles
 
 
 @dataclass
@@ -68,16 +68,19 @@ class SimulationResult:
         #: histogram rows in the SLO's metric: row 0 unserved (for time to last token: incomplete), row k+1 path k
         self.hist = self.ttft_hist if self.measure == "ttft" else self.ttlt_hist
         self.all_hist = self.hist.sum(axis=0)
+        # the bins any request landed in (every row's counts lie there): percentiles read only those
+        used = np.flatnonzero(self.all_hist)
+        lo, hi = (int(used[0]), int(used[-1]) + 1) if used.size else (0, 0)
         self.paths: list[PathResult] = []
         for k, cp in enumerate(plan.paths):
-            row = self.hist[k + 1]
+            pc = percentiles(self.hist[k + 1, lo:hi], lo)
             br = breakers.get(k)
             self.paths.append(PathResult(
                 id=cp.id, name=cp.name, kind=cp.kind, reach=float(acc.reach[k] / n), share=float(acc.served[k] / n),
                 skipped=float(acc.skipped[k] / n), calls_per_request=float(acc.calls[k] / n),
                 retries=float(acc.retries[k] / n), hedges=float(acc.hedges[k] / n),
                 cost_per_1m_requests_usd=float(acc.calls[k] / n * cp.cost),
-                **{name.replace(".", ""): hist_quantile(row, q) for name, q in QUANTILES},
+                **{name.replace(".", ""): v for name, v in pc.items()},
                 breaker_trips=len(br.trips) if br else 0, partial=float(acc.partial[k] / n)))
         self.served = float(acc.served.sum() / n)
         self.unserved = 1.0 - self.served
@@ -91,10 +94,15 @@ class SimulationResult:
         self.retry_share = float(acc.retries.sum() / n)
         self.retry_budget = plan.retry_budget
         self.mode_hits = {md.id: int(h) for md, h in zip(plan.modes, acc.mode_hits)}
-        self.ttft_percentiles = {name: hist_quantile(self.ttft_hist.sum(axis=0), q) for name, q in QUANTILES}
-        self.ttlt_percentiles = {name: hist_quantile(self.ttlt_hist.sum(axis=0), q) for name, q in QUANTILES}
+        # each row summed once, each percentile set from one cumulative sum (they are the same row
+        # when nothing streams)
+        self.ttft_percentiles = (percentiles(self.all_hist[lo:hi], lo) if self.measure == "ttft"
+                                 else percentiles(self.ttft_hist.sum(axis=0)))
+        self.ttlt_percentiles = (dict(self.ttft_percentiles) if acc.ttlt_hist is acc.hist
+                                 else percentiles(self.all_hist[lo:hi], lo) if self.measure == "ttlt"
+                                 else percentiles(self.ttlt_hist.sum(axis=0)))
         self.percentiles = self.ttft_percentiles if self.measure == "ttft" else self.ttlt_percentiles
-        self.served_percentiles = {name: hist_quantile(self.hist[1:].sum(axis=0), q) for name, q in QUANTILES}
+        self.served_percentiles = percentiles(self.all_hist[lo:hi] - self.hist[0, lo:hi], lo)
         self.partial_share = float(acc.partial.sum() / n)
         self.breaker_open_s = {plan.paths[k].id: len(b.trips) * b.cool * plan.bucket_s for k, b in breakers.items()}
         self.simulated_seconds = n / plan.rate
