@@ -110,9 +110,10 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from ..problems import DesignError, Problem
+from ..problems import DesignError
 from .attempts import attempt_round, degradation, pre_causes
 from .breaker import Breaker
+from . import limits
 from .buckets import runs
 from .histogram import H_BINS, add_hist, hist_bins
 from .plan import DEFAULT_CHUNK, MISS, MODE0, OK, SKIP, Degradation, Outage, Plan, compile_plan, plan_problems
@@ -377,8 +378,9 @@ def simulate(design, n_requests: int = 100_000, seed: int = 0, *, outages: Seque
         from ..design import Design
         design = Design.load(design)
     outages = [Outage.parse(o) if isinstance(o, str) else o for o in outages]
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise DesignError([Problem("seed", f"is {seed!r}; expected a whole number ≥ 0")])
+    bad_seed = limits.SEED.problem(seed)     # the rule --seed and replay() hold it to
+    if bad_seed is not None:
+        raise DesignError([bad_seed])
     probs = plan_problems(design, n_requests, outages, rps, bucket_s, chunk_size, timeline_s)
     if probs:
         raise DesignError(probs)
