@@ -55,3 +55,11 @@ def test_a_replay_argument_problem_is_shown_under_its_flag(capsys):
     assert main(["replay", fk.default_design_path(), "--since", "2024-03-01", "--until", "2024-02-01"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("command line: --until: the span is empty"), err
+
+
+def test_simulate_holds_its_seed_to_the_rule_replay_and_the_flag_use():
+    with pytest.raises(DesignError) as err:
+        fk.simulate(fk.default_design(), n_requests=1000, seed=2**63)
+    assert [(p.path, p.message) for p in err.value.problems] == [
+        ("seed", f"is {2**63}; expected a seed between 0 and 2**63 - 1")]
+    assert fk.simulate(fk.default_design(), n_requests=1000, seed=2**63 - 1).n_requests == 1000
