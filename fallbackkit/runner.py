@@ -27,7 +27,6 @@ from __future__ import annotations
 import ast
 import csv
 import glob
-import html
 import io
 import json
 import os
@@ -35,6 +34,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from .display import esc_html
 
 RESULTS_MIME = "application/vnd.fallbackkit.results+json"
 _TYPES = {"int": int, "float": float, "str": str, "bool": bool, "None": type(None)}
@@ -423,9 +424,9 @@ def summary_html(results: list[RunResult]) -> str:
     for r in results:
         d = r.row()
         colour = "#e6f4ea" if r.status == "ok" else "#fce8e6"
-        cells = "".join(f"<td>{html.escape(str(d[c]))}</td>" for c in SUMMARY_COLUMNS)
+        cells = "".join(f"<td>{esc_html(str(d[c]))}</td>" for c in SUMMARY_COLUMNS)
         rows.append(f"<tr style='background:{colour}'>{cells}</tr>")
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in SUMMARY_COLUMNS)
+    head = "".join(f"<th>{esc_html(c)}</th>" for c in SUMMARY_COLUMNS)
     return ("<!doctype html><html><head><meta charset='utf-8'><title>fallbackkit runs</title>"
             "<style>body{font-family:sans-serif}table{border-collapse:collapse}"
             "td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}</style></head><body>"

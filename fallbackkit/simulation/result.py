@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html as _html
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -344,9 +343,9 @@ class MatrixView:
     def to_html(self) -> str:
         from .. import display
         cols = list(self.rows[0])
-        head = "".join(f"<th class='{'sim' if '[sim]' in c else 'decl'}'>{_html.escape(c)}</th>" for c in cols)
+        head = "".join(f"<th class='{'sim' if '[sim]' in c else 'decl'}'>{display.esc_html(c)}</th>" for c in cols)
         body = "".join("<tr>" + "".join(
-            f"<td style='background:{'#e8f5e9' if '[sim]' in c else '#fff8e1'}'>{_html.escape(display.fmt(r[c]))}</td>"
+            f"<td style='background:{'#e8f5e9' if '[sim]' in c else '#fff8e1'}'>{display.esc_html(display.fmt(r[c]))}</td>"
             for c in cols) + "</tr>" for r in self.rows)
         legend = "<p><span style='background:#e8f5e9'>simulated</span> = derived by the kit; " \
                  "<span style='background:#fff8e1'>declared</span> = typed in the design</p>"
