@@ -105,14 +105,15 @@ class RecoveryWorkflow(Artifact):
         return found[0] if len(found) == 1 else None
 
     # -- walks: every traversal of the flow goes through these -------------------------------
-    def reachable_from(self, starts: Iterable[str], *, backward: bool = False,
+    def reachable_from(self, starts: str | Iterable[str], *, backward: bool = False,
                        follow: Callable[[Edge], bool] | None = None, depth_first: bool = False) -> list[str]:
         """Ids reachable from ``starts`` (the starts first), in the order a walk meets them.
 
         Breadth first by default; ``depth_first`` gives the pre-order of a depth-first walk.
         Either way a node's flows are taken in file order, so the order is deterministic.
         ``backward`` walks against the flows (from a node to those with a flow into it);
-        ``follow(edge)`` chooses which flows to take (default: all).
+        ``follow(edge)`` chooses which flows to take (default: all). ``starts`` is one node id
+        or several; an id that names no node is listed as given, with nothing reached from it.
 
         In the worked example, ``wf.reachable_from(["check"])[:4]`` is
         ``['check', 'to_answer', 'to_static', 'to_fallback']``.
@@ -122,7 +123,7 @@ class RecoveryWorkflow(Artifact):
         def nexts(nid: str) -> list[str]:
             return [e.source if backward else e.target for e in step[nid] if follow is None or follow(e)]
 
-        starts = list(dict.fromkeys(starts))
+        starts = [starts] if isinstance(starts, str) else list(dict.fromkeys(starts))
         if depth_first:
             order, seen, stack = [], set(), starts[::-1]
             while stack:

@@ -208,3 +208,10 @@ def test_real_designs_order_every_node_with_flows_going_forward(rel):
         src, dst = by_id[e.source].path, by_id[e.target].path
         if id(e) not in back and src in rank and dst in rank and src != dst:
             assert rank[src] < rank[dst], (e.source, e.target)
+
+
+def test_reachable_from_takes_one_id_as_well_as_several():
+    wf = fk.default_design().workflow
+    assert wf.reachable_from("check") == wf.reachable_from(["check"])
+    assert wf.reachable_from("check")[:4] == ["check", "to_answer", "to_static", "to_fallback"]
+    assert wf.reachable_from("no_such_node") == ["no_such_node"]
