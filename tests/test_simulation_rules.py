@@ -411,3 +411,25 @@ def test_breaker_on_a_path_first_reached_during_an_outage(quiet_data):
     assert r.path("cache").skipped * 5_000 == pytest.approx(2_900)
     assert r.path("cache").calls_per_request * 5_000 == pytest.approx(100)
     assert r.path("primary").share * 5_000 == pytest.approx(2_000)
+
+
+def test_a_scarce_retry_budget_goes_round_by_round(quiet_data):
+    """10 rps, budget 20 % → 2 retries a bucket; the primary (10 ms) always fails with a 5xx and may
+    retry twice (backoff 5 ms then 10 ms, no jitter); the cache answers in 1 ms.
+
+    By the rule (first come first served, round by round) each bucket's two retries go to the
+    first retries of its first two requests, none to a second retry: 80 % take 10 + 1 = 11 ms, 20 %
+    10 + 5 + 10 + 1 = 26 ms, none 46 ms (request by request, the first request would take both)."""
+    d = quiet_data
+    d["matrix"]["retry_budget_pct"] = 20
+    for p in d["matrix"]["paths"]:
+        p.pop("retry", None)
+        p.pop("hedge", None)
+    prim, cache = d["matrix"]["paths"][0], d["matrix"]["paths"][1]
+    prim.update(latency=constant(10), error_rate=1.0,
+                retry={"max_retries": 2, "on": ["dependency_failure"], "backoff_base_ms": 5, "backoff_max_ms": 100,
+                       "jitter": False})
+    cache.update(latency=constant(1), coverage_pct=100)
+    r = simulate(Design.from_dict(d), 1_000, seed=2, rps=10)
+    assert r.numbers.retry_share == pytest.approx(0.2)
+    assert r.cdf(20) == pytest.approx(0.8) and r.cdf(30) == pytest.approx(1.0)
