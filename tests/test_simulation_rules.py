@@ -354,3 +354,82 @@ def test_engine_draws_of_mixtures_and_shifts_are_the_latency_samplers_draws():
     assert not isinstance(slow.parts[0], FastPiecewiseLogNormal)          # the original is left as it was
     a, b = slow.sample(np.random.default_rng(9), 100_000), quick.sample(np.random.default_rng(9), 100_000)
     assert np.allclose(a, b, rtol=1e-12, atol=0) and (a >= 10).sum() > 20_000
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_breaker_first_reached_late_or_after_a_quiet_spell_equals_the_dense_rule(seed):
+    """Unbroken runs of traffic (every bucket of a run holds calls) that start after bucket 0 —
+    a path reached only once an earlier path fails — and come back after gaps longer than the
+    window or after the breaker was left open, each run handed over as one chunk.
+
+    By the rule an instant before a run's first bucket sees an empty window (nothing counted
+    precedes it), so nothing trips there; the breaker must not read the run's own later counts."""
+    from types import SimpleNamespace
+
+    from fallbackkit.simulation.breaker import Breaker
+    rng = np.random.default_rng(200 + seed)
+    w, cool, min_req, thr = int(rng.integers(1, 8)), int(rng.integers(1, 40)), int(rng.integers(1, 10)), 0.5
+    runs, b = [], int(rng.integers(1, 60))
+    for _ in range(12):
+        length = int(rng.integers(1, 60))
+        runs.append(np.arange(b, b + length))
+        b += length + int(rng.integers(w + 1, 3 * w + cool + 5))   # a gap: the window empties
+    horizon = int(runs[-1][-1]) + 1
+    counts = {}
+    for r in runs:
+        for x in r.tolist():
+            c = int(rng.integers(1, 15))
+            counts[x] = (c, int(rng.binomial(c, 0.9 if rng.random() < 0.6 else 0.05)))
+    want_open, want_trips = dense_breaker(w, cool, min_req, thr, counts, horizon)
+    br = Breaker(SimpleNamespace(window_s=w, cooldown_s=cool, min_requests=min_req, failure_rate_threshold=thr), 1.0)
+    got = []
+    for part in runs:
+        got += br.run(part, np.array([counts[x][0] for x in part.tolist()]),
+                      np.array([counts[x][1] for x in part.tolist()])).tolist()
+    assert got == [want_open[x] for r in runs for x in r.tolist()]
+    assert br.trips == want_trips and len(want_trips) > 3
+
+
+def test_breaker_on_a_path_first_reached_during_an_outage(quiet_data):
+    """The cache (every call fails) has a breaker: window 10 s, min_requests 5, threshold 0.5,
+    cooldown 30 s; it gets calls only while the primary is down, 100 s … 400 s, at 10 rps.
+
+    By the rules: bucket 100 is decided on buckets 90…99 (no calls: closed), its 10 calls fail;
+    at 101 the window holds 10 failed calls: it trips, skips 101…130, closes with a fresh window
+    at 131 (closed, 10 failed calls), trips at 132, … — trips at 101 + 31j while ≤ 399: 10 trips,
+    10 closed buckets of 10 calls, 2,900 requests skipped."""
+    d = quiet_data
+    prim, cache = d["matrix"]["paths"][0], d["matrix"]["paths"][1]
+    prim.update(latency=constant(20), timeout_ms=50)
+    cache.update(latency=constant(5), coverage_pct=100, error_rate=1.0,
+                 circuit_breaker={"failure_rate_threshold": 0.5, "window_s": 10, "min_requests": 5, "cooldown_s": 30})
+    for p in d["matrix"]["paths"]:
+        p.pop("retry", None)
+        p.pop("hedge", None)
+    r = simulate(Design.from_dict(d), 5_000, seed=3, rps=10, outages=[Outage("primary", 100, 300)])
+    assert r.path("cache").breaker_trips == 10
+    assert r.path("cache").skipped * 5_000 == pytest.approx(2_900)
+    assert r.path("cache").calls_per_request * 5_000 == pytest.approx(100)
+    assert r.path("primary").share * 5_000 == pytest.approx(2_000)
+
+
+def test_a_scarce_retry_budget_goes_round_by_round(quiet_data):
+    """10 rps, budget 20 % → 2 retries a bucket; the primary (10 ms) always fails with a 5xx and may
+    retry twice (backoff 5 ms then 10 ms, no jitter); the cache answers in 1 ms.
+
+    By the rule (first come first served, round by round) each bucket's two retries go to the
+    first retries of its first two requests, none to a second retry: 80 % take 10 + 1 = 11 ms, 20 %
+    10 + 5 + 10 + 1 = 26 ms, none 46 ms (request by request, the first request would take both)."""
+    d = quiet_data
+    d["matrix"]["retry_budget_pct"] = 20
+    for p in d["matrix"]["paths"]:
+        p.pop("retry", None)
+        p.pop("hedge", None)
+    prim, cache = d["matrix"]["paths"][0], d["matrix"]["paths"][1]
+    prim.update(latency=constant(10), error_rate=1.0,
+                retry={"max_retries": 2, "on": ["dependency_failure"], "backoff_base_ms": 5, "backoff_max_ms": 100,
+                       "jitter": False})
+    cache.update(latency=constant(1), coverage_pct=100)
+    r = simulate(Design.from_dict(d), 1_000, seed=2, rps=10)
+    assert r.numbers.retry_share == pytest.approx(0.2)
+    assert r.cdf(20) == pytest.approx(0.8) and r.cdf(30) == pytest.approx(1.0)

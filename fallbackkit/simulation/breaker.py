@@ -86,7 +86,10 @@ class Breaker:
         out = np.zeros(B.size, dtype=bool)
         out[:max(0, min(self.open_until, last + 1) - first)] = True      # still open from before
         floor = max(self.open_until, a0)     # buckets before it are in no window (open, or not kept)
-        e = max(self.next, self.open_until)
+        # instants before a0 see an empty window (no counted bucket precedes a0), so none trips; start at
+        # a0 at the earliest — a path first reached, or called again after a quiet spell, begins after
+        # self.next, and an instant before a0 would index the cumulative counts from the end
+        e = max(self.next, floor)
         while e <= last:
             ev = np.arange(e, min(last, e + self.block - 1) + 1, dtype=np.int64)
             hi, lo = ev - a0, np.maximum(ev - w, floor) - a0

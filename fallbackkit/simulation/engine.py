@@ -46,7 +46,9 @@ How a request flows (the rules, stated once)
   arriving request deposits β of a retry, fractions carried over from bucket to bucket, and
   a bucket may spend the whole retries deposited by then and not yet granted to an earlier
   bucket — ``⌊β·A(b+1)⌋ − ⌊β·A(b)⌋`` for ``A(b)`` requests arrived before bucket b — first
-  come first served; whole retries a bucket leaves unspent expire with it (Finagle's deposits
+  come first served (path by path in chain order, and on a path round by round: every first
+  retry its bucket's requests want, in arrival order, before any second retry); whole retries a
+  bucket leaves unspent expire with it (Finagle's deposits
   expire after a ``ttl``; here the ttl is one bucket, and there is no minimum reserve). So
   10 % at 5 requests a bucket allows 0, 1, 0, 1, … retries (0.1 a request when demand is
   high), and in the long run retries never exceed β of the requests, whatever the chunking.
