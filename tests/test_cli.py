@@ -329,3 +329,25 @@ def test_each_command_is_built_beside_its_handler():
             assert commands == [stem.replace("_", "-")], (group.__name__, stem, commands)
             seen += commands
     assert sorted(seen) == sorted(sub.choices)
+
+
+@pytest.mark.parametrize("outage, line", [
+    ("primary:infm:1m", "argument --outage: 'inf' is not a finite number; expected a start ≥ 0 such as 90s, 20m or 1h"),
+    ("x:y:z", "argument --outage: 'y' is not a number; expected a start ≥ 0 such as 90s, 20m or 1h"),
+    ("primary:1m:nanh", "argument --outage: 'nan' is not a finite number; expected a duration > 0 such as 90s, 20m or 1h"),
+])
+def test_outage_that_is_no_number_reads_as_it_did_before_the_cli_package(capsys, design_file, outage, line):
+    """The differential run against 66e3611 (the CLI before its reshape) found the library's words
+    doubled ("'inf' is not a finite number: 'infm' in 'primary:infm:1m' is not a duration; …")."""
+    code, _, err = cli(capsys, "simulate", str(design_file), "--outage", outage)
+    assert code == 2 and err.strip().splitlines()[-1] == f"fallbackkit simulate: error: {line}"
+
+
+@pytest.mark.parametrize("method", ["stratified", "brute"])
+def test_replay_runs_at_the_largest_seed_it_accepts(capsys, design_file, method):
+    """--seed 2**63 - 1 passes replay's rule; its engine calls (seed + an offset) once went past
+    simulate()'s and failed as "--seed: is 9223372036854776807", a seed no one typed."""
+    code, out, err = cli(capsys, "replay", str(design_file), "--seed", str(2**63 - 1), "--quiet-sample", "300",
+                         "--method", method, "--since", "2024-06-01", "--until", "2024-07-01")
+    assert code == 0, err
+    assert out.startswith("Incident replay") and "requests simulated" in out

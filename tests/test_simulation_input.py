@@ -22,7 +22,7 @@ from fallbackkit.simulation import Outage, simulate
     ({"timeline_s": 0}, "timeline_s", "expected seconds between"),
     ({"outages": [Outage("primary", math.inf, 60)]}, "outages[0].start_s", "finite number of seconds"),
     ({"outages": [Outage("primary", 0, math.nan)]}, "outages[0].duration_s", "finite number of seconds"),
-    ({"outages": ["primary:infm:5m"]}, "outage", "is not a duration"),
+    ({"outages": ["primary:infm:5m"]}, "outage", "'inf' is not a finite number; expected a start ≥ 0"),
 ])
 def test_the_api_refuses_with_one_clear_problem(kwargs, path, says):
     with pytest.raises(DesignError) as err:

@@ -15,7 +15,7 @@ from fallbackkit.simulation.replay import replay
     ("primary:-1m:5m", "'-1m' is not a start ≥ 0"),
     ("primary:1m:0m", "'0m' is not a duration > 0"),
     ("primary:1m:2e9m", "'2e9m' is not a duration > 0"),
-    ("primary:x:5m", "'x' is not a number: 'x' in 'primary:x:5m' is not a duration"),
+    ("primary:x:5m", "'x' is not a number; expected a start ≥ 0 such as 90s, 20m or 1h"),
     (":1m:5m", "expected PATH:START:DURATION"),
 ])
 def test_outage_text_is_refused_by_the_api_as_by_the_cli(text, says):

@@ -81,8 +81,8 @@ def _seconds(part: str, whole: str, limit: Limit, what: str) -> float:
         value = None
     if value is None or (number and not math.isfinite(value)):
         why = "a number" if value is None else "a finite number"
-        raise DesignError([Problem("outage", f"{number!r} is not {why}: {part!r} in {whole!r} is not a duration; "
-                                             f"expected {what} such as 90s, 20m or 1h")])
+        # the words `--outage` has always printed (the part that is no number, then what a time is)
+        raise DesignError([Problem("outage", f"{number!r} is not {why}; expected {what} such as 90s, 20m or 1h")])
     seconds = value * units.get(part[-1:], 1)
     if not limit.allows(seconds) or value > 1e9:
         raise DesignError([Problem("outage", f"{whole!r}: {part!r} is not {what} such as 90s, 20m or 1h")])

@@ -295,6 +295,13 @@ def _run_steady(plan: ReplayPlan, tot: Totals, sig: tuple, tails: list[tuple[flo
     tot.exp_min += per_day / 60 * bad
 
 
+def _child(seed: int, offset: int) -> int:
+    """The seed of one engine call: ``seed + offset``, wrapped below 2**63 so that a seed near the
+    top of :data:`limits.SEED` (which replay() accepts) stays one simulate() accepts too; a seed
+    that does not reach the top gives the same numbers as before the wrap."""
+    return (seed + offset) % 2**63
+
+
 def run_stratified(plan: ReplayPlan, seed: int = 0, quiet_sample: int = QUIET_SAMPLE,
                    degraded_error_rate: float = DEGRADED_ERROR_RATE, full_s: float = FULL_S,
                    steady_s: float = STEADY_S) -> tuple[Totals, dict]:
@@ -319,9 +326,9 @@ def run_stratified(plan: ReplayPlan, seed: int = 0, quiet_sample: int = QUIET_SA
         # compress only when the rest is long enough that one steady sample is cheaper
         cut = full_s if sum(b - a for a, b in tails) > 2 * steady_s else math.inf
         for g, group in enumerate(_groups(items, plan.rps, cut)):
-            borrowed += _run_group(plan, tot, group, gaps, seed + 1000 * (k + 1) + g, d, cut, target)
+            borrowed += _run_group(plan, tot, group, gaps, _child(seed, 1000 * (k + 1) + g), d, cut, target)
         if cut < math.inf:
-            _run_steady(plan, tot, sig, tails, seed + 1000 * (k + 1) + 999, d, steady_s, target)
+            _run_steady(plan, tot, sig, tails, _child(seed, 1000 * (k + 1) + 999), d, steady_s, target)
     incident_s = sum(s.seconds for s in plan.segments)
     quiet_s = max(0.0, plan.hi - plan.lo - incident_s - borrowed)
     quiet = {"seconds": quiet_s, "attainment": None, "bad_minutes": None, "sampled": 0}
@@ -369,7 +376,7 @@ def run_brute(plan: ReplayPlan, seed: int = 0, degraded_error_rate: float = DEGR
         segs = [s for s in plan.segments if s.start < b and s.end > a]
         outages = [Outage(p, max(s.start, a) - a, min(s.end, b) - max(s.start, a)) for s in segs for p in s.out]
         n = max(1, int(round((b - a) * plan.rps)))
-        r = simulate(d, n, seed + k, outages=outages, rps=plan.rps, timeline_s=BIN_S)
+        r = simulate(d, n, _child(seed, k), outages=outages, rps=plan.rps, timeline_s=BIN_S)
         tot.add_run(r)
         inc = [(max(s.start, a) - a, min(s.end, b) - a, max(s.start, a), True) for s in segs]
         # quiet and incident pieces interleaved in time order
