@@ -9,6 +9,8 @@ import fallbackkit as fk
 from fallbackkit.cli import main
 from fallbackkit.grid import apply, parse_grid
 
+from cli_run import run
+
 
 def test_grid_syntax_and_field_paths():
     assert parse_grid(["primary.timeout_ms=60,85,120", "cache.coverage_pct=50.5,70"]) == {
@@ -54,3 +56,21 @@ def test_sweep_cli_writes_csv(tmp_path, capsys):
     assert "expected PATH_ID.FIELD=V1,V2" in capsys.readouterr().err
     assert main(["sweep", str(design), "--grid", "primary.timeout_ms=60", "--scheduler", "localhost:8786"]) == 2
     assert "expected an address such as tcp://HOST:8786" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("flag, value, expected", [
+    ("--seed", "-1", "argument --seed: '-1': expected a seed between 0 and 2**63 - 1"),
+    ("--requests", "0", "argument --requests/-n: '0': expected a whole number of requests > 0"),
+])
+def test_sweep_holds_its_flags_to_the_simulators_rules(flag, value, expected):
+    # the same argument types as `simulate`: a bad value is named on the command line, not
+    # reported later as a failed simulation
+    code, out, err = run("sweep", fk.default_design_path(), "--grid", "primary.timeout_ms=60,85",
+                         "--serial", flag, value)
+    assert code == 2 and out == "" and expected in err and "a simulation failed" not in err
+
+
+def test_sweep_takes_a_request_count_written_as_1e3():
+    code, out, _ = run("sweep", fk.default_design_path(), "--grid", "primary.timeout_ms=60,85",
+                       "--serial", "--requests", "1e3")
+    assert code == 0 and len(out.strip().splitlines()) == 3

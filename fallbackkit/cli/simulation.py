@@ -147,8 +147,9 @@ context.FIELD... (context.slo.threshold_ms). Values are comma-separated numbers.
   fallbackkit sweep design.yaml --grid primary.timeout_ms=60,85,120 --out sweep.csv --serial""", cmd_sweep)
     design_file(s, "design YAML/JSON")
     s.add_argument("--grid", action="append", metavar="FIELD=V1,V2,...", help="one axis of the grid (repeatable)")
-    s.add_argument("--requests", type=int, default=20_000, help="requests simulated per design (default: 20,000)")
-    s.add_argument("--seed", type=int, default=0, help="seed of every simulation (default: 0)")
+    s.add_argument("--requests", "-n", type=count, default=20_000, metavar="N",
+                   help="requests simulated per design (default: 20,000; 1e5 works)")
+    s.add_argument("--seed", type=seed, default=0, help="seed of every simulation (default: 0)")
     s.add_argument("--out", help="CSV to write (default: standard output)")
     engine_options(s)
 
