@@ -26,3 +26,15 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
     """
     from .store import write_text
     return write_text(path, text)
+
+
+def same_file(a: str | os.PathLike, b: str | os.PathLike) -> bool:
+    """Whether ``a`` and ``b`` name one file: through links (``os.path.samefile``) when both
+    exist, else by their resolved paths; a symlink loop compares the names as given."""
+    a, b = Path(a), Path(b)
+    try:
+        if a.exists() and b.exists():
+            return os.path.samefile(a, b)
+        return a.resolve() == b.resolve()
+    except (OSError, RuntimeError):
+        return a.absolute() == b.absolute()

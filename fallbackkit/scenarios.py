@@ -17,7 +17,6 @@ from __future__ import annotations
 import functools
 import os
 from dataclasses import dataclass
-from pathlib import Path
 from importlib import resources
 from typing import Any
 
@@ -74,11 +73,8 @@ def path(name: str) -> str:
 
 def is_bundled(file: str | os.PathLike) -> bool:
     """Whether ``file`` is one of the bundled scenario files itself (not a learner's copy)."""
-    try:
-        real = Path(file).resolve()
-    except (OSError, RuntimeError):
-        return False
-    return any(real == Path(path(n)).resolve() for n in SCENARIOS)
+    from .files import same_file
+    return any(same_file(file, path(n)) for n in SCENARIOS)
 
 
 def load(name: str, *, slo_threshold_ms: float | None = None, slo_percentile: float | None = None) -> Design:

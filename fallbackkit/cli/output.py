@@ -7,11 +7,11 @@ message and exit 2, never a traceback.
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import Callable
 
+from ..files import same_file
 from ..problems import DesignError, Problem
 from .errors import UsageError
 
@@ -47,15 +47,6 @@ def unreadable(path: str, exc: BaseException) -> Problem:
     else:
         what = f"a value cannot be read: {exc}"
     return Problem("", what, str(path))
-
-
-def same_file(a: Path, b: Path) -> bool:
-    try:
-        if a.exists() and b.exists():
-            return os.path.samefile(a, b)
-        return a.resolve() == b.resolve()
-    except (OSError, RuntimeError):  # a symlink loop: compare the names as given
-        return a.absolute() == b.absolute()
 
 
 def out_path(out: str, inputs: list[str], force: bool) -> Path:
